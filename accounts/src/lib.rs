@@ -1,0 +1,43 @@
+//! Fnlab's user accounts: who may sign in, and with which credentials.
+//!
+//! No HTTP lives here: the server's REST API and the UI's server functions
+//! both call [`Accounts`] and turn its [`AccountError`]s into their own
+//! answers.
+//!
+//! # Layout
+//! - [`users`]: usernames, sign-up and log-in.
+//! - [`password`]: argon2id hashing off the async executor.
+//! - [`throttle`]: slowing down password guessing per username.
+//! - [`tokens`]: API tokens, stored only as hashes.
+//! - [`error`]: what can go wrong, in words a user can act on.
+
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod password;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
+
+use std::sync::Arc;
+
+pub use error::AccountError;
+pub use tokens::{NewToken, TokenInfo};
+pub use users::User;
+
+use fnlab_db::Pool;
+use throttle::LoginThrottle;
+
+/// The accounts service: a cheap handle to clone into every request.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    pool: Pool,
+    throttle: Arc<LoginThrottle>,
+}
+
+impl Accounts {
+    /// Accounts kept in `pool`, with the default login throttle.
+    pub fn new(pool: Pool) -> Self {
+        Self { pool, throttle: Arc::new(LoginThrottle::default()) }
+    }
+}
