@@ -1,1 +1,39 @@
-//! placeholder
+//! Fnlab's web UI: the pages, the components they share and the server
+//! functions behind them. Server functions stay thin: they check who is
+//! asking and call the domain crates.
+//!
+//! The same crate is compiled twice: with `ssr` into the server, which
+//! renders the pages, and with `hydrate` into WebAssembly, which makes them
+//! interactive in the browser. The two features are never enabled together.
+//!
+//! # Layout
+//! - [`root`]: the HTML shell, the router and the header.
+//! - [`auth`]: sign-up, log-in and log-out, and who is signed in.
+//! - [`tokens`]: API tokens.
+//! - [`pages`]: one module per page.
+//! - [`error`]: the error every server function returns.
+//! - [`format`]: rendering numbers and times the same on server and browser.
+//! - `session` and `ctx` (server only): the signed-in user in the session,
+//!   and what server functions reach through the request.
+
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod ctx;
+pub mod error;
+pub mod format;
+pub mod pages;
+pub mod root;
+#[cfg(feature = "ssr")]
+pub mod session;
+pub mod tokens;
+
+pub use root::{App, shell};
+
+/// The browser entry point: attaches the interactive app to the server-
+/// rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,1 +1,149 @@
-//! x
+//! The Fnlab server: configuration, the REST API, the pages and the
+//! background work, wired into one axum router.
+//!
+//! `main` only parses the configuration and calls [`run`]; tests call
+//! [`start`] on port 0 with a configuration of their own and get the real
+//! server.
+//!
+//! # Layout
+//! - [`config`]: flags and environment variables.
+//! - [`state`]: the shared [`AppState`].
+//! - [`api`]: the REST API under `/api/v1`.
+//! - [`pages`]: the Leptos pages and server functions, and the site's files.
+//! - [`sessions`]: the session cookie and its store.
+//! - [`observe`]: request spans and error logging.
+
+pub mod api;
+pub mod config;
+pub mod observe;
+pub mod pages;
+pub mod sessions;
+pub mod state;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use fnlab_accounts::Accounts;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+pub use state::AppState;
+
+/// Errors that stop the server from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The data directory could not be created.
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database could not be opened or migrated.
+    #[error("cannot open the database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The listening socket failed.
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the database (creating and migrating it as needed) and builds the
+/// shared state.
+pub async fn prepare(config: Config) -> Result<AppState, StartError> {
+    std::fs::create_dir_all(&config.data)
+        .map_err(|source| StartError::DataDir { path: config.data.clone(), source })?;
+    let pool = fnlab_db::open(&config.database_url(), config.db_connections).await?;
+    let leptos = pages::leptos_options(&config);
+    Ok(AppState { accounts: Accounts::new(pool.clone()), pool, config: Arc::new(config), leptos })
+}
+
+/// The whole HTTP application.
+pub async fn app(state: AppState) -> Result<Router, StartError> {
+    let session_layer = sessions::layer(&state).await?;
+    let router = Router::new()
+        .route("/healthz", get(healthz))
+        .merge(api::router())
+        .merge(pages::router(&state))
+        .layer(session_layer)
+        .with_state(state);
+    Ok(observe::layer(router))
+}
+
+/// A running server.
+pub struct Running {
+    /// The address it listens on (useful with port 0).
+    pub addr: std::net::SocketAddr,
+    /// Resolves when the server has shut down.
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds `state.config.addr` and serves until `shutdown` resolves, then
+/// finishes the requests in flight.
+pub async fn start(
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Running, StartError> {
+    let listener = TcpListener::bind(state.config.addr).await?;
+    let addr = listener.local_addr()?;
+    let app = app(state).await?;
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    });
+    Ok(Running { addr, task })
+}
+
+/// Runs Fnlab with `config` until ctrl-c or SIGTERM.
+pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    tracing::info!(?config, "starting");
+    let state = prepare(config).await?;
+    let running = start(state, shutdown_signal()).await?;
+    tracing::info!("listening on http://{}", running.addr);
+    running.task.await??;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `GET /healthz`: 200 once the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query("select 1").execute(&state.pool).await {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,62 @@
+# Installs what Fnlab's build and tests need, each only when missing.
+# Sourced by .ci/start and .ci/test; every fact below was found on a
+# 2-core Debian machine with Rust 1.95 and no internet but the registries.
+
+set -euo pipefail
+
+FNLAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FNLAB_TOOLS=${FNLAB_TOOLS:-$HOME/.cache/fnlab/tools}
+export PATH="$HOME/.cargo/bin:$FNLAB_TOOLS/node_modules/.bin:$PATH"
+
+# cargo-leptos 0.3.11 needs Rust 1.96; 0.3.10 builds with 1.95 (~19 min, once).
+CARGO_LEPTOS_VERSION=0.3.10
+# wasm-opt from npm (Debian's binaryen is too old for the Rust 1.95 wasm output).
+BINARYEN_VERSION=132.0.0
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Runs a command as root: directly when we are root, else through sudo.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+    local missing=()
+    for package in "$@"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return
+    say "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# The Rust side: wasm targets, cargo-leptos and the wasm-bindgen CLI.
+setup_rust() {
+    local installed
+    installed=$(rustup target list --installed)
+    for target in wasm32-unknown-unknown wasm32-wasip2; do
+        grep -qx "$target" <<<"$installed" || { say "adding Rust target $target"; rustup target add "$target"; }
+    done
+
+    if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+        say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 20 minutes on 2 cores, once per machine)"
+        cargo install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked
+    fi
+
+    # cargo-leptos would download wasm-bindgen from the internet unless it is
+    # on PATH, and never checks its version: it must equal the crate's in
+    # Cargo.lock. `--locked` would pin dependencies that no longer build.
+    local bindgen
+    bindgen=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;q}' "$FNLAB_ROOT/Cargo.lock")
+    if ! wasm-bindgen --version 2>/dev/null | grep -q " $bindgen\$"; then
+        say "installing wasm-bindgen-cli $bindgen (a few minutes, once)"
+        cargo install wasm-bindgen-cli --version "$bindgen"
+    fi
+
+    if ! [ -x "$FNLAB_TOOLS/node_modules/.bin/wasm-opt" ]; then
+        say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm)"
+        mkdir -p "$FNLAB_TOOLS"
+        npm install --silent --no-audit --no-fund --prefix "$FNLAB_TOOLS" "binaryen@$BINARYEN_VERSION"
+    fi
+}

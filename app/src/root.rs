@@ -1,0 +1,111 @@
+//! The HTML shell, the router and the header with the user menu.
+
+use leptos::prelude::*;
+use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::auth::Auth;
+use crate::pages::{
+    account::{LogInPage, SignUpPage},
+    dashboard::Dashboard,
+    landing::Landing,
+    not_found::NotFound,
+    tokens::TokensPage,
+};
+
+/// The document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The whole UI: header, then the page the URL names.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Auth::provide();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/fnlab.css" />
+        <Link rel="icon" href="/favicon.ico" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Fnlab".to_owned() } else { format!("{page} · Fnlab") }
+        } />
+        <Router>
+            <Header />
+            <main class="page">
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=Landing />
+                    <Route path=path!("signup") view=SignUpPage />
+                    <Route path=path!("login") view=LogInPage />
+                    // Pages behind a login render whole before sending, so a
+                    // signed-out visitor gets a real redirect to the login page.
+                    <Route path=path!("dashboard") view=Dashboard ssr=SsrMode::Async />
+                    <Route path=path!("tokens") view=TokensPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The top bar: brand, and either the user menu or the ways in.
+#[component]
+fn Header() -> impl IntoView {
+    let auth = Auth::get();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                <span class="brand-mark">"λ"</span>
+                "Fnlab"
+            </a>
+            <nav class="topnav">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match auth.user.await {
+                            Ok(Some(user)) => {
+                                view! {
+                                    <a href="/dashboard">"Functions"</a>
+                                    <details class="user-menu">
+                                        <summary data-testid="user-menu">{user.username}</summary>
+                                        <div class="menu">
+                                            <a href="/dashboard">"Dashboard"</a>
+                                            <a href="/tokens">"API tokens"</a>
+                                            <ActionForm action=auth.log_out>
+                                                <button type="submit" class="link">
+                                                    "Log out"
+                                                </button>
+                                            </ActionForm>
+                                        </div>
+                                    </details>
+                                }
+                                    .into_any()
+                            }
+                            _ => {
+                                view! {
+                                    <a href="/login">"Log in"</a>
+                                    <a class="button" href="/signup">
+                                        "Sign up"
+                                    </a>
+                                }
+                                    .into_any()
+                            }
+                        }
+                    })}
+                </Transition>
+            </nav>
+        </header>
+    }
+}

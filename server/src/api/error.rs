@@ -1,0 +1,149 @@
+//! The REST API's errors: each variant is an HTTP outcome, answered as JSON
+//! `{"error": {"code": "...", "message": "..."}}`.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use fnlab_accounts::AccountError;
+use serde_json::json;
+
+/// An API failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no valid credentials, or wrong ones.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 404: no such resource, or not the caller's.
+    #[error("not found")]
+    NotFound,
+    /// 409: the resource already exists.
+    #[error("{message}")]
+    Conflict {
+        /// Machine-readable reason.
+        code: &'static str,
+        /// What to do about it.
+        message: String,
+    },
+    /// 415: the body is not JSON.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422: the request is well-formed but its content is not acceptable.
+    #[error("{message}")]
+    Unprocessable {
+        /// Machine-readable reason.
+        code: &'static str,
+        /// What to do about it.
+        message: String,
+    },
+    /// 429: too many attempts; try again after a while.
+    #[error("{message}")]
+    TooManyRequests {
+        /// What happened.
+        message: String,
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
+    /// 500: our fault. The detail is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The HTTP status of this error.
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The machine-readable code clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::NotFound => "not_found",
+            Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::TooManyRequests { .. } => "too_many_requests",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// 401 for a missing or bad credential.
+    pub fn unauthorized() -> Self {
+        Self::Unauthorized("log in or send Authorization: Bearer <token>".into())
+    }
+}
+
+/// The detail of a 500, carried to the logging middleware in the response's
+/// extensions rather than to the client.
+#[derive(Debug, Clone)]
+pub struct InternalErrorDetail(pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let message = match &self {
+            Self::Internal(_) => "something went wrong on our side; it has been logged".to_owned(),
+            other => other.to_string(),
+        };
+        let body = json!({ "error": { "code": self.code(), "message": message } });
+        let mut response = (self.status_code(), Json(body)).into_response();
+        match self {
+            Self::Internal(detail) => {
+                response.extensions_mut().insert(InternalErrorDetail(detail));
+            }
+            Self::TooManyRequests { retry_after_secs, .. } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => {
+                Self::UnsupportedMediaType("send the body as JSON with Content-Type: application/json".into())
+            }
+            JsonRejection::JsonDataError(e) => {
+                Self::Unprocessable { code: "invalid_body", message: e.body_text() }
+            }
+            other => Self::BadRequest(other.body_text()),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        let message = e.to_string();
+        match e {
+            AccountError::InvalidUsername(_) => Self::Unprocessable { code: "invalid_username", message },
+            AccountError::WeakPassword(_) => Self::Unprocessable { code: "weak_password", message },
+            AccountError::InvalidTokenName(_) => Self::Unprocessable { code: "invalid_name", message },
+            AccountError::UsernameTaken(_) => Self::Conflict { code: "username_taken", message },
+            AccountError::BadCredentials => Self::Unauthorized(message),
+            AccountError::Throttled { retry_after_secs } => Self::TooManyRequests { message, retry_after_secs },
+            AccountError::NotFound => Self::NotFound,
+            AccountError::Database(_) | AccountError::Hashing(_) => Self::Internal(message),
+        }
+    }
+}
+
+impl From<tower_sessions::session::Error> for ApiError {
+    fn from(e: tower_sessions::session::Error) -> Self {
+        Self::Internal(format!("session store: {e}"))
+    }
+}

@@ -1,0 +1,29 @@
+//! The REST API, version 1: JSON in, JSON out, every error as
+//! `{"error": {"code", "message"}}`.
+
+mod auth;
+mod error;
+mod json;
+mod tokens;
+mod users;
+
+use axum::Router;
+use axum::http::Uri;
+
+pub use auth::AuthUser;
+pub use error::{ApiError, InternalErrorDetail};
+pub use json::ApiJson;
+
+use crate::AppState;
+
+/// Every `/api/v1` route, merged in one place.
+pub fn router() -> Router<AppState> {
+    let v1 = Router::new().merge(users::router()).merge(tokens::router()).fallback(unknown_route);
+    Router::new().nest("/api/v1", v1)
+}
+
+/// A JSON 404 for API paths that do not exist (rather than an HTML page).
+async fn unknown_route(uri: Uri) -> ApiError {
+    tracing::debug!(%uri, "unknown API route");
+    ApiError::NotFound
+}

@@ -1,0 +1,23 @@
+//! The state every handler shares: cheap handles, cloned per request.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use fnlab_accounts::Accounts;
+use fnlab_db::Pool;
+use leptos::prelude::LeptosOptions;
+
+use crate::Config;
+
+/// Shared state of the whole server.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// Database pool.
+    pub pool: Pool,
+    /// Accounts service.
+    pub accounts: Accounts,
+    /// Configuration, as parsed at start-up.
+    pub config: Arc<Config>,
+    /// Where the site's files are and how to render pages.
+    pub leptos: LeptosOptions,
+}
