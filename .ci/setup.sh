@@ -60,3 +60,33 @@ setup_rust() {
         npm install --silent --no-audit --no-fund --prefix "$FNLAB_TOOLS" "binaryen@$BINARYEN_VERSION"
     fi
 }
+
+# Starts a throwaway PostgreSQL server (Debian's postgresql package) on a
+# loopback port with trust authentication, in a fresh directory, and exports
+# FNLAB_TEST_POSTGRES_URL for the tests. Stopped by stop_test_postgres.
+start_test_postgres() {
+    local bin port
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    port=${FNLAB_TEST_POSTGRES_PORT:-54329}
+    PG_DIR=$(mktemp -d /tmp/fnlab-pg.XXXXXX)
+    chmod 755 "$PG_DIR"
+    # initdb refuses to run as root: run the server as the postgres user then.
+    PG_AS=()
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres "$PG_DIR"
+        PG_AS=(runuser -u postgres --)
+    fi
+    say "starting a test PostgreSQL on port $port"
+    "${PG_AS[@]}" "$bin/initdb" -D "$PG_DIR/data" -U fnlab --auth=trust -E UTF8 >/dev/null
+    "${PG_AS[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+        -o "-k $PG_DIR -h 127.0.0.1 -p $port -c fsync=off -c max_connections=300" start >/dev/null
+    export FNLAB_TEST_POSTGRES_URL="postgres://fnlab@127.0.0.1:$port/postgres"
+    PG_BIN=$bin
+}
+
+stop_test_postgres() {
+    [ -n "${PG_DIR:-}" ] || return 0
+    "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+    PG_DIR=
+}

@@ -38,6 +38,9 @@ pub struct Accounts {
 impl Accounts {
     /// Accounts kept in `pool`, with the default login throttle.
     pub fn new(pool: Pool) -> Self {
-        Self { pool, throttle: Arc::new(LoginThrottle::default()) }
+        Self {
+            pool,
+            throttle: Arc::new(LoginThrottle::default()),
+        }
     }
 }

@@ -48,7 +48,9 @@ impl PasswordHash {
     pub async fn verify(&self, password: &str) -> Result<bool, AccountError> {
         let (hash, password) = (self.0.clone(), password.to_owned());
         tokio::task::spawn_blocking(move || {
-            Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok()
+            Argon2::default()
+                .verify_password(password.as_bytes(), hash.as_str())
+                .is_ok()
         })
         .await
         .map_err(|e| AccountError::Hashing(e.to_string()))

@@ -50,7 +50,10 @@ impl LoginThrottle {
 
     /// Forgets the failures of `username` after a successful login.
     pub fn record_success(&self, username: &str) {
-        self.failures.lock().expect("throttle lock poisoned").remove(username);
+        self.failures
+            .lock()
+            .expect("throttle lock poisoned")
+            .remove(username);
     }
 }
 

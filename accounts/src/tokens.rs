@@ -58,7 +58,11 @@ impl Accounts {
         .bind(fnlab_db::now_ms())
         .fetch_one(&self.pool)
         .await?;
-        Ok(NewToken { id, name: name.to_owned(), token })
+        Ok(NewToken {
+            id,
+            name: name.to_owned(),
+            token,
+        })
     }
 
     /// The tokens of `user_id`, newest first.
@@ -72,7 +76,12 @@ impl Accounts {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, created_at, last_used_at)| TokenInfo { id, name, created_at, last_used_at })
+            .map(|(id, name, created_at, last_used_at)| TokenInfo {
+                id,
+                name,
+                created_at,
+                last_used_at,
+            })
             .collect())
     }
 
@@ -124,7 +133,10 @@ mod tests {
         let token = accounts.create_token(ann.id, " laptop ").await.unwrap();
         assert_eq!(token.name, "laptop");
         assert!(token.token.starts_with(TOKEN_PREFIX));
-        assert_eq!(accounts.user_for_token(&token.token).await.unwrap(), Some(ann.clone()));
+        assert_eq!(
+            accounts.user_for_token(&token.token).await.unwrap(),
+            Some(ann.clone())
+        );
         assert_eq!(accounts.user_for_token("fnlab_nope").await.unwrap(), None);
 
         let listed = accounts.list_tokens(ann.id).await.unwrap();
@@ -132,9 +144,15 @@ mod tests {
         assert!(listed[0].last_used_at.is_some());
         assert!(accounts.list_tokens(bob.id).await.unwrap().is_empty());
 
-        assert!(matches!(accounts.revoke_token(bob.id, token.id).await, Err(AccountError::NotFound)));
+        assert!(matches!(
+            accounts.revoke_token(bob.id, token.id).await,
+            Err(AccountError::NotFound)
+        ));
         accounts.revoke_token(ann.id, token.id).await.unwrap();
         assert_eq!(accounts.user_for_token(&token.token).await.unwrap(), None);
-        assert!(matches!(accounts.create_token(ann.id, "  ").await, Err(AccountError::InvalidTokenName(_))));
+        assert!(matches!(
+            accounts.create_token(ann.id, "  ").await,
+            Err(AccountError::InvalidTokenName(_))
+        ));
     }
 }

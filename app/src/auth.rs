@@ -77,10 +77,21 @@ impl Auth {
         let log_in = ServerAction::<LogIn>::new();
         let log_out = ServerAction::<LogOut>::new();
         let user = Resource::new(
-            move || (sign_up.version().get(), log_in.version().get(), log_out.version().get()),
+            move || {
+                (
+                    sign_up.version().get(),
+                    log_in.version().get(),
+                    log_out.version().get(),
+                )
+            },
             |_| signed_in_user(),
         );
-        let auth = Self { sign_up, log_in, log_out, user };
+        let auth = Self {
+            sign_up,
+            log_in,
+            log_out,
+            user,
+        };
         provide_context(auth);
         auth
     }

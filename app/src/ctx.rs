@@ -37,7 +37,10 @@ impl ServerCtx {
         let Some(id) = session::user_id(&self.session).await? else {
             return Ok(None);
         };
-        Ok(self.accounts.user(id).await?.map(|u| CurrentUser { id: u.id, username: u.username }))
+        Ok(self.accounts.user(id).await?.map(|u| CurrentUser {
+            id: u.id,
+            username: u.username,
+        }))
     }
 
     /// The signed-in user, or [`AppError::Unauthorized`].

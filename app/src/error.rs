@@ -2,8 +2,8 @@
 //! with internal details kept in the server's log.
 
 use leptos::prelude::{FromServerFnError, ServerFnErrorErr};
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
+use serde::{Deserialize, Serialize};
 
 /// What went wrong, in words for the person at the keyboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
@@ -23,6 +23,20 @@ pub enum AppError {
     /// The call itself failed (network, encoding).
     #[error("{0}")]
     ServerFn(ServerFnErrorErr),
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The HTTP status a server function answers with when it fails so.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Internal | Self::ServerFn(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
 }
 
 impl FromServerFnError for AppError {

@@ -48,9 +48,9 @@ pub fn App() -> impl IntoView {
             <Header />
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=Landing />
-                    <Route path=path!("signup") view=SignUpPage />
-                    <Route path=path!("login") view=LogInPage />
+                    <Route path=path!("") view=Landing ssr=SsrMode::Async />
+                    <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async />
+                    <Route path=path!("login") view=LogInPage ssr=SsrMode::Async />
                     // Pages behind a login render whole before sending, so a
                     // signed-out visitor gets a real redirect to the login page.
                     <Route path=path!("dashboard") view=Dashboard ssr=SsrMode::Async />

@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::ctx::ServerCtx;
+use crate::error::AppError;
 
 /// A token as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +41,12 @@ pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
     let tokens = ctx.accounts.list_tokens(user.id).await?;
     Ok(tokens
         .into_iter()
-        .map(|t| TokenRow { id: t.id, name: t.name, created_at: t.created_at, last_used_at: t.last_used_at })
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+        })
         .collect())
 }
 
@@ -52,7 +57,11 @@ pub async fn create_token(name: String) -> Result<CreatedToken, AppError> {
     let ctx = ServerCtx::get().await?;
     let user = ctx.require_user().await?;
     let token = ctx.accounts.create_token(user.id, &name).await?;
-    Ok(CreatedToken { id: token.id, name: token.name, token: token.token })
+    Ok(CreatedToken {
+        id: token.id,
+        name: token.name,
+        token: token.token,
+    })
 }
 
 /// Revokes token `id` of the signed-in user.

@@ -13,10 +13,12 @@
 //! - [`pool`]: opening the database and running the migrations.
 //! - [`sessions`]: the tower-sessions store kept in the same database.
 //! - [`secrets`]: secrets generated once and shared by every node.
+//! - [`slug`]: the naming rule for names in public URLs.
 
 pub mod pool;
 pub mod secrets;
 pub mod sessions;
+pub mod slug;
 
 pub use pool::{Backend, Pool, open};
 pub use sessions::SqlSessionStore;

@@ -74,8 +74,14 @@ mod tests {
     #[test]
     fn backend_is_read_from_the_url_scheme() {
         assert_eq!("sqlite://x.db".parse::<Backend>().unwrap(), Backend::Sqlite);
-        assert_eq!("postgres://h/db".parse::<Backend>().unwrap(), Backend::Postgres);
-        assert_eq!("postgresql://h/db".parse::<Backend>().unwrap(), Backend::Postgres);
+        assert_eq!(
+            "postgres://h/db".parse::<Backend>().unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            "postgresql://h/db".parse::<Backend>().unwrap(),
+            Backend::Postgres
+        );
         assert!("mysql://h/db".parse::<Backend>().is_err());
     }
 

@@ -84,9 +84,14 @@ impl SessionStore for SqlSessionStore {
         };
         let data =
             serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        let expiry_date = OffsetDateTime::from_unix_timestamp_nanos(i128::from(expires_at) * 1_000_000)
-            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        Ok(Some(Record { id: *id, data, expiry_date }))
+        let expiry_date =
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(expires_at) * 1_000_000)
+                .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
@@ -127,7 +132,11 @@ mod tests {
     fn record(expires_in: time::Duration) -> Record {
         let mut data = HashMap::new();
         data.insert("user_id".to_owned(), serde_json::json!(7));
-        Record { id: Id::default(), data, expiry_date: OffsetDateTime::now_utc() + expires_in }
+        Record {
+            id: Id::default(),
+            data,
+            expiry_date: OffsetDateTime::now_utc() + expires_in,
+        }
     }
 
     #[tokio::test]

@@ -73,7 +73,10 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("addr", &self.addr)
             .field("data", &self.data)
-            .field("database_url", &self.database_url.as_deref().map(redact_password))
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_password),
+            )
             .field("db_connections", &self.db_connections)
             .field("site_root", &self.site_root)
             .field("secure_cookies", &self.secure_cookies)
@@ -101,7 +104,8 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_database_password() {
-        let config = Config::parse_from(["fnlab", "--database-url", "postgres://ann:hunter2@db/fnlab"]);
+        let config =
+            Config::parse_from(["fnlab", "--database-url", "postgres://ann:hunter2@db/fnlab"]);
         let shown = format!("{config:?}");
         assert!(shown.contains("postgres://ann:***@db/fnlab"), "{shown}");
         assert!(!shown.contains("hunter2"));

@@ -55,11 +55,18 @@ pub enum StartError {
 /// Opens the database (creating and migrating it as needed) and builds the
 /// shared state.
 pub async fn prepare(config: Config) -> Result<AppState, StartError> {
-    std::fs::create_dir_all(&config.data)
-        .map_err(|source| StartError::DataDir { path: config.data.clone(), source })?;
+    std::fs::create_dir_all(&config.data).map_err(|source| StartError::DataDir {
+        path: config.data.clone(),
+        source,
+    })?;
     let pool = fnlab_db::open(&config.database_url(), config.db_connections).await?;
     let leptos = pages::leptos_options(&config);
-    Ok(AppState { accounts: Accounts::new(pool.clone()), pool, config: Arc::new(config), leptos })
+    Ok(AppState {
+        accounts: Accounts::new(pool.clone()),
+        pool,
+        config: Arc::new(config),
+        leptos,
+    })
 }
 
 /// The whole HTTP application.
@@ -92,7 +99,9 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let app = app(state).await?;
     let task = tokio::spawn(async move {
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
     });
     Ok(Running { addr, task })
 }

@@ -12,9 +12,14 @@ use crate::api::InternalErrorDetail;
 /// Wraps `router` with a span per request (method and matched route) and a
 /// log line for every server error.
 pub fn layer(router: Router) -> Router {
-    router.layer(middleware::from_fn(log_errors)).layer(TraceLayer::new_for_http().make_span_with(
+    router
+        .layer(middleware::from_fn(log_errors))
+        .layer(TraceLayer::new_for_http().make_span_with(
         |request: &Request| {
-            let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+            let route = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str);
             tracing::info_span!("request", method = %request.method(), route = route.unwrap_or("-"))
         },
     ))

@@ -1,7 +1,13 @@
 //! The Leptos pages and server functions, and the site's static files.
 
+use app::error::AppError;
 use app::{App, shell};
 use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 
@@ -38,4 +44,35 @@ pub fn router(state: &AppState) -> Router<AppState> {
             move || shell(options.clone())
         })
         .fallback(file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(server_fn_error_status))
+}
+
+/// Where the server functions answer (`prefix` in their `#[server]`).
+const SERVER_FN_PREFIX: &str = "/_app/";
+
+/// Largest error body worth reading back: errors are one short sentence.
+const MAX_ERROR_BODY: usize = 16 * 1024;
+
+/// Leptos answers every failed server function with 500. This gives the
+/// answer the status its [`AppError`] means (422 for a bad form, 401 when
+/// logged out…), so that logs and clients tell user mistakes from ours.
+/// Plain form posts (no JavaScript) are redirects and pass through untouched.
+async fn server_fn_error_status(request: Request, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with(SERVER_FN_PREFIX);
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_ERROR_BODY).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read a server function's error");
+            return Response::from_parts(parts, Body::empty());
+        }
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }

@@ -15,7 +15,9 @@ use crate::{AppState, StartError};
 pub const COOKIE_NAME: &str = "fnlab_session";
 
 /// The session layer, with a background task that deletes expired sessions.
-pub async fn layer(state: &AppState) -> Result<SessionManagerLayer<SqlSessionStore, SignedCookie>, StartError> {
+pub async fn layer(
+    state: &AppState,
+) -> Result<SessionManagerLayer<SqlSessionStore, SignedCookie>, StartError> {
     // The signing key lives in the database, so every node signs alike.
     let key = fnlab_db::secrets::get_or_create(&state.pool, "session-cookie-key").await?;
     let store = SqlSessionStore::new(state.pool.clone());

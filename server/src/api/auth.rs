@@ -25,10 +25,14 @@ impl FromRequestParts<AppState> for AuthUser {
                 .to_str()
                 .ok()
                 .and_then(|value| value.strip_prefix("Bearer "))
-                .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be Bearer <token>".into()))?;
+                .ok_or_else(|| {
+                    ApiError::Unauthorized("the Authorization header must be Bearer <token>".into())
+                })?;
             return match state.accounts.user_for_token(token.trim()).await? {
                 Some(user) => Ok(Self(user)),
-                None => Err(ApiError::Unauthorized("the API token is not valid (revoked or mistyped?)".into())),
+                None => Err(ApiError::Unauthorized(
+                    "the API token is not valid (revoked or mistyped?)".into(),
+                )),
             };
         }
         let session = Session::from_request_parts(parts, state)
@@ -38,6 +42,11 @@ impl FromRequestParts<AppState> for AuthUser {
             return Err(ApiError::unauthorized());
         };
         // The account may have gone since the session was made.
-        state.accounts.user(user_id).await?.map(Self).ok_or_else(ApiError::unauthorized)
+        state
+            .accounts
+            .user(user_id)
+            .await?
+            .map(Self)
+            .ok_or_else(ApiError::unauthorized)
     }
 }

@@ -20,6 +20,9 @@ pub enum ApiError {
     /// 404: no such resource, or not the caller's.
     #[error("not found")]
     NotFound,
+    /// 405: the path exists, but not with this method.
+    #[error("this path does not accept that method")]
+    MethodNotAllowed,
     /// 409: the resource already exists.
     #[error("{message}")]
     Conflict {
@@ -59,6 +62,7 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -73,6 +77,7 @@ impl ApiError {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthorized(_) => "unauthorized",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::TooManyRequests { .. } => "too_many_requests",
@@ -101,10 +106,16 @@ impl IntoResponse for ApiError {
         let mut response = (self.status_code(), Json(body)).into_response();
         match self {
             Self::Internal(detail) => {
-                response.extensions_mut().insert(InternalErrorDetail(detail));
+                response
+                    .extensions_mut()
+                    .insert(InternalErrorDetail(detail));
             }
-            Self::TooManyRequests { retry_after_secs, .. } => {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            Self::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             }
             _ => {}
         }
@@ -115,12 +126,13 @@ impl IntoResponse for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::MissingJsonContentType(_) => {
-                Self::UnsupportedMediaType("send the body as JSON with Content-Type: application/json".into())
-            }
-            JsonRejection::JsonDataError(e) => {
-                Self::Unprocessable { code: "invalid_body", message: e.body_text() }
-            }
+            JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType(
+                "send the body as JSON with Content-Type: application/json".into(),
+            ),
+            JsonRejection::JsonDataError(e) => Self::Unprocessable {
+                code: "invalid_body",
+                message: e.body_text(),
+            },
             other => Self::BadRequest(other.body_text()),
         }
     }
@@ -130,12 +142,27 @@ impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         let message = e.to_string();
         match e {
-            AccountError::InvalidUsername(_) => Self::Unprocessable { code: "invalid_username", message },
-            AccountError::WeakPassword(_) => Self::Unprocessable { code: "weak_password", message },
-            AccountError::InvalidTokenName(_) => Self::Unprocessable { code: "invalid_name", message },
-            AccountError::UsernameTaken(_) => Self::Conflict { code: "username_taken", message },
+            AccountError::InvalidUsername(_) => Self::Unprocessable {
+                code: "invalid_username",
+                message,
+            },
+            AccountError::WeakPassword(_) => Self::Unprocessable {
+                code: "weak_password",
+                message,
+            },
+            AccountError::InvalidTokenName(_) => Self::Unprocessable {
+                code: "invalid_name",
+                message,
+            },
+            AccountError::UsernameTaken(_) => Self::Conflict {
+                code: "username_taken",
+                message,
+            },
             AccountError::BadCredentials => Self::Unauthorized(message),
-            AccountError::Throttled { retry_after_secs } => Self::TooManyRequests { message, retry_after_secs },
+            AccountError::Throttled { retry_after_secs } => Self::TooManyRequests {
+                message,
+                retry_after_secs,
+            },
             AccountError::NotFound => Self::NotFound,
             AccountError::Database(_) | AccountError::Hashing(_) => Self::Internal(message),
         }

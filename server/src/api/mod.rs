@@ -18,7 +18,11 @@ use crate::AppState;
 
 /// Every `/api/v1` route, merged in one place.
 pub fn router() -> Router<AppState> {
-    let v1 = Router::new().merge(users::router()).merge(tokens::router()).fallback(unknown_route);
+    let v1 = Router::new()
+        .merge(users::router())
+        .merge(tokens::router())
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(wrong_method);
     Router::new().nest("/api/v1", v1)
 }
 
@@ -26,4 +30,9 @@ pub fn router() -> Router<AppState> {
 async fn unknown_route(uri: Uri) -> ApiError {
     tracing::debug!(%uri, "unknown API route");
     ApiError::NotFound
+}
+
+/// A JSON 405 for a known path asked with a method it does not take.
+async fn wrong_method() -> ApiError {
+    ApiError::MethodNotAllowed
 }

@@ -33,7 +33,10 @@ async fn sign_up(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<(StatusCode, ApiJson<User>), ApiError> {
-    let user = state.accounts.sign_up(&body.username, &body.password).await?;
+    let user = state
+        .accounts
+        .sign_up(&body.username, &body.password)
+        .await?;
     Ok((StatusCode::CREATED, ApiJson(user)))
 }
 
@@ -44,7 +47,10 @@ async fn log_in(
     session: Session,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<ApiJson<User>, ApiError> {
-    let user = state.accounts.log_in(&body.username, &body.password).await?;
+    let user = state
+        .accounts
+        .log_in(&body.username, &body.password)
+        .await?;
     app::session::start(&session, user.id).await?;
     Ok(ApiJson(user))
 }

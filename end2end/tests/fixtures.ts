@@ -1,0 +1,50 @@
+// Shared helpers for Fnlab's browser tests.
+import { expect, test as base, type Page } from "@playwright/test";
+
+/** The password every test user gets. */
+export const PASSWORD = "correct horse battery";
+
+/** A username no other test run has used. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
+
+/**
+ * Every test fails when the page logs an error or throws: a hydration
+ * panic or a missing asset shows up here first. A form the user got wrong
+ * answers 422, which Chromium logs too: that one is expected.
+ */
+export const test = base.extend<{ consoleErrors: string[] }>({
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on("console", (message) => {
+        const expected = /status of 422/.test(message.text());
+        if (message.type() === "error" && !expected) errors.push(message.text());
+      });
+      page.on("pageerror", (error) => errors.push(error.message));
+      await use(errors);
+      expect(errors, "errors in the browser console").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** Signs up through the page and waits for the dashboard. */
+export async function signUp(page: Page, username: string): Promise<void> {
+  await page.goto("/signup");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByTestId("user-menu")).toHaveText(username);
+}
+
+/** Opens the user menu and logs out. */
+export async function logOut(page: Page): Promise<void> {
+  await page.getByTestId("user-menu").click();
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
+}

@@ -1,0 +1,276 @@
+//! Creating, listing, deploying, rolling back and deleting functions.
+//! Every query is scoped by the owner's user id, so another user's function
+//! is simply not found.
+
+use sqlx::any::AnyRow;
+use sqlx::{Acquire, Row};
+
+use crate::model::{Deployed, FunctionDetail, FunctionSummary, Limits, LiveFunction, VersionInfo};
+use crate::{FunctionError, Functions, validate_name};
+
+/// Columns of [`FunctionSummary`], in [`summary_from_row`]'s order.
+const SUMMARY_COLUMNS: &str =
+    "function_id, name, live_version, timeout_ms, memory_mb, created_at, updated_at";
+
+fn summary_from_row(row: &AnyRow) -> Result<FunctionSummary, sqlx::Error> {
+    Ok(FunctionSummary {
+        id: row.try_get(0)?,
+        name: row.try_get(1)?,
+        live_version: row.try_get(2)?,
+        limits: Limits {
+            timeout_ms: row.try_get(3)?,
+            memory_mb: row.try_get(4)?,
+        },
+        created_at: row.try_get(5)?,
+        updated_at: row.try_get(6)?,
+    })
+}
+
+impl Functions {
+    /// The functions of `user_id`, by name.
+    pub async fn list(&self, user_id: i64) -> Result<Vec<FunctionSummary>, FunctionError> {
+        let rows = sqlx::query(&format!(
+            "select {SUMMARY_COLUMNS} from functions where user_id = $1 order by name"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(summary_from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// One function of `user_id`, without its versions.
+    pub async fn summary(
+        &self,
+        user_id: i64,
+        name: &str,
+    ) -> Result<FunctionSummary, FunctionError> {
+        let row = sqlx::query(&format!(
+            "select {SUMMARY_COLUMNS} from functions where user_id = $1 and name = $2"
+        ))
+        .bind(user_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(FunctionError::NotFound)?;
+        Ok(summary_from_row(&row)?)
+    }
+
+    /// One function of `user_id` with its versions, newest first.
+    pub async fn get(&self, user_id: i64, name: &str) -> Result<FunctionDetail, FunctionError> {
+        let function = self.summary(user_id, name).await?;
+        let versions: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+            "select v.version, v.sha256, a.size, v.created_at \
+             from versions v join artifacts a on a.sha256 = v.sha256 \
+             where v.function_id = $1 order by v.version desc",
+        )
+        .bind(function.id)
+        .fetch_all(&self.pool)
+        .await?;
+        let versions = versions
+            .into_iter()
+            .map(|(version, sha256, size, created_at)| VersionInfo {
+                version,
+                sha256,
+                size,
+                created_at,
+            })
+            .collect();
+        Ok(FunctionDetail { function, versions })
+    }
+
+    /// Stores `component` (whose SHA-256 is `sha256`) as the next version of
+    /// `name`, creating the function with `limits` when it does not exist,
+    /// and makes it live. All or nothing.
+    pub async fn add_version(
+        &self,
+        user_id: i64,
+        name: &str,
+        component: &[u8],
+        sha256: &str,
+        limits: Limits,
+    ) -> Result<Deployed, FunctionError> {
+        validate_name(name)?;
+        let now = fnlab_db::now_ms();
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        // A write first, so that SQLite takes its write lock up front and
+        // concurrent deploys queue instead of failing to upgrade a read lock.
+        sqlx::query(
+            "insert into artifacts (sha256, bytes, size, created_at) values ($1, $2, $3, $4) \
+             on conflict (sha256) do nothing",
+        )
+        .bind(sha256)
+        .bind(component)
+        .bind(i64::try_from(component.len()).unwrap_or(i64::MAX))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "insert into functions (user_id, name, timeout_ms, memory_mb, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $5) on conflict (user_id, name) do nothing",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(limits.timeout_ms)
+        .bind(limits.memory_mb)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        // The update locks the function's row (PostgreSQL), so concurrent
+        // deploys of one function number their versions one after another.
+        let function_id: i64 = sqlx::query_scalar(
+            "update functions set updated_at = $3 where user_id = $1 and name = $2 returning function_id",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let version: i64 = sqlx::query_scalar(
+            "select coalesce(max(version), 0) + 1 from versions where function_id = $1",
+        )
+        .bind(function_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("insert into versions (function_id, version, sha256, created_at) values ($1, $2, $3, $4)")
+            .bind(function_id)
+            .bind(version)
+            .bind(sha256)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("update functions set live_version = $2 where function_id = $1")
+            .bind(function_id)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(user_id, name, version, sha256, "new version live");
+        Ok(Deployed {
+            function_id,
+            version,
+            sha256: sha256.to_owned(),
+        })
+    }
+
+    /// Makes an earlier (or later) version of `name` live again.
+    pub async fn rollback(
+        &self,
+        user_id: i64,
+        name: &str,
+        version: i64,
+    ) -> Result<Deployed, FunctionError> {
+        let function = self.summary(user_id, name).await?;
+        let sha256: String = sqlx::query_scalar(
+            "select sha256 from versions where function_id = $1 and version = $2",
+        )
+        .bind(function.id)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| FunctionError::NoSuchVersion {
+            name: name.to_owned(),
+            version,
+        })?;
+        sqlx::query(
+            "update functions set live_version = $2, updated_at = $3 where function_id = $1",
+        )
+        .bind(function.id)
+        .bind(version)
+        .bind(fnlab_db::now_ms())
+        .execute(&self.pool)
+        .await?;
+        tracing::info!(user_id, name, version, "rolled back");
+        Ok(Deployed {
+            function_id: function.id,
+            version,
+            sha256,
+        })
+    }
+
+    /// Changes the limits of `name`. The caller checks them against the
+    /// server's ceilings.
+    pub async fn set_limits(
+        &self,
+        user_id: i64,
+        name: &str,
+        limits: Limits,
+    ) -> Result<FunctionSummary, FunctionError> {
+        let updated = sqlx::query(
+            "update functions set timeout_ms = $3, memory_mb = $4, updated_at = $5 \
+             where user_id = $1 and name = $2",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(limits.timeout_ms)
+        .bind(limits.memory_mb)
+        .bind(fnlab_db::now_ms())
+        .execute(&self.pool)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(FunctionError::NotFound);
+        }
+        self.summary(user_id, name).await
+    }
+
+    /// Deletes `name` and its versions. Its invocation records stay: they are
+    /// what its owner is billed for. Components stay too (another version or
+    /// user may run the same bytes).
+    pub async fn delete(&self, user_id: i64, name: &str) -> Result<(), FunctionError> {
+        let deleted = sqlx::query("delete from functions where user_id = $1 and name = $2")
+            .bind(user_id)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(FunctionError::NotFound);
+        }
+        tracing::info!(user_id, name, "function deleted");
+        Ok(())
+    }
+
+    /// The live version of `username`'s function `name`, as the public URL
+    /// `/fn/{username}/{name}` finds it; `None` when there is none.
+    pub async fn live(
+        &self,
+        username: &str,
+        name: &str,
+    ) -> Result<Option<LiveFunction>, FunctionError> {
+        let row = sqlx::query(
+            "select f.function_id, f.user_id, f.name, v.version, v.sha256, f.timeout_ms, f.memory_mb \
+             from users u \
+             join functions f on f.user_id = u.user_id and f.name = $2 \
+             join versions v on v.function_id = f.function_id and v.version = f.live_version \
+             where u.username = $1",
+        )
+        .bind(username)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(LiveFunction {
+            function_id: row.try_get(0)?,
+            user_id: row.try_get(1)?,
+            name: row.try_get(2)?,
+            version: row.try_get(3)?,
+            sha256: row.try_get(4)?,
+            limits: Limits {
+                timeout_ms: row.try_get(5)?,
+                memory_mb: row.try_get(6)?,
+            },
+        }))
+    }
+
+    /// The bytes of the component with this SHA-256.
+    pub async fn component(&self, sha256: &str) -> Result<Option<Vec<u8>>, FunctionError> {
+        Ok(
+            sqlx::query_scalar("select bytes from artifacts where sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+}

@@ -1,0 +1,83 @@
+//! The shapes the rest of Fnlab sees: plain data, serializable as the REST
+//! API answers them.
+
+use serde::{Deserialize, Serialize};
+
+/// Per-function limits. The server caps them with its configured ceilings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Wall-clock time one request may take, in milliseconds.
+    pub timeout_ms: i64,
+    /// Linear memory one instance may grow to, in MiB (also what GB-seconds
+    /// are billed on).
+    pub memory_mb: i64,
+}
+
+/// A function in its owner's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FunctionSummary {
+    /// Database id.
+    pub id: i64,
+    /// URL-safe name, unique for its owner.
+    pub name: String,
+    /// The version requests run, if any.
+    pub live_version: Option<i64>,
+    /// Its limits.
+    pub limits: Limits,
+    /// Creation time, ms since the Unix epoch.
+    pub created_at: i64,
+    /// Last change (deploy, rollback, limits), ms since the Unix epoch.
+    pub updated_at: i64,
+}
+
+/// One immutable version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionInfo {
+    /// 1, 2, 3… per function.
+    pub version: i64,
+    /// The component it runs.
+    pub sha256: String,
+    /// Size of the component in bytes.
+    pub size: i64,
+    /// When it was deployed, ms since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// A function with all its versions, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FunctionDetail {
+    /// The function itself.
+    #[serde(flatten)]
+    pub function: FunctionSummary,
+    /// Its versions, newest first.
+    pub versions: Vec<VersionInfo>,
+}
+
+/// The result of storing a new version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deployed {
+    /// The function's id.
+    pub function_id: i64,
+    /// The new version, now live.
+    pub version: i64,
+    /// The component's SHA-256.
+    pub sha256: String,
+}
+
+/// What the gateway needs to run a request: the live version of a function
+/// found by its public URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveFunction {
+    /// The function's id.
+    pub function_id: i64,
+    /// Its owner.
+    pub user_id: i64,
+    /// Its name.
+    pub name: String,
+    /// The live version.
+    pub version: i64,
+    /// The live version's component.
+    pub sha256: String,
+    /// Its limits.
+    pub limits: Limits,
+}

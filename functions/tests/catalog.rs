@@ -1,0 +1,177 @@
+//! The function catalog on a real SQLite file.
+
+use fnlab_functions::{FunctionError, Functions, Limits, sha256_hex};
+
+const LIMITS: Limits = Limits {
+    timeout_ms: 10_000,
+    memory_mb: 128,
+};
+
+async fn setup() -> (tempfile::TempDir, Functions, i64, i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = fnlab_db::open(
+        &format!("sqlite://{}", dir.path().join("t.db").display()),
+        4,
+    )
+    .await
+    .unwrap();
+    let mut ids = Vec::new();
+    for name in ["ann", "bob"] {
+        let id: i64 = sqlx::query_scalar(
+            "insert into users (username, password_hash, created_at) values ($1, 'x', 0) returning user_id",
+        )
+        .bind(name)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    (dir, Functions::new(pool), ids[0], ids[1])
+}
+
+#[tokio::test]
+async fn versions_are_numbered_and_the_newest_is_live() {
+    let (_dir, functions, ann, _) = setup().await;
+    let (one, two) = (b"component one".as_slice(), b"component two".as_slice());
+    let first = functions
+        .add_version(ann, "echo", one, &sha256_hex(one), LIMITS)
+        .await
+        .unwrap();
+    let second = functions
+        .add_version(ann, "echo", two, &sha256_hex(two), LIMITS)
+        .await
+        .unwrap();
+    assert_eq!((first.version, second.version), (1, 2));
+    assert_eq!(first.function_id, second.function_id);
+
+    let live = functions.live("ann", "echo").await.unwrap().unwrap();
+    assert_eq!(
+        (live.version, live.sha256.as_str(), live.limits),
+        (2, second.sha256.as_str(), LIMITS)
+    );
+    assert_eq!(
+        functions.component(&live.sha256).await.unwrap().unwrap(),
+        two
+    );
+
+    let detail = functions.get(ann, "echo").await.unwrap();
+    assert_eq!(
+        detail
+            .versions
+            .iter()
+            .map(|v| v.version)
+            .collect::<Vec<_>>(),
+        [2, 1]
+    );
+    assert_eq!(detail.versions[1].size, one.len() as i64);
+    assert_eq!(detail.function.live_version, Some(2));
+}
+
+#[tokio::test]
+async fn the_same_bytes_are_stored_once() {
+    let (_dir, functions, ann, bob) = setup().await;
+    let bytes = b"shared".as_slice();
+    functions
+        .add_version(ann, "a", bytes, &sha256_hex(bytes), LIMITS)
+        .await
+        .unwrap();
+    functions
+        .add_version(bob, "b", bytes, &sha256_hex(bytes), LIMITS)
+        .await
+        .unwrap();
+    functions
+        .add_version(ann, "a", bytes, &sha256_hex(bytes), LIMITS)
+        .await
+        .unwrap();
+    assert_eq!(functions.get(ann, "a").await.unwrap().versions.len(), 2);
+}
+
+#[tokio::test]
+async fn rollback_switches_the_live_version_and_rejects_unknown_ones() {
+    let (_dir, functions, ann, _) = setup().await;
+    for bytes in [b"v1".as_slice(), b"v2"] {
+        functions
+            .add_version(ann, "f", bytes, &sha256_hex(bytes), LIMITS)
+            .await
+            .unwrap();
+    }
+    let back = functions.rollback(ann, "f", 1).await.unwrap();
+    assert_eq!(back.sha256, sha256_hex(b"v1"));
+    assert_eq!(
+        functions.live("ann", "f").await.unwrap().unwrap().version,
+        1
+    );
+    assert!(matches!(
+        functions.rollback(ann, "f", 7).await,
+        Err(FunctionError::NoSuchVersion { version: 7, .. })
+    ));
+}
+
+#[tokio::test]
+async fn another_users_function_does_not_exist_for_you() {
+    let (_dir, functions, ann, bob) = setup().await;
+    functions
+        .add_version(ann, "mine", b"x", &sha256_hex(b"x"), LIMITS)
+        .await
+        .unwrap();
+    assert!(matches!(
+        functions.get(bob, "mine").await,
+        Err(FunctionError::NotFound)
+    ));
+    assert!(matches!(
+        functions.rollback(bob, "mine", 1).await,
+        Err(FunctionError::NotFound)
+    ));
+    assert!(matches!(
+        functions.delete(bob, "mine").await,
+        Err(FunctionError::NotFound)
+    ));
+    assert!(functions.list(bob).await.unwrap().is_empty());
+    assert!(functions.live("bob", "mine").await.unwrap().is_none());
+    assert!(functions.live("ann", "mine").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn delete_removes_the_function_and_frees_its_name() {
+    let (_dir, functions, ann, _) = setup().await;
+    functions
+        .add_version(ann, "f", b"x", &sha256_hex(b"x"), LIMITS)
+        .await
+        .unwrap();
+    functions.delete(ann, "f").await.unwrap();
+    assert!(functions.live("ann", "f").await.unwrap().is_none());
+    assert!(matches!(
+        functions.delete(ann, "f").await,
+        Err(FunctionError::NotFound)
+    ));
+    let again = functions
+        .add_version(ann, "f", b"y", &sha256_hex(b"y"), LIMITS)
+        .await
+        .unwrap();
+    assert_eq!(again.version, 1);
+}
+
+#[tokio::test]
+async fn names_follow_the_url_rule_and_limits_can_change() {
+    let (_dir, functions, ann, _) = setup().await;
+    let bad = functions
+        .add_version(ann, "Bad_Name", b"x", &sha256_hex(b"x"), LIMITS)
+        .await;
+    assert!(matches!(bad, Err(FunctionError::InvalidName(m)) if m.contains("lowercase")));
+    functions
+        .add_version(ann, "f", b"x", &sha256_hex(b"x"), LIMITS)
+        .await
+        .unwrap();
+    let tight = Limits {
+        timeout_ms: 500,
+        memory_mb: 16,
+    };
+    assert_eq!(
+        functions.set_limits(ann, "f", tight).await.unwrap().limits,
+        tight
+    );
+    assert_eq!(
+        functions.live("ann", "f").await.unwrap().unwrap().limits,
+        tight
+    );
+}

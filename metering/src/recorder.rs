@@ -1,0 +1,147 @@
+//! The batching writer: the request path only pushes a record onto a
+//! channel; a background task writes up to [`RecorderOptions::batch`]
+//! records per statement, at least every [`RecorderOptions::interval`].
+
+use std::time::Duration;
+
+use fnlab_db::Pool;
+use sqlx::QueryBuilder;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::record::{COLUMNS, UsageRecord};
+
+/// How the recorder batches.
+#[derive(Debug, Clone, Copy)]
+pub struct RecorderOptions {
+    /// Most records per insert statement.
+    pub batch: usize,
+    /// Longest a record waits before it is written.
+    pub interval: Duration,
+}
+
+impl Default for RecorderOptions {
+    fn default() -> Self {
+        // 16 columns × 256 rows stays under SQLite's 32,766 bind parameters.
+        Self {
+            batch: 256,
+            interval: Duration::from_millis(250),
+        }
+    }
+}
+
+/// The handle the gateway records through. Cheap to clone.
+#[derive(Clone)]
+pub struct Recorder {
+    records: mpsc::UnboundedSender<UsageRecord>,
+}
+
+/// The background writer; [`RecorderTask::shutdown`] drains it.
+pub struct RecorderTask {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl Recorder {
+    /// Starts the background writer on `pool`.
+    pub fn start(pool: Pool, options: RecorderOptions) -> (Self, RecorderTask) {
+        let (records, receiver) = mpsc::unbounded_channel();
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(write_batches(pool, options, receiver, stopped));
+        (Self { records }, RecorderTask { stop, task })
+    }
+
+    /// Queues `record` for writing. Never blocks and never touches the
+    /// database.
+    pub fn record(&self, record: UsageRecord) {
+        if let Err(lost) = self.records.send(record) {
+            // Only after shutdown, when no request should be running.
+            tracing::error!(request_id = %lost.0.request_id, "usage record arrived after shutdown");
+        }
+    }
+}
+
+impl RecorderTask {
+    /// Writes every record queued so far, then stops.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "the usage writer panicked");
+        }
+    }
+}
+
+/// The writer loop: collect, write, repeat; on stop, drain and write the rest.
+async fn write_batches(
+    pool: Pool,
+    options: RecorderOptions,
+    mut receiver: mpsc::UnboundedReceiver<UsageRecord>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let mut ticker = tokio::time::interval(options.interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut pending: Vec<UsageRecord> = Vec::new();
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = &mut stopped => break,
+            received = receiver.recv_many(&mut pending, options.batch) => {
+                if received == 0 { break; }
+                if pending.len() < options.batch { continue; }
+            }
+        }
+        write_all(&pool, &mut pending, options.batch).await;
+    }
+    while let Ok(record) = receiver.try_recv() {
+        pending.push(record);
+    }
+    write_all(&pool, &mut pending, options.batch).await;
+    tracing::info!("usage records flushed");
+}
+
+/// Writes `pending` in batches, retrying a failed batch with a growing pause
+/// until it lands: records are money and are never dropped. The retry is
+/// safe because inserts ignore request ids already stored.
+async fn write_all(pool: &Pool, pending: &mut Vec<UsageRecord>, batch: usize) {
+    let mut pause = Duration::from_millis(100);
+    while !pending.is_empty() {
+        let n = pending.len().min(batch);
+        match insert(pool, &pending[..n]).await {
+            Ok(()) => {
+                pending.drain(..n);
+                pause = Duration::from_millis(100);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, records = pending.len(), "cannot write usage records; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+/// One multi-row insert.
+async fn insert(pool: &Pool, records: &[UsageRecord]) -> Result<(), sqlx::Error> {
+    let mut query = QueryBuilder::new(format!("insert into invocations ({}) ", COLUMNS.join(", ")));
+    query.push_values(records, |mut row, r| {
+        row.push_bind(r.request_id.clone())
+            .push_bind(r.user_id)
+            .push_bind(r.function_id)
+            .push_bind(r.function_name.clone())
+            .push_bind(r.version)
+            .push_bind(r.started_at)
+            .push_bind(r.wall_us)
+            .push_bind(r.cpu_us)
+            .push_bind(r.peak_memory_bytes)
+            .push_bind(r.memory_mb)
+            .push_bind(r.bytes_in)
+            .push_bind(r.bytes_out)
+            .push_bind(r.status)
+            .push_bind(r.outcome.clone())
+            .push_bind(r.stdout.clone())
+            .push_bind(r.stderr.clone());
+    });
+    query.push(" on conflict (request_id) do nothing");
+    query.build().execute(pool).await?;
+    Ok(())
+}

@@ -1,0 +1,286 @@
+//! A real Fnlab server for integration tests: the production router on a
+//! random loopback port, over a fresh SQLite file or a fresh PostgreSQL
+//! database, driven over HTTP with reqwest.
+
+#![allow(dead_code)] // Each test binary uses its own part of this helper.
+
+use clap::Parser;
+use fnlab_server::{Config, Running, prepare, start};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use tokio::sync::oneshot;
+
+/// Which database a test server runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Db {
+    /// A SQLite file in the server's temporary data directory.
+    Sqlite,
+    /// A new database on the PostgreSQL server named by `FNLAB_TEST_POSTGRES_URL`.
+    Postgres,
+}
+
+/// Runs a test body once per backend: `both_backends!(name, body_fn)` defines
+/// `name::sqlite` and `name::postgres`. The PostgreSQL variant needs
+/// `FNLAB_TEST_POSTGRES_URL` (set by `.ci/test`, which starts a server) and
+/// says so when it is missing.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::common::Db::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if $crate::common::postgres_admin_url().is_some() {
+                    super::$name($crate::common::Db::Postgres).await;
+                }
+            }
+        }
+    };
+}
+
+/// The PostgreSQL server for tests, or `None` (with a notice) when unset.
+pub fn postgres_admin_url() -> Option<String> {
+    let url = std::env::var("FNLAB_TEST_POSTGRES_URL").ok();
+    if url.is_none() {
+        eprintln!(
+            "FNLAB_TEST_POSTGRES_URL is not set: skipping the PostgreSQL variant (.ci/test sets it)"
+        );
+    }
+    url
+}
+
+/// A fresh, empty PostgreSQL database; returns its URL.
+async fn fresh_postgres_database() -> String {
+    let admin = postgres_admin_url().expect("FNLAB_TEST_POSTGRES_URL");
+    let name = format!("fnlab_test_{}", fnlab_db::random_hex(8));
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to the test PostgreSQL");
+    sqlx::query(&format!("create database {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("the admin URL names a database");
+    format!("{base}/{name}")
+}
+
+/// A running Fnlab server with its own data directory and database.
+pub struct TestServer {
+    /// `http://127.0.0.1:port`.
+    pub base: String,
+    /// The data directory (removed on drop).
+    pub data: tempfile::TempDir,
+    /// The database URL, so a restarted server can reuse it.
+    pub database_url: String,
+    flags: Vec<String>,
+    running: Option<(Running, oneshot::Sender<()>)>,
+}
+
+impl TestServer {
+    /// Starts a server on a new, empty database.
+    pub async fn start(db: Db) -> Self {
+        Self::start_with(db, &[]).await
+    }
+
+    /// Starts a server on a new, empty database with extra `fnlab` flags.
+    pub async fn start_with(db: Db, flags: &[&str]) -> Self {
+        let data = tempfile::tempdir().expect("temp dir");
+        let database_url = match db {
+            Db::Sqlite => format!("sqlite://{}", data.path().join("fnlab.db").display()),
+            Db::Postgres => fresh_postgres_database().await,
+        };
+        let flags = flags.iter().map(|flag| (*flag).to_owned()).collect();
+        let mut server = Self {
+            base: String::new(),
+            data,
+            database_url,
+            flags,
+            running: None,
+        };
+        server.boot().await;
+        server
+    }
+
+    async fn boot(&mut self) {
+        let data = self
+            .data
+            .path()
+            .to_str()
+            .expect("utf-8 temp path")
+            .to_owned();
+        let mut args = vec![
+            "fnlab",
+            "--addr",
+            "127.0.0.1:0",
+            "--data",
+            &data,
+            "--database-url",
+            &self.database_url,
+        ];
+        args.extend(self.flags.iter().map(String::as_str));
+        let config = Config::parse_from(args);
+        let state = prepare(config).await.expect("prepare the server");
+        let (stop, stopped) = oneshot::channel();
+        let running = start(state, async move {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("start the server");
+        self.base = format!("http://{}", running.addr);
+        self.running = Some((running, stop));
+    }
+
+    /// Shuts the server down gracefully, keeping its data.
+    pub async fn stop(&mut self) {
+        if let Some((running, stop)) = self.running.take() {
+            let _ = stop.send(());
+            running
+                .task
+                .await
+                .expect("server task")
+                .expect("server result");
+        }
+    }
+
+    /// Stops and starts the server again on the same data (a new port).
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.boot().await;
+    }
+
+    /// A client with its own cookie jar (a browser, as far as sessions go).
+    pub fn client(&self) -> Client {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("reqwest client");
+        Client {
+            http,
+            base: self.base.clone(),
+            bearer: None,
+        }
+    }
+}
+
+/// An HTTP client bound to one test server.
+#[derive(Clone)]
+pub struct Client {
+    /// The underlying client (cookie jar included).
+    pub http: reqwest::Client,
+    /// The server's base URL.
+    pub base: String,
+    /// A token sent as `Authorization: Bearer`, if any.
+    pub bearer: Option<String>,
+}
+
+/// A response: status, headers and the body parsed as JSON (or `Null`).
+#[derive(Debug)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as JSON, `Value::Null` when empty, or a string when not JSON.
+    pub body: Value,
+}
+
+impl Answer {
+    /// Asserts the status and returns the body.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected answer: {:?}",
+            self.body
+        );
+        self.body
+    }
+
+    /// Asserts an API error with `status` and `code`, returns its message.
+    #[track_caller]
+    pub fn expect_error(self, status: u16, code: &str) -> String {
+        let body = self.expect(status);
+        assert_eq!(body["error"]["code"], code, "{body}");
+        body["error"]["message"]
+            .as_str()
+            .expect("an error message")
+            .to_owned()
+    }
+}
+
+impl Client {
+    /// The same client with a bearer token and an empty cookie jar.
+    pub fn with_token(&self, token: &str) -> Self {
+        let http = reqwest::Client::builder().build().expect("reqwest client");
+        Self {
+            http,
+            base: self.base.clone(),
+            bearer: Some(token.to_owned()),
+        }
+    }
+
+    /// Sends a request; `body` is JSON when given.
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.bearer {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        answer(request.send().await.expect("request sent")).await
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(Method::GET, path, None).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// Signs up `username` with a good password and logs this client in.
+    pub async fn sign_up_and_log_in(&self, username: &str) -> Value {
+        let credentials = json!({"username": username, "password": PASSWORD});
+        self.post("/api/v1/users", credentials.clone())
+            .await
+            .expect(201);
+        self.post("/api/v1/login", credentials).await.expect(200)
+    }
+}
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Reads a reqwest response into an [`Answer`].
+pub async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("response body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
