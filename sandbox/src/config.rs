@@ -1,0 +1,56 @@
+//! The sandbox's configuration: server-wide sizes and ceilings, and the
+//! limits of one function.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Server-wide settings of the sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Where native code compiled from components is cached.
+    pub cache_dir: PathBuf,
+    /// Most instances alive at once across all users (pooling allocator size).
+    pub max_instances: u32,
+    /// Largest linear memory any instance may have, bytes (the ceiling of
+    /// every function's memory limit).
+    pub max_memory_bytes: u64,
+    /// Largest request body a function accepts, bytes.
+    pub max_request_bytes: u64,
+    /// Largest response body a function may send, bytes.
+    pub max_response_bytes: u64,
+    /// Most instances one user may run at once.
+    pub max_concurrency_per_user: u32,
+    /// Most bytes of stdout, and of stderr, kept per invocation.
+    pub max_log_bytes: usize,
+    /// How often the ticker advances the epoch (the granularity of timeouts
+    /// and of yielding a busy guest to other requests).
+    pub tick: Duration,
+    /// Ready programs unused for this long are dropped from memory.
+    pub idle_eviction: Duration,
+}
+
+impl SandboxConfig {
+    /// Defaults for everything but the cache directory.
+    pub fn new(cache_dir: PathBuf) -> Self {
+        Self {
+            cache_dir,
+            max_instances: 256,
+            max_memory_bytes: 128 << 20,
+            max_request_bytes: 6 << 20,
+            max_response_bytes: 6 << 20,
+            max_concurrency_per_user: 16,
+            max_log_bytes: 64 << 10,
+            tick: Duration::from_millis(10),
+            idle_eviction: Duration::from_secs(600),
+        }
+    }
+}
+
+/// The limits of one function, within the [`SandboxConfig`] ceilings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FunctionLimits {
+    /// Wall-clock time one request may take.
+    pub timeout: Duration,
+    /// Largest linear memory, bytes.
+    pub memory_bytes: u64,
+}

@@ -1,0 +1,212 @@
+//! The one engine every function runs in, its linker, and the ticker.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+use tokio::task::AbortHandle;
+use wasmtime::component::Linker;
+use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::cache::DiskCache;
+use crate::config::SandboxConfig;
+use crate::host::Host;
+use crate::programs::Programs;
+
+/// The sandbox: one engine, one linker, one ticker, the ready programs and
+/// the per-user concurrency limits. Cheap to clone.
+#[derive(Clone)]
+pub struct Sandbox {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// What every clone of a [`Sandbox`] shares.
+pub(crate) struct Inner {
+    pub(crate) engine: Engine,
+    pub(crate) linker: Linker<Host>,
+    pub(crate) config: SandboxConfig,
+    pub(crate) cache: DiskCache,
+    pub(crate) programs: Programs,
+    pub(crate) watchdog: Watchdog,
+    users: Mutex<HashMap<i64, Arc<Semaphore>>>,
+    stop_ticker: Arc<AtomicBool>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.stop_ticker.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Errors creating a [`Sandbox`].
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The engine could not be configured (e.g. not enough address space
+    /// for the pooling allocator).
+    #[error("cannot create the WebAssembly engine: {0}")]
+    Engine(String),
+    /// The cache directory could not be created.
+    #[error("cannot create the code cache {path}: {source}")]
+    CacheDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl Sandbox {
+    /// Creates the engine (pooling allocator sized by `config`, epoch
+    /// interruption) and starts the ticker thread.
+    pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
+        let engine = build_engine(&config).map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .and_then(|()| wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker))
+            .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
+        let cache = DiskCache::open(&config.cache_dir, &engine).map_err(|source| {
+            SandboxError::CacheDir {
+                path: config.cache_dir.clone(),
+                source,
+            }
+        })?;
+        let stop_ticker = Arc::new(AtomicBool::new(false));
+        let inner = Arc::new(Inner {
+            engine,
+            linker,
+            cache,
+            programs: Programs::default(),
+            watchdog: Watchdog::default(),
+            users: Mutex::default(),
+            stop_ticker: stop_ticker.clone(),
+            config,
+        });
+        spawn_ticker(Arc::downgrade(&inner), stop_ticker)?;
+        Ok(Self { inner })
+    }
+
+    /// The configuration it was made with.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.inner.config
+    }
+
+    /// The concurrency limit of `user_id`'s functions.
+    pub(crate) fn user_slots(&self, user_id: i64) -> Arc<Semaphore> {
+        let mut users = self.inner.users.lock().unwrap_or_else(|e| e.into_inner());
+        users
+            .entry(user_id)
+            .or_insert_with(|| {
+                Arc::new(Semaphore::new(
+                    self.inner.config.max_concurrency_per_user as usize,
+                ))
+            })
+            .clone()
+    }
+}
+
+fn build_engine(config: &SandboxConfig) -> wasmtime::Result<Engine> {
+    let instances = config.max_instances;
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(instances)
+        // Interpreters built with componentize-py/-js hold many core
+        // instances, memories and tables per component.
+        .total_core_instances(instances * 16)
+        .total_memories(instances * 2)
+        .total_tables(instances * 16)
+        .max_core_instances_per_component(64)
+        .max_memories_per_component(8)
+        .max_tables_per_component(64)
+        .table_elements(100_000)
+        .max_core_instance_size(4 << 20)
+        .max_component_instance_size(4 << 20)
+        .max_memory_size(usize::try_from(config.max_memory_bytes).unwrap_or(usize::MAX));
+    let mut wasm = wasmtime::Config::new();
+    wasm.wasm_component_model(true)
+        .epoch_interruption(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&wasm)
+}
+
+/// How many ticks pass between scans of the watchdog and of idle programs.
+const SCAN_EVERY_TICKS: u32 = 10;
+
+/// The ONE thread that drives time for the whole engine: it advances the
+/// epoch every tick (so a running guest checks its deadline), stops
+/// invocations past their deadline while they wait on I/O, and drops
+/// programs left idle. It ends when the sandbox is dropped.
+fn spawn_ticker(inner: Weak<Inner>, stop: Arc<AtomicBool>) -> Result<(), SandboxError> {
+    let Some(tick) = inner.upgrade().map(|i| i.config.tick) else {
+        return Ok(());
+    };
+    std::thread::Builder::new()
+        .name("fnlab-sandbox-ticker".into())
+        .spawn(move || {
+            let mut ticks = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(tick);
+                let Some(inner) = inner.upgrade() else { return };
+                inner.engine.increment_epoch();
+                ticks = ticks.wrapping_add(1);
+                if ticks.is_multiple_of(SCAN_EVERY_TICKS) {
+                    inner.watchdog.stop_overdue(Instant::now());
+                    inner.programs.evict_idle(inner.config.idle_eviction);
+                }
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| SandboxError::Engine(format!("cannot start the ticker thread: {e}")))
+}
+
+/// Invocations in flight with their deadlines, so that the ticker can stop
+/// one that is stuck waiting (on a request body, a sleep) rather than
+/// running wasm, where the epoch deadline catches it.
+#[derive(Default)]
+pub(crate) struct Watchdog {
+    inflight: Mutex<HashMap<u64, Watched>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+struct Watched {
+    deadline: Instant,
+    task: AbortHandle,
+    timed_out: Arc<AtomicBool>,
+}
+
+impl Watchdog {
+    /// Watches `task`; past `timeout` it is aborted and `timed_out` set.
+    pub(crate) fn watch(
+        &self,
+        task: AbortHandle,
+        timeout: Duration,
+        timed_out: Arc<AtomicBool>,
+    ) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let watched = Watched {
+            deadline: Instant::now() + timeout,
+            task,
+            timed_out,
+        };
+        self.inflight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, watched);
+        id
+    }
+
+    fn stop_overdue(&self, now: Instant) {
+        let mut inflight = self.inflight.lock().unwrap_or_else(|e| e.into_inner());
+        inflight.retain(|_, watched| {
+            if watched.task.is_finished() {
+                return false;
+            }
+            if now < watched.deadline {
+                return true;
+            }
+            watched.timed_out.store(true, Ordering::Relaxed);
+            watched.task.abort();
+            false
+        });
+    }
+}

@@ -1,0 +1,449 @@
+//! Running one request: a fresh `Store`, the guest's `handle` call in its
+//! own task (watched by the ticker), the response streamed back through a
+//! counting, size-limited body, and an [`InvocationReport`] delivered once
+//! both the guest and the response body are done.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::BodyExt;
+use http_body_util::combinators::UnsyncBoxBody;
+use tokio::sync::oneshot;
+use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+
+use crate::config::FunctionLimits;
+use crate::engine::Sandbox;
+use crate::host::{CappedLog, Host, MemoryLimiter, MemoryUsage};
+use crate::programs::Program;
+use crate::report::{InvocationReport, Outcome};
+
+/// Who runs, under which limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Invocation {
+    /// The function's owner (concurrency is limited per user).
+    pub user_id: i64,
+    /// The function's limits (capped by the sandbox's ceilings).
+    pub limits: FunctionLimits,
+}
+
+/// Error type of response bodies.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The body of a function's response: the guest's stream, counted and
+/// limited, or the host's short explanation when the guest could not answer.
+pub struct ResponseBody {
+    inner: UnsyncBoxBody<Bytes, BoxError>,
+    /// Held until the body is done, so the report waits for it.
+    tally: Option<Arc<Tally>>,
+    limit: u64,
+}
+
+/// The accumulating measurements of one invocation. When the last holder
+/// (guest task, response body) lets go, the report is sent.
+struct Tally {
+    started: Instant,
+    started_at_ms: i64,
+    limits: FunctionLimits,
+    cpu_ns: AtomicU64,
+    bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
+    status: AtomicU16,
+    memory: Arc<MemoryUsage>,
+    timed_out: Arc<AtomicBool>,
+    request_too_large: AtomicBool,
+    outcome: Mutex<Option<Outcome>>,
+    stdout: CappedLog,
+    stderr: CappedLog,
+    done: Mutex<Option<oneshot::Sender<InvocationReport>>>,
+}
+
+impl Tally {
+    fn new(
+        limits: FunctionLimits,
+        log_cap: usize,
+        done: oneshot::Sender<InvocationReport>,
+    ) -> Self {
+        let since_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        Self {
+            started: Instant::now(),
+            started_at_ms: i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX),
+            limits,
+            cpu_ns: AtomicU64::new(0),
+            bytes_in: AtomicU64::new(0),
+            bytes_out: AtomicU64::new(0),
+            status: AtomicU16::new(0),
+            memory: Arc::default(),
+            timed_out: Arc::default(),
+            request_too_large: AtomicBool::new(false),
+            outcome: Mutex::new(None),
+            stdout: CappedLog::new(log_cap),
+            stderr: CappedLog::new(log_cap),
+            done: Mutex::new(Some(done)),
+        }
+    }
+
+    /// How it ended so far: the first failure recorded, else a timeout or an
+    /// oversized request noticed on the side, else fine.
+    fn outcome(&self) -> Outcome {
+        if self.timed_out.load(Ordering::Relaxed) {
+            return Outcome::Timeout;
+        }
+        if self.request_too_large.load(Ordering::Relaxed) {
+            return Outcome::RequestTooLarge;
+        }
+        let outcome = self.outcome.lock().unwrap_or_else(|e| e.into_inner());
+        outcome.clone().unwrap_or(Outcome::Ok)
+    }
+
+    /// Records a failure (the first one wins) and logs its reason to stderr.
+    fn fail(&self, outcome: Outcome) {
+        let mut slot = self.outcome.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            self.stderr.host_line(&self.reason(&outcome));
+            *slot = Some(outcome);
+        }
+    }
+
+    fn reason(&self, outcome: &Outcome) -> String {
+        outcome.reason(
+            self.limits.timeout.as_millis(),
+            self.limits.memory_bytes >> 20,
+        )
+    }
+
+    /// The host's answer when the guest sent none.
+    fn error_response(&self) -> http::Response<ResponseBody> {
+        let outcome = self.outcome();
+        if matches!(outcome, Outcome::Timeout | Outcome::RequestTooLarge) {
+            // Noticed on the side: make sure it is in the log too.
+            self.fail(outcome.clone());
+        }
+        let status = outcome.status();
+        self.status.store(status, Ordering::Relaxed);
+        let text = Bytes::from(format!("{}\n", self.reason(&outcome)));
+        self.bytes_out
+            .fetch_add(text.len() as u64, Ordering::Relaxed);
+        let body = http_body_util::Full::new(text)
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        let mut response = http::Response::new(ResponseBody {
+            inner: body,
+            tally: None,
+            limit: u64::MAX,
+        });
+        *response.status_mut() =
+            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_GATEWAY);
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        response
+    }
+}
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        let report = InvocationReport {
+            started_at_ms: self.started_at_ms,
+            wall_us: u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            cpu_us: self.cpu_ns.load(Ordering::Relaxed) / 1_000,
+            peak_memory_bytes: self.memory.peak.load(Ordering::Relaxed),
+            bytes_in: self.bytes_in.load(Ordering::Relaxed),
+            bytes_out: self.bytes_out.load(Ordering::Relaxed),
+            status: self.status.load(Ordering::Relaxed),
+            outcome: self.outcome(),
+            stdout: self.stdout.text(),
+            stderr: self.stderr.text(),
+        };
+        if let Some(done) = self.done.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = done.send(report);
+        }
+    }
+}
+
+impl Sandbox {
+    /// Runs `request` through `program`. The request's URI is what the
+    /// guest sees (the gateway has already cut the function's prefix).
+    /// Returns the response, whose body streams from the guest, and a
+    /// receiver that yields the report once the invocation is completely
+    /// done (after the response body, even on a timeout or trap).
+    pub async fn invoke<B>(
+        &self,
+        program: &Program,
+        invocation: Invocation,
+        request: http::Request<B>,
+    ) -> (
+        http::Response<ResponseBody>,
+        oneshot::Receiver<InvocationReport>,
+    )
+    where
+        B: Body<Data = Bytes> + Send + Unpin + 'static,
+        B::Error: std::fmt::Display,
+    {
+        let config = &self.inner.config;
+        let limits = FunctionLimits {
+            timeout: invocation.limits.timeout,
+            memory_bytes: invocation.limits.memory_bytes.min(config.max_memory_bytes),
+        };
+        let (done, report) = oneshot::channel();
+        let tally = Arc::new(Tally::new(limits, config.max_log_bytes, done));
+
+        let Ok(permit) = self.user_slots(invocation.user_id).try_acquire_owned() else {
+            tally.fail(Outcome::TooManyRequests);
+            return (tally.error_response(), report);
+        };
+        let declared = request
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > config.max_request_bytes) {
+            tally.fail(Outcome::RequestTooLarge);
+            return (tally.error_response(), report);
+        }
+
+        let limiter = MemoryLimiter::new(limits.memory_bytes, tally.memory.clone());
+        let mut store = Store::new(
+            &self.inner.engine,
+            Host::new(tally.stdout.clone(), tally.stderr.clone(), limiter),
+        );
+        store.limiter(|host| &mut host.limiter);
+        let deadline = Instant::now() + limits.timeout;
+        store.set_epoch_deadline(1);
+        // Checked at every tick while wasm runs: past the deadline the guest
+        // traps; before it, it yields so other requests get the thread.
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= deadline {
+                Err(Trap::Interrupt.into())
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+
+        let request = request.map(|body| LimitedBody {
+            inner: body,
+            limit: config.max_request_bytes,
+            tally: tally.clone(),
+        });
+        let (sender, receiver) = oneshot::channel();
+        let prepared = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)
+            .and_then(|req| Ok((req, store.data_mut().http().new_response_outparam(sender)?)));
+        let (req, out) = match prepared {
+            Ok(resources) => resources,
+            Err(e) => {
+                tally.fail(Outcome::NoResponse(format!(
+                    "the request could not be passed on: {e:#}"
+                )));
+                return (tally.error_response(), report);
+            }
+        };
+
+        let pre = program.pre.clone();
+        let guest_tally = tally.clone();
+        let guest = CpuTimed {
+            inner: Box::pin(async move {
+                let _permit = permit;
+                let result = async {
+                    let proxy = pre.instantiate_async(&mut store).await?;
+                    proxy
+                        .wasi_http_incoming_handler()
+                        .call_handle(&mut store, req, out)
+                        .await
+                }
+                .await;
+                if let Err(e) = result {
+                    guest_tally.fail(classify(&e, &guest_tally.memory));
+                }
+            }),
+            tally: tally.clone(),
+        };
+        let task = tokio::spawn(guest);
+        self.inner
+            .watchdog
+            .watch(task.abort_handle(), limits.timeout, tally.timed_out.clone());
+
+        let response = match receiver.await {
+            // A guest that answers after its request body was cut off
+            // answered a request it never saw whole.
+            Ok(Ok(_)) if tally.request_too_large.load(Ordering::Relaxed) => tally.error_response(),
+            Ok(Ok(response)) => {
+                tally
+                    .status
+                    .store(response.status().as_u16(), Ordering::Relaxed);
+                let limit = config.max_response_bytes;
+                response.map(|body| ResponseBody {
+                    inner: body.map_err(BoxError::from).boxed_unsync(),
+                    tally: Some(tally.clone()),
+                    limit,
+                })
+            }
+            Ok(Err(code)) => {
+                // A guest that could not read an oversized body often answers
+                // with an error code; the size is the real reason then.
+                if !tally.request_too_large.load(Ordering::Relaxed) {
+                    tally.fail(Outcome::NoResponse(format!(
+                        "it answered with the error {code:?}"
+                    )));
+                }
+                tally.error_response()
+            }
+            Err(_) => {
+                // The guest dropped its response slot: wait for its task to
+                // know why (trap, timeout, or it simply never answered).
+                let _ = task.await;
+                tally.fail(Outcome::NoResponse(
+                    "it finished without setting a response".into(),
+                ));
+                tally.error_response()
+            }
+        };
+        (response, report)
+    }
+}
+
+/// Names the failure behind a guest error.
+fn classify(error: &wasmtime::Error, memory: &MemoryUsage) -> Outcome {
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => Outcome::Timeout,
+        Some(Trap::StackOverflow) => Outcome::StackOverflow,
+        _ if memory.refused.load(Ordering::Relaxed) => Outcome::OutOfMemory,
+        Some(trap) => Outcome::Trap(trap.to_string()),
+        None => {
+            let mut text = format!("{error:#}");
+            text.truncate(300);
+            Outcome::Trap(text)
+        }
+    }
+}
+
+/// The guest's future, with the CPU time of every poll added to the tally.
+struct CpuTimed<F> {
+    inner: Pin<Box<F>>,
+    tally: Arc<Tally>,
+}
+
+impl<F: Future<Output = ()>> Future for CpuTimed<F> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let started = cpu_time::ThreadTime::try_now().ok();
+        let result = self.inner.as_mut().poll(cx);
+        if let Some(elapsed) = started.map(|t| t.elapsed()) {
+            let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+            self.tally.cpu_ns.fetch_add(nanos, Ordering::Relaxed);
+        }
+        result
+    }
+}
+
+/// The request body as the guest reads it: counted, and cut off with an
+/// error past the limit.
+struct LimitedBody<B> {
+    inner: B,
+    limit: u64,
+    tally: Arc<Tally>,
+}
+
+impl<B> Body for LimitedBody<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    type Data = Bytes;
+    type Error = wasmtime_wasi_http::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let frame = match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => frame,
+            Poll::Ready(Some(Err(e))) => {
+                tracing::debug!(error = %e, "request body failed");
+                return Poll::Ready(Some(Err(wasmtime_wasi_http::Error::ConnectionTerminated)));
+            }
+            other => return other.map(|_| None),
+        };
+        if let Some(data) = frame.data_ref() {
+            let total = self
+                .tally
+                .bytes_in
+                .fetch_add(data.len() as u64, Ordering::Relaxed)
+                + data.len() as u64;
+            if total > self.limit {
+                self.tally.request_too_large.store(true, Ordering::Relaxed);
+                return Poll::Ready(Some(Err(wasmtime_wasi_http::Error::HttpRequestBodySize(
+                    Some(self.limit),
+                ))));
+            }
+        }
+        Poll::Ready(Some(Ok(frame)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        let Some(tally) = self.tally.clone() else {
+            return polled;
+        };
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    let total = tally
+                        .bytes_out
+                        .fetch_add(data.len() as u64, Ordering::Relaxed)
+                        + data.len() as u64;
+                    if total > self.limit {
+                        tally.fail(Outcome::ResponseTooLarge);
+                        self.tally = None;
+                        return Poll::Ready(Some(Err(
+                            "the response body exceeded its size limit".into()
+                        )));
+                    }
+                }
+            }
+            Poll::Ready(Some(Err(e))) => {
+                tracing::debug!(error = %e, "function response body failed");
+                self.tally = None;
+            }
+            Poll::Ready(None) => self.tally = None,
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}

@@ -1,0 +1,36 @@
+//! Fnlab's sandbox: runs WebAssembly components that export
+//! `wasi:http/incoming-handler` (the `wasi:http/proxy` world), one fresh
+//! `Store` per request, with limits, captured logs and a report per
+//! invocation. No web framework here: requests and responses are plain
+//! `http` types, so the server's gateway only routes and records.
+//!
+//! One [`Sandbox`] holds one `wasmtime::Engine` (pooling allocator, epoch
+//! interruption) and ONE ticker thread that advances the epoch and stops
+//! overdue invocations for the whole engine: no timer per request.
+//!
+//! # Layout
+//! - [`config`]: limits and sizes, with their defaults.
+//! - [`engine`]: the engine, the linker and the ticker.
+//! - [`programs`]: validating and compiling components, the in-memory set
+//!   of ready programs and the on-disk cache of native code.
+//! - [`host`]: what a guest can reach (no files, no host environment, no
+//!   network) and the captured stdout/stderr.
+//! - [`invoke`]: running one request.
+//! - [`report`]: what one invocation measured and how it ended.
+
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod engine;
+pub mod host;
+pub mod invoke;
+pub mod programs;
+pub mod report;
+
+mod cache;
+
+pub use config::{FunctionLimits, SandboxConfig};
+pub use engine::Sandbox;
+pub use invoke::{Invocation, ResponseBody};
+pub use programs::{LoadError, LoadSource, Program};
+pub use report::{InvocationReport, Outcome};

@@ -1,0 +1,178 @@
+//! Components turned into ready-to-instantiate programs: validated,
+//! compiled once (or reloaded from the disk cache), pre-linked, and kept in
+//! memory while they are used.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use wasmtime::component::Component;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+
+use crate::engine::Sandbox;
+use crate::host::Host;
+
+/// The export every function must have.
+const HANDLER_EXPORT: &str = "wasi:http/incoming-handler@0.2";
+
+/// A component ready to run: one per live version.
+pub struct Program {
+    /// The component's SHA-256.
+    pub sha256: String,
+    /// How it was made ready.
+    pub source: LoadSource,
+    pub(crate) pre: ProxyPre<Host>,
+}
+
+/// Where a program's native code came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadSource {
+    /// Compiled from the component (the slow path).
+    Compiled,
+    /// Reloaded from the on-disk cache.
+    DiskCache,
+    /// Already in memory.
+    Memory,
+}
+
+/// Why bytes cannot be run as a function. The messages are shown to users.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    /// Not WebAssembly at all.
+    #[error("this is not a WebAssembly binary (it does not start with \\0asm)")]
+    NotWasm,
+    /// A core module rather than a component.
+    #[error(
+        "this is a core WebAssembly module, not a component: build for the wasm32-wasip2 target \
+         (or wrap the module with `wasm-tools component new`)"
+    )]
+    CoreModule,
+    /// A WebAssembly binary the engine cannot compile.
+    #[error("the component is invalid: {0}")]
+    Invalid(String),
+    /// A component without the HTTP handler export.
+    #[error(
+        "the component does not export wasi:http/incoming-handler@0.2.x (it exports: {0}); \
+         build it for the wasi:http/proxy world"
+    )]
+    NoHandler(String),
+    /// It imports something Fnlab does not provide.
+    #[error("the component needs an import Fnlab does not provide: {0}")]
+    Imports(String),
+}
+
+/// The programs in memory, by SHA-256, with when each was last used.
+#[derive(Default)]
+pub(crate) struct Programs {
+    ready: Mutex<HashMap<String, (Arc<Program>, Instant)>>,
+}
+
+impl Programs {
+    fn get(&self, sha256: &str) -> Option<Arc<Program>> {
+        let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+        let (program, used) = ready.get_mut(sha256)?;
+        *used = Instant::now();
+        Some(program.clone())
+    }
+
+    fn insert(&self, program: Arc<Program>) {
+        let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+        ready.insert(program.sha256.clone(), (program, Instant::now()));
+    }
+
+    /// Drops programs unused for `idle` (requests in flight keep theirs).
+    pub(crate) fn evict_idle(&self, idle: Duration) {
+        let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+        ready.retain(|sha256, (_, used)| {
+            let keep = used.elapsed() < idle;
+            if !keep {
+                tracing::debug!(sha256, "program evicted from memory");
+            }
+            keep
+        });
+    }
+}
+
+/// Checks the first bytes: WebAssembly, and a component rather than a module.
+fn check_header(bytes: &[u8]) -> Result<(), LoadError> {
+    const MAGIC: &[u8] = b"\0asm";
+    const CORE_VERSION: [u8; 4] = [1, 0, 0, 0];
+    if bytes.len() < 8 || &bytes[..4] != MAGIC {
+        return Err(LoadError::NotWasm);
+    }
+    if bytes[4..8] == CORE_VERSION {
+        return Err(LoadError::CoreModule);
+    }
+    Ok(())
+}
+
+impl Sandbox {
+    /// The program for `sha256` if it is in memory.
+    pub fn ready(&self, sha256: &str) -> Option<Arc<Program>> {
+        self.inner.programs.get(sha256)
+    }
+
+    /// Makes `component` (whose SHA-256 is `sha256`) ready to run:
+    /// from memory, else from the disk cache, else by validating and
+    /// compiling it (on a blocking thread) and caching the native code.
+    pub async fn load(&self, sha256: &str, component: &[u8]) -> Result<Arc<Program>, LoadError> {
+        if let Some(program) = self.ready(sha256) {
+            return Ok(Arc::new(Program {
+                sha256: program.sha256.clone(),
+                source: LoadSource::Memory,
+                pre: program.pre.clone(),
+            }));
+        }
+        check_header(component)?;
+        let sandbox = self.clone();
+        let (sha256, component) = (sha256.to_owned(), component.to_vec());
+        let program = tokio::task::spawn_blocking(move || sandbox.prepare(&sha256, &component))
+            .await
+            .map_err(|e| LoadError::Invalid(format!("the compiler crashed: {e}")))??;
+        let program = Arc::new(program);
+        self.inner.programs.insert(program.clone());
+        Ok(program)
+    }
+
+    /// Validates, compiles (or reloads) and pre-links one component.
+    fn prepare(&self, sha256: &str, bytes: &[u8]) -> Result<Program, LoadError> {
+        let inner = &self.inner;
+        let (component, source) = match inner.cache.load(&inner.engine, sha256) {
+            Some(component) => (component, LoadSource::DiskCache),
+            None => {
+                let started = Instant::now();
+                let component = Component::new(&inner.engine, bytes)
+                    .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+                tracing::info!(sha256, elapsed = ?started.elapsed(), "component compiled");
+                (component, LoadSource::Compiled)
+            }
+        };
+        let exports: Vec<String> = component
+            .component_type()
+            .exports(&inner.engine)
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        if !exports.iter().any(|name| name.starts_with(HANDLER_EXPORT)) {
+            let listed = if exports.is_empty() {
+                "no interfaces".to_owned()
+            } else {
+                exports.join(", ")
+            };
+            return Err(LoadError::NoHandler(listed));
+        }
+        let instance_pre = inner
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Imports(format!("{e:#}")))?;
+        let pre =
+            ProxyPre::new(instance_pre).map_err(|e| LoadError::NoHandler(format!("{e:#}")))?;
+        if source == LoadSource::Compiled {
+            inner.cache.store(sha256, &component);
+        }
+        Ok(Program {
+            sha256: sha256.to_owned(),
+            source,
+            pre,
+        })
+    }
+}

@@ -1,0 +1,115 @@
+//! Helpers for the sandbox tests: the probe guest built by the real
+//! toolchain, a sandbox on a temporary cache, and one-call requests.
+
+#![allow(dead_code)] // Each test binary uses its own part of this helper.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use bytes::Bytes;
+use fnlab_sandbox::{
+    FunctionLimits, Invocation, InvocationReport, Program, Sandbox, SandboxConfig,
+};
+use http_body_util::{BodyExt, Full};
+
+/// The probe component (tests/guests/probe), built once per test binary
+/// with `cargo build --release --target wasm32-wasip2`.
+pub fn probe() -> &'static [u8] {
+    static PROBE: OnceLock<Vec<u8>> = OnceLock::new();
+    PROBE.get_or_init(|| {
+        let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/guests/probe");
+        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+            .join("guests");
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--release", "--target", "wasm32-wasip2"])
+            .current_dir(&crate_dir)
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .env_remove("RUSTFLAGS")
+            .status()
+            .expect("run cargo for the probe guest");
+        assert!(status.success(), "building the probe guest failed");
+        std::fs::read(target_dir.join("wasm32-wasip2/release/probe.wasm")).expect("probe.wasm")
+    })
+}
+
+/// The probe's SHA-256.
+pub fn probe_sha() -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(probe()))
+}
+
+/// A sandbox caching code in `cache`, with small ceilings that make limits
+/// quick to hit.
+pub fn sandbox(cache: &std::path::Path) -> Sandbox {
+    let mut config = SandboxConfig::new(cache.to_owned());
+    config.max_instances = 32;
+    config.max_request_bytes = 64 * 1024;
+    config.max_response_bytes = 256 * 1024;
+    config.max_concurrency_per_user = 4;
+    config.max_log_bytes = 4096;
+    Sandbox::new(config).expect("sandbox")
+}
+
+/// Limits for tests: a short timeout, 32 MiB of memory.
+pub const LIMITS: FunctionLimits = FunctionLimits {
+    timeout: Duration::from_millis(1500),
+    memory_bytes: 32 << 20,
+};
+
+/// What a call returned.
+pub struct Called {
+    pub status: u16,
+    pub body: String,
+    pub body_error: bool,
+    pub report: InvocationReport,
+}
+
+/// Sends one request through `program` as user `user_id` and reads it all.
+pub async fn call(
+    sandbox: &Sandbox,
+    program: &Program,
+    user_id: i64,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> Called {
+    let request = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "fnlab.test")
+        .header("x-probe", "abc")
+        .body(Full::new(Bytes::from(body.to_owned())))
+        .unwrap();
+    let (response, report) = sandbox
+        .invoke(
+            program,
+            Invocation {
+                user_id,
+                limits: LIMITS,
+            },
+            request,
+        )
+        .await;
+    let status = response.status().as_u16();
+    let (body, body_error) = match response.into_body().collect().await {
+        Ok(collected) => (
+            String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
+            false,
+        ),
+        Err(_) => (String::new(), true),
+    };
+    let report = tokio::time::timeout(Duration::from_secs(10), report)
+        .await
+        .expect("report in time")
+        .expect("report");
+    Called {
+        status,
+        body,
+        body_error,
+        report,
+    }
+}

@@ -1,0 +1,127 @@
+//! A wasi:http component with one route per behaviour the sandbox must
+//! handle: answering, echoing, logging, and every way of misbehaving.
+
+use wasi::exports::http::incoming_handler::Guest;
+use wasi::http::types::{
+    Fields, IncomingRequest, OutgoingBody, OutgoingRequest, OutgoingResponse, ResponseOutparam, Scheme,
+};
+
+struct Probe;
+
+wasi::http::proxy::export!(Probe);
+
+impl Guest for Probe {
+    fn handle(request: IncomingRequest, out: ResponseOutparam) {
+        let path = request.path_with_query().unwrap_or_default();
+        let (route, query) = path.split_once('?').unwrap_or((&path, ""));
+        let number = |default: u64| query.split('=').nth(1).and_then(|n| n.parse().ok()).unwrap_or(default);
+        match route {
+            "/hello" => respond(out, 200, &[b"hello from fnlab\n"]),
+            "/echo" => {
+                let method = format!("{:?}", request.method());
+                let probe = request.headers().get(&"x-probe".to_string());
+                let probe = probe.first().map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
+                let body = read_body(&request);
+                let text = format!("{method} {path} x-probe={probe} body={}", String::from_utf8_lossy(&body));
+                respond(out, 200, &[text.as_bytes()]);
+            }
+            "/count" => {
+                let body = read_body(&request);
+                respond(out, 200, &[body.len().to_string().as_bytes()]);
+            }
+            "/log" => {
+                println!("a line on stdout");
+                eprintln!("a line on stderr");
+                respond(out, 201, &[b"logged"]);
+            }
+            "/spam" => {
+                let line = "x".repeat(1023);
+                for _ in 0..number(1024) {
+                    println!("{line}");
+                }
+                respond(out, 200, &[b"spammed"]);
+            }
+            "/loop" => {
+                let mut n: u64 = 0;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            "/slow" => {
+                wasi::clocks::monotonic_clock::subscribe_duration(number(100) * 1_000_000).block();
+                respond(out, 200, &[b"slept"]);
+            }
+            "/alloc" => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1u8; 1 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            "/panic" => panic!("deliberate panic"),
+            "/recurse" => {
+                let depth = recurse(std::hint::black_box(1));
+                respond(out, 200, &[depth.to_string().as_bytes()]);
+            }
+            "/big" => {
+                let chunk = vec![b'b'; 4096];
+                let chunks: Vec<&[u8]> = (0..number(16)).map(|_| chunk.as_slice()).collect();
+                respond(out, 200, &chunks);
+            }
+            "/env" => {
+                let vars = std::env::vars().count();
+                let root = std::fs::read_dir("/").map(|d| d.count()).map_err(|e| e.to_string());
+                let request = OutgoingRequest::new(Fields::new());
+                let _ = request.set_scheme(Some(&Scheme::Https));
+                let _ = request.set_authority(Some("example.com"));
+                let _ = request.set_path_with_query(Some("/"));
+                let outgoing = wasi::http::outgoing_handler::handle(request, None);
+                let network = match outgoing {
+                    Err(e) => format!("{e:?}"),
+                    Ok(future) => {
+                        future.subscribe().block();
+                        format!("{:?}", future.get())
+                    }
+                };
+                let text = format!("vars={vars} root={root:?} network={network}");
+                respond(out, 200, &[text.as_bytes()]);
+            }
+            "/silent" => drop(out),
+            _ => respond(out, 404, &[b"no such probe\n"]),
+        }
+    }
+}
+
+/// Recurses until the engine's stack runs out. The call goes through a
+/// function pointer so the compiler cannot turn it into a loop.
+fn recurse(n: u64) -> u64 {
+    let next: fn(u64) -> u64 = std::hint::black_box(recurse);
+    if n == 0 { 0 } else { next(n + 1) ^ n }
+}
+
+fn read_body(request: &IncomingRequest) -> Vec<u8> {
+    let body = request.consume().expect("body taken once");
+    let stream = body.stream().expect("stream taken once");
+    let mut bytes = Vec::new();
+    while let Ok(chunk) = stream.blocking_read(64 * 1024) {
+        bytes.extend_from_slice(&chunk);
+    }
+    bytes
+}
+
+fn respond(out: ResponseOutparam, status: u16, chunks: &[&[u8]]) {
+    let response = OutgoingResponse::new(Fields::new());
+    response.set_status_code(status).expect("valid status");
+    let body = response.body().expect("body taken once");
+    ResponseOutparam::set(out, Ok(response));
+    let stream = body.write().expect("stream taken once");
+    for chunk in chunks {
+        for piece in chunk.chunks(4096) {
+            if stream.blocking_write_and_flush(piece).is_err() {
+                return;
+            }
+        }
+    }
+    drop(stream);
+    let _ = OutgoingBody::finish(body, None);
+}
