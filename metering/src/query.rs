@@ -60,3 +60,17 @@ pub async fn latest_invocations(
         })
         .collect()
 }
+
+/// When each of `user_id`'s functions was last invoked, by function id.
+pub async fn last_invocations(
+    pool: &Pool,
+    user_id: i64,
+) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "select function_id, max(started_at) from invocations where user_id = $1 group by function_id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}

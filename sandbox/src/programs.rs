@@ -65,6 +65,9 @@ pub enum LoadError {
 #[derive(Default)]
 pub(crate) struct Programs {
     ready: Mutex<HashMap<String, (Arc<Program>, Instant)>>,
+    /// One lock per component being loaded, so that a burst of first
+    /// requests compiles it once.
+    loading: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Programs {
@@ -78,6 +81,18 @@ impl Programs {
     fn insert(&self, program: Arc<Program>) {
         let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
         ready.insert(program.sha256.clone(), (program, Instant::now()));
+    }
+
+    fn loading_lock(&self, sha256: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+        loading.entry(sha256.to_owned()).or_default().clone()
+    }
+
+    fn done_loading(&self, sha256: &str) {
+        self.loading
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(sha256);
     }
 
     /// Drops programs unused for `idle` (requests in flight keep theirs).
@@ -116,6 +131,8 @@ impl Sandbox {
     /// from memory, else from the disk cache, else by validating and
     /// compiling it (on a blocking thread) and caching the native code.
     pub async fn load(&self, sha256: &str, component: &[u8]) -> Result<Arc<Program>, LoadError> {
+        let lock = self.inner.programs.loading_lock(sha256);
+        let _loading = lock.lock().await;
         if let Some(program) = self.ready(sha256) {
             return Ok(Arc::new(Program {
                 sha256: program.sha256.clone(),
@@ -123,6 +140,16 @@ impl Sandbox {
                 pre: program.pre.clone(),
             }));
         }
+        let loaded = self.load_uncached(sha256, component).await;
+        self.inner.programs.done_loading(sha256);
+        loaded
+    }
+
+    async fn load_uncached(
+        &self,
+        sha256: &str,
+        component: &[u8],
+    ) -> Result<Arc<Program>, LoadError> {
         check_header(component)?;
         let sandbox = self.clone();
         let (sha256, component) = (sha256.to_owned(), component.to_vec());

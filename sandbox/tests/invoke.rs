@@ -28,7 +28,7 @@ async fn method_path_query_headers_and_body_pass_through() {
     assert_eq!(called.status, 200);
     assert_eq!(
         called.body,
-        "Method::Post /echo?q=1&r=two x-probe=abc body=hi there"
+        "Method::Post /echo?q=1&r=two x-probe=abc cookie= body=hi there"
     );
     let report = called.report;
     assert_eq!((report.outcome.clone(), report.status), (Outcome::Ok, 200));

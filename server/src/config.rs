@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
+use fnlab_functions::Limits;
 
 /// Fnlab: write, deploy and host serverless functions in WebAssembly sandboxes.
 #[derive(Clone, Parser)]
@@ -38,6 +39,43 @@ pub struct Config {
     /// Mark the session cookie Secure: set this when Fnlab is served over HTTPS.
     #[arg(long, env = "FNLAB_SECURE_COOKIES")]
     pub secure_cookies: bool,
+
+    /// The URL people reach Fnlab at, used in the function URLs it shows.
+    /// Default: http:// and FNLAB_ADDR.
+    #[arg(long, env = "FNLAB_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// A separate origin that serves the public function URLs (/fn/…), e.g.
+    /// https://fn.example.org. Recommended: then a function's pages can never
+    /// act with a dashboard session. Without it, every function response is
+    /// sandboxed by a Content-Security-Policy.
+    #[arg(long, env = "FNLAB_FUNCTIONS_URL")]
+    pub functions_url: Option<String>,
+
+    /// Longest a function request may run, in milliseconds (default for new
+    /// functions and ceiling for all).
+    #[arg(long, env = "FNLAB_TIMEOUT_MS", default_value_t = 10_000)]
+    pub timeout_ms: u64,
+
+    /// Most memory one function instance may use, in MiB (default and ceiling).
+    #[arg(long, env = "FNLAB_MEMORY_MB", default_value_t = 128)]
+    pub memory_mb: u64,
+
+    /// Largest request body a function accepts, in bytes.
+    #[arg(long, env = "FNLAB_MAX_REQUEST_BYTES", default_value_t = 6 * 1024 * 1024)]
+    pub max_request_bytes: u64,
+
+    /// Largest response body a function may send, in bytes.
+    #[arg(long, env = "FNLAB_MAX_RESPONSE_BYTES", default_value_t = 6 * 1024 * 1024)]
+    pub max_response_bytes: u64,
+
+    /// Most function instances one user may run at the same time.
+    #[arg(long, env = "FNLAB_MAX_CONCURRENCY", default_value_t = 16)]
+    pub max_concurrency: u32,
+
+    /// Largest component that may be uploaded, in bytes.
+    #[arg(long, env = "FNLAB_MAX_COMPONENT_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_component_bytes: u64,
 }
 
 impl Config {
@@ -46,6 +84,50 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data.join("fnlab.db").display()))
+    }
+
+    /// Where users reach Fnlab, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.addr),
+        }
+    }
+
+    /// The public URL of `username`'s function `name`.
+    pub fn function_url(&self, username: &str, name: &str) -> String {
+        let base = match &self.functions_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => self.public_url(),
+        };
+        format!("{base}/fn/{username}/{name}/")
+    }
+
+    /// The limits a new function gets: the server's ceilings.
+    pub fn default_limits(&self) -> Limits {
+        Limits {
+            timeout_ms: i64::try_from(self.timeout_ms).unwrap_or(i64::MAX),
+            memory_mb: i64::try_from(self.memory_mb).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// Checks per-function limits against the ceilings; the error says which
+    /// one is out of range.
+    pub fn check_limits(&self, limits: Limits) -> Result<(), String> {
+        let ceiling = self.default_limits();
+        if !(1..=ceiling.timeout_ms).contains(&limits.timeout_ms) {
+            return Err(format!(
+                "timeout_ms must be between 1 and {}",
+                ceiling.timeout_ms
+            ));
+        }
+        if !(1..=ceiling.memory_mb).contains(&limits.memory_mb) {
+            return Err(format!(
+                "memory_mb must be between 1 and {}",
+                ceiling.memory_mb
+            ));
+        }
+        Ok(())
     }
 
     /// Where the built site lives: the configured directory, `target/site`
@@ -80,6 +162,14 @@ impl std::fmt::Debug for Config {
             .field("db_connections", &self.db_connections)
             .field("site_root", &self.site_root)
             .field("secure_cookies", &self.secure_cookies)
+            .field("public_url", &self.public_url)
+            .field("functions_url", &self.functions_url)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("memory_mb", &self.memory_mb)
+            .field("max_request_bytes", &self.max_request_bytes)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("max_component_bytes", &self.max_component_bytes)
             .finish()
     }
 }

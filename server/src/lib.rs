@@ -9,12 +9,16 @@
 //! - [`config`]: flags and environment variables.
 //! - [`state`]: the shared [`AppState`].
 //! - [`api`]: the REST API under `/api/v1`.
+//! - [`gateway`]: the public function URLs under `/fn/`.
+//! - [`deploy`]: making a component a function's live version.
 //! - [`pages`]: the Leptos pages and server functions, and the site's files.
 //! - [`sessions`]: the session cookie and its store.
 //! - [`observe`]: request spans and error logging.
 
 pub mod api;
 pub mod config;
+pub mod deploy;
+pub mod gateway;
 pub mod observe;
 pub mod pages;
 pub mod sessions;
@@ -28,6 +32,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use fnlab_accounts::Accounts;
+use fnlab_functions::Functions;
+use fnlab_metering::{Recorder, RecorderOptions};
+use fnlab_sandbox::{Sandbox, SandboxConfig};
+use gateway::Gateway;
 use tokio::net::TcpListener;
 
 pub use config::Config;
@@ -47,6 +55,9 @@ pub enum StartError {
     /// The database could not be opened or migrated.
     #[error("cannot open the database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The WebAssembly sandbox could not be created.
+    #[error("{0}")]
+    Sandbox(#[from] fnlab_sandbox::engine::SandboxError),
     /// The listening socket failed.
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
@@ -61,12 +72,28 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     })?;
     let pool = fnlab_db::open(&config.database_url(), config.db_connections).await?;
     let leptos = pages::leptos_options(&config);
+    let functions = Functions::new(pool.clone());
+    let sandbox = Sandbox::new(sandbox_config(&config))?;
+    let usage = Recorder::start(pool.clone(), RecorderOptions::default());
+    let gateway = Gateway::new(functions.clone(), sandbox, usage);
     Ok(AppState {
         accounts: Accounts::new(pool.clone()),
+        functions,
+        gateway,
         pool,
         config: Arc::new(config),
         leptos,
     })
+}
+
+/// The sandbox's settings from Fnlab's configuration.
+fn sandbox_config(config: &Config) -> SandboxConfig {
+    let mut sandbox = SandboxConfig::new(config.data.join("cache").join("code"));
+    sandbox.max_memory_bytes = config.memory_mb << 20;
+    sandbox.max_request_bytes = config.max_request_bytes;
+    sandbox.max_response_bytes = config.max_response_bytes;
+    sandbox.max_concurrency_per_user = config.max_concurrency;
+    sandbox
 }
 
 /// The whole HTTP application.
@@ -74,7 +101,8 @@ pub async fn app(state: AppState) -> Result<Router, StartError> {
     let session_layer = sessions::layer(&state).await?;
     let router = Router::new()
         .route("/healthz", get(healthz))
-        .merge(api::router())
+        .merge(api::router(&state.config))
+        .merge(gateway::router())
         .merge(pages::router(&state))
         .layer(session_layer)
         .with_state(state);
@@ -90,7 +118,7 @@ pub struct Running {
 }
 
 /// Binds `state.config.addr` and serves until `shutdown` resolves, then
-/// finishes the requests in flight.
+/// finishes the requests in flight and writes every usage record.
 pub async fn start(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,

@@ -30,7 +30,9 @@ async fn log_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     if let Some(InternalErrorDetail(detail)) = response.extensions().get::<InternalErrorDetail>() {
         tracing::error!(%path, status = %response.status(), "{detail}");
-    } else if response.status().is_server_error() {
+    } else if response.status().is_server_error() && !path.starts_with("/fn/") {
+        // A function's own 502/504 is its owner's business: it is in the
+        // invocation log, not an error of Fnlab's.
         tracing::error!(%path, status = %response.status(), "server error");
     }
     response

@@ -5,9 +5,11 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use fnlab_accounts::Accounts;
 use fnlab_db::Pool;
+use fnlab_functions::Functions;
 use leptos::prelude::LeptosOptions;
 
 use crate::Config;
+use crate::gateway::Gateway;
 
 /// Shared state of the whole server.
 #[derive(Clone, FromRef)]
@@ -16,6 +18,10 @@ pub struct AppState {
     pub pool: Pool,
     /// Accounts service.
     pub accounts: Accounts,
+    /// Functions, versions and components.
+    pub functions: Functions,
+    /// The public function URLs and the sandbox behind them.
+    pub gateway: Gateway,
     /// Configuration, as parsed at start-up.
     pub config: Arc<Config>,
     /// Where the site's files are and how to render pages.

@@ -3,9 +3,10 @@
 
 #![allow(dead_code)] // Each test binary uses its own part of this helper.
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::OnceLock;
+#[path = "../guests/mod.rs"]
+mod guests;
+pub use guests::{probe, probe_sha};
+
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -13,34 +14,6 @@ use fnlab_sandbox::{
     FunctionLimits, Invocation, InvocationReport, Program, Sandbox, SandboxConfig,
 };
 use http_body_util::{BodyExt, Full};
-
-/// The probe component (tests/guests/probe), built once per test binary
-/// with `cargo build --release --target wasm32-wasip2`.
-pub fn probe() -> &'static [u8] {
-    static PROBE: OnceLock<Vec<u8>> = OnceLock::new();
-    PROBE.get_or_init(|| {
-        let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/guests/probe");
-        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
-            .join("guests");
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--release", "--target", "wasm32-wasip2"])
-            .current_dir(&crate_dir)
-            .env("CARGO_TARGET_DIR", &target_dir)
-            .env_remove("RUSTFLAGS")
-            .status()
-            .expect("run cargo for the probe guest");
-        assert!(status.success(), "building the probe guest failed");
-        std::fs::read(target_dir.join("wasm32-wasip2/release/probe.wasm")).expect("probe.wasm")
-    })
-}
-
-/// The probe's SHA-256.
-pub fn probe_sha() -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(probe()))
-}
 
 /// A sandbox caching code in `cache`, with small ceilings that make limits
 /// quick to hit.

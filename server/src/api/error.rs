@@ -6,6 +6,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fnlab_accounts::AccountError;
+use fnlab_functions::FunctionError;
 use serde_json::json;
 
 /// An API failure.
@@ -20,6 +21,10 @@ pub enum ApiError {
     /// 404: no such resource, or not the caller's.
     #[error("not found")]
     NotFound,
+    /// 404 with a reason that reveals nothing about other users (such as
+    /// "function echo has no version 7" to the function's owner).
+    #[error("{0}")]
+    NotFoundBecause(String),
     /// 405: the path exists, but not with this method.
     #[error("this path does not accept that method")]
     MethodNotAllowed,
@@ -61,7 +66,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NotFoundBecause(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -76,7 +81,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => "bad_request",
             Self::Unauthorized(_) => "unauthorized",
-            Self::NotFound => "not_found",
+            Self::NotFound | Self::NotFoundBecause(_) => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -166,6 +171,31 @@ impl From<AccountError> for ApiError {
             AccountError::NotFound => Self::NotFound,
             AccountError::Database(_) | AccountError::Hashing(_) => Self::Internal(message),
         }
+    }
+}
+
+impl From<FunctionError> for ApiError {
+    fn from(e: FunctionError) -> Self {
+        let message = e.to_string();
+        match e {
+            FunctionError::InvalidName(_) => Self::Unprocessable {
+                code: "invalid_name",
+                message,
+            },
+            FunctionError::InvalidLimits(_) => Self::Unprocessable {
+                code: "invalid_limits",
+                message,
+            },
+            FunctionError::NotFound => Self::NotFound,
+            FunctionError::NoSuchVersion { .. } => Self::NotFoundBecause(message),
+            FunctionError::Database(_) => Self::Internal(message),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(format!("database: {e}"))
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod auth;
 mod error;
+mod functions;
 mod json;
 mod tokens;
 mod users;
@@ -14,12 +15,13 @@ pub use auth::AuthUser;
 pub use error::{ApiError, InternalErrorDetail};
 pub use json::ApiJson;
 
-use crate::AppState;
+use crate::{AppState, Config};
 
 /// Every `/api/v1` route, merged in one place.
-pub fn router() -> Router<AppState> {
+pub fn router(config: &Config) -> Router<AppState> {
     let v1 = Router::new()
         .merge(users::router())
+        .merge(functions::router(config))
         .merge(tokens::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method);

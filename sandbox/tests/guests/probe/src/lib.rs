@@ -19,10 +19,13 @@ impl Guest for Probe {
             "/hello" => respond(out, 200, &[b"hello from fnlab\n"]),
             "/echo" => {
                 let method = format!("{:?}", request.method());
-                let probe = request.headers().get(&"x-probe".to_string());
-                let probe = probe.first().map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
+                let header = |name: &str| {
+                    let values = request.headers().get(&name.to_string());
+                    values.first().map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default()
+                };
+                let (probe, cookie) = (header("x-probe"), header("cookie"));
                 let body = read_body(&request);
-                let text = format!("{method} {path} x-probe={probe} body={}", String::from_utf8_lossy(&body));
+                let text = format!("{method} {path} x-probe={probe} cookie={cookie} body={}", String::from_utf8_lossy(&body));
                 respond(out, 200, &[text.as_bytes()]);
             }
             "/count" => {
