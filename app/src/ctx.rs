@@ -2,6 +2,7 @@
 //! (provided as context by the server) and the caller's session.
 
 use fnlab_accounts::Accounts;
+use fnlab_functions::Functions;
 use leptos::prelude::use_context;
 use tower_sessions::Session;
 
@@ -9,10 +10,29 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::session;
 
+/// What the server provides to every server function, as one context.
+#[derive(Clone)]
+pub struct Services {
+    /// Accounts service.
+    pub accounts: Accounts,
+    /// Functions service.
+    pub functions: Functions,
+    /// The database, for reading usage records.
+    pub pool: fnlab_db::Pool,
+    /// The origin that serves function URLs, without a trailing slash.
+    pub functions_base: String,
+}
+
 /// The services and session of one server-function call.
 pub struct ServerCtx {
     /// Accounts service.
     pub accounts: Accounts,
+    /// Functions service.
+    pub functions: Functions,
+    /// The database, for reading usage records.
+    pub pool: fnlab_db::Pool,
+    /// The origin that serves function URLs.
+    pub functions_base: String,
     /// The caller's session.
     pub session: Session,
 }
@@ -21,15 +41,27 @@ impl ServerCtx {
     /// Gathers the context; an error (never a panic) when the server was
     /// wired without it.
     pub async fn get() -> Result<Self, AppError> {
-        let accounts = use_context::<Accounts>().ok_or_else(|| {
-            tracing::error!("server functions were called without the Accounts context");
+        let services = use_context::<Services>().ok_or_else(|| {
+            tracing::error!("server functions were called without the Services context");
             AppError::Internal
         })?;
         let session = leptos_axum::extract::<Session>().await.map_err(|e| {
             tracing::error!(error = %e, "no session layer in front of server functions");
             AppError::Internal
         })?;
-        Ok(Self { accounts, session })
+        let Services {
+            accounts,
+            functions,
+            pool,
+            functions_base,
+        } = services;
+        Ok(Self {
+            accounts,
+            functions,
+            pool,
+            functions_base,
+            session,
+        })
     }
 
     /// The signed-in user, if any.

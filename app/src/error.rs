@@ -68,6 +68,31 @@ impl From<fnlab_accounts::AccountError> for AppError {
 }
 
 #[cfg(feature = "ssr")]
+impl From<fnlab_functions::FunctionError> for AppError {
+    fn from(e: fnlab_functions::FunctionError) -> Self {
+        use fnlab_functions::FunctionError as E;
+        match e {
+            E::NotFound => Self::NotFound,
+            E::Database(_) => {
+                tracing::error!(error = %e, "function operation failed");
+                Self::Internal
+            }
+            E::InvalidName(_) | E::InvalidLimits(_) | E::NoSuchVersion { .. } => {
+                Self::Invalid(capitalize(&e.to_string()))
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "database query failed");
+        Self::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl From<tower_sessions::session::Error> for AppError {
     fn from(e: tower_sessions::session::Error) -> Self {
         tracing::error!(error = %e, "session store failed");

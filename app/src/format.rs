@@ -13,6 +13,31 @@ pub fn utc_time(ms: i64) -> String {
     )
 }
 
+/// A size in bytes, in the largest unit that keeps it ≥ 1 (`1.5 MiB`).
+pub fn bytes(n: i64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value.abs() >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A duration in µs, as µs below a millisecond, else ms with two decimals.
+pub fn micros(us: i64) -> String {
+    if us < 1_000 {
+        format!("{us} µs")
+    } else {
+        format!("{:.2} ms", us as f64 / 1_000.0)
+    }
+}
+
 /// Howard Hinnant's days-to-civil-date algorithm (proleptic Gregorian).
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
@@ -37,5 +62,14 @@ mod tests {
         assert_eq!(utc_time(951_782_400_000), "2000-02-29 00:00 UTC");
         assert_eq!(utc_time(1_795_347_000_000), "2026-11-22 11:30 UTC");
         assert_eq!(utc_time(-1), "1969-12-31 23:59 UTC");
+    }
+
+    #[test]
+    fn formats_sizes_and_durations() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(128 << 20), "128.0 MiB");
+        assert_eq!(micros(999), "999 µs");
+        assert_eq!(micros(1_234), "1.23 ms");
     }
 }

@@ -10,6 +10,7 @@
 //! - [`root`]: the HTML shell, the router and the header.
 //! - [`auth`]: sign-up, log-in and log-out, and who is signed in.
 //! - [`tokens`]: API tokens.
+//! - [`functions`]: functions, versions and invocations in the dashboard.
 //! - [`pages`]: one module per page.
 //! - [`error`]: the error every server function returns.
 //! - [`format`]: rendering numbers and times the same on server and browser.
@@ -21,6 +22,7 @@ pub mod auth;
 pub mod ctx;
 pub mod error;
 pub mod format;
+pub mod functions;
 pub mod pages;
 pub mod root;
 #[cfg(feature = "ssr")]

@@ -9,6 +9,7 @@ use crate::auth::Auth;
 use crate::pages::{
     account::{LogInPage, SignUpPage},
     dashboard::Dashboard,
+    function::FunctionPage,
     landing::Landing,
     not_found::NotFound,
     tokens::TokensPage,
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
                     // signed-out visitor gets a real redirect to the login page.
                     <Route path=path!("dashboard") view=Dashboard ssr=SsrMode::Async />
                     <Route path=path!("tokens") view=TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("functions/:name") view=FunctionPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -66,6 +66,12 @@ pub fn validate_name(name: &str) -> Result<(), FunctionError> {
     fnlab_db::slug::check("a function name", name, NAME_LEN).map_err(FunctionError::InvalidName)
 }
 
+/// The public URL of `username`'s function `name` under `base` (the origin
+/// that serves functions, without a trailing slash).
+pub fn public_url(base: &str, username: &str, name: &str) -> String {
+    format!("{}/fn/{username}/{name}/", base.trim_end_matches('/'))
+}
+
 /// The SHA-256 of a component, hex encoded: its identity everywhere.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};

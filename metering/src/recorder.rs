@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use fnlab_db::Pool;
-use sqlx::QueryBuilder;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -90,21 +89,41 @@ async fn write_batches(
                 if pending.len() < options.batch { continue; }
             }
         }
-        write_all(&pool, &mut pending, options.batch).await;
+        write_all(&pool, &mut pending, options.batch, None).await;
     }
     while let Ok(record) = receiver.try_recv() {
         pending.push(record);
     }
-    write_all(&pool, &mut pending, options.batch).await;
-    tracing::info!("usage records flushed");
+    write_all(&pool, &mut pending, options.batch, Some(SHUTDOWN_PATIENCE)).await;
+    if pending.is_empty() {
+        tracing::info!("usage records flushed");
+    } else {
+        tracing::error!(
+            lost = pending.len(),
+            "the database stayed unreachable: usage records lost at shutdown"
+        );
+    }
 }
 
+/// How long shutdown keeps retrying an unreachable database before it
+/// gives up (a stopping server must stop).
+const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(30);
+
 /// Writes `pending` in batches, retrying a failed batch with a growing pause
-/// until it lands: records are money and are never dropped. The retry is
+/// until it lands (or `patience` runs out): records are money. The retry is
 /// safe because inserts ignore request ids already stored.
-async fn write_all(pool: &Pool, pending: &mut Vec<UsageRecord>, batch: usize) {
+async fn write_all(
+    pool: &Pool,
+    pending: &mut Vec<UsageRecord>,
+    batch: usize,
+    patience: Option<Duration>,
+) {
+    let started = tokio::time::Instant::now();
     let mut pause = Duration::from_millis(100);
     while !pending.is_empty() {
+        if patience.is_some_and(|patience| started.elapsed() > patience) {
+            return;
+        }
         let n = pending.len().min(batch);
         match insert(pool, &pending[..n]).await {
             Ok(()) => {
@@ -120,28 +139,43 @@ async fn write_all(pool: &Pool, pending: &mut Vec<UsageRecord>, batch: usize) {
     }
 }
 
-/// One multi-row insert.
+/// One multi-row insert. The placeholders are written out as `$n`: sqlx's
+/// query builder writes `?` for the `Any` driver, which PostgreSQL rejects.
 async fn insert(pool: &Pool, records: &[UsageRecord]) -> Result<(), sqlx::Error> {
-    let mut query = QueryBuilder::new(format!("insert into invocations ({}) ", COLUMNS.join(", ")));
-    query.push_values(records, |mut row, r| {
-        row.push_bind(r.request_id.clone())
-            .push_bind(r.user_id)
-            .push_bind(r.function_id)
-            .push_bind(r.function_name.clone())
-            .push_bind(r.version)
-            .push_bind(r.started_at)
-            .push_bind(r.wall_us)
-            .push_bind(r.cpu_us)
-            .push_bind(r.peak_memory_bytes)
-            .push_bind(r.memory_mb)
-            .push_bind(r.bytes_in)
-            .push_bind(r.bytes_out)
-            .push_bind(r.status)
-            .push_bind(r.outcome.clone())
-            .push_bind(r.stdout.clone())
-            .push_bind(r.stderr.clone());
-    });
-    query.push(" on conflict (request_id) do nothing");
-    query.build().execute(pool).await?;
+    let rows: Vec<String> = (0..records.len())
+        .map(|row| {
+            let first = row * COLUMNS.len() + 1;
+            let params: Vec<String> = (first..first + COLUMNS.len())
+                .map(|n| format!("${n}"))
+                .collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "insert into invocations ({}) values {} on conflict (request_id) do nothing",
+        COLUMNS.join(", "),
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for r in records {
+        query = query
+            .bind(r.request_id.clone())
+            .bind(r.user_id)
+            .bind(r.function_id)
+            .bind(r.function_name.clone())
+            .bind(r.version)
+            .bind(r.started_at)
+            .bind(r.wall_us)
+            .bind(r.cpu_us)
+            .bind(r.peak_memory_bytes)
+            .bind(r.memory_mb)
+            .bind(r.bytes_in)
+            .bind(r.bytes_out)
+            .bind(r.status)
+            .bind(r.outcome.clone())
+            .bind(r.stdout.clone())
+            .bind(r.stderr.clone());
+    }
+    query.execute(pool).await?;
     Ok(())
 }

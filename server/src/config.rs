@@ -94,13 +94,17 @@ impl Config {
         }
     }
 
-    /// The public URL of `username`'s function `name`.
-    pub fn function_url(&self, username: &str, name: &str) -> String {
-        let base = match &self.functions_url {
+    /// The origin that serves the function URLs, without a trailing slash.
+    pub fn functions_base(&self) -> String {
+        match &self.functions_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => self.public_url(),
-        };
-        format!("{base}/fn/{username}/{name}/")
+        }
+    }
+
+    /// The public URL of `username`'s function `name`.
+    pub fn function_url(&self, username: &str, name: &str) -> String {
+        fnlab_functions::public_url(&self.functions_base(), username, name)
     }
 
     /// The limits a new function gets: the server's ceilings.

@@ -1,5 +1,6 @@
 //! The Leptos pages and server functions, and the site's static files.
 
+use app::ctx::Services;
 use app::error::AppError;
 use app::{App, shell};
 use axum::Router;
@@ -37,9 +38,14 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 /// context) and a fallback that serves files from the site root.
 pub fn router(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
-    let accounts = state.accounts.clone();
+    let services = Services {
+        accounts: state.accounts.clone(),
+        functions: state.functions.clone(),
+        pool: state.pool.clone(),
+        functions_base: state.config.functions_base(),
+    };
     Router::new()
-        .leptos_routes_with_context(state, routes, move || provide_context(accounts.clone()), {
+        .leptos_routes_with_context(state, routes, move || provide_context(services.clone()), {
             let options = state.leptos.clone();
             move || shell(options.clone())
         })

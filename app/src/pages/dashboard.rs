@@ -1,25 +1,74 @@
-//! `/dashboard`: the signed-in user's functions.
+//! `/dashboard`: the signed-in user's functions, and deploying a component.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::RequireUser;
+use super::upload::UploadComponent;
+use super::{RequireUser, Table};
+use crate::format::utc_time;
+use crate::functions::{FunctionRow, list_functions};
 
 /// The dashboard page.
 #[component]
 pub fn Dashboard() -> impl IntoView {
+    let functions = Resource::new(|| (), |()| list_functions());
     view! {
         <Title text="Functions" />
         <RequireUser>
             <div class="page-head">
                 <h1>"Your functions"</h1>
             </div>
-            <div class="empty" data-testid="functions-empty">
-                <p class="big">"No functions yet."</p>
-                <p class="muted">
-                    "Functions you deploy appear here, each with its public URL, live version and latest invocation."
-                </p>
-            </div>
+            <UploadComponent />
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match functions.await {
+                        Ok(rows) if rows.is_empty() => view! { <NoFunctions /> }.into_any(),
+                        Ok(rows) => view! { <FunctionTable rows /> }.into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
         </RequireUser>
+    }
+}
+
+/// What an empty dashboard says.
+#[component]
+fn NoFunctions() -> impl IntoView {
+    view! {
+        <div class="empty" data-testid="functions-empty">
+            <p class="big">"No functions yet."</p>
+            <p class="muted">
+                "Deploy a WebAssembly component above (any wasi:http/proxy component, e.g. built with "
+                <code>"cargo build --target wasm32-wasip2"</code>
+                "). It appears here with its public URL, live version and latest invocation."
+            </p>
+        </div>
+    }
+}
+
+/// The list of functions.
+#[component]
+fn FunctionTable(rows: Vec<FunctionRow>) -> impl IntoView {
+    view! {
+        <Table testid="functions" columns=&["Function", "Public URL", "Live version", "Last invocation"]>
+                {rows
+                    .into_iter()
+                    .map(|row| {
+                        view! {
+                            <tr>
+                                <td>
+                                    <a href=format!("/functions/{}", row.name)>{row.name.clone()}</a>
+                                </td>
+                                <td>
+                                    <a class="mono" href=row.url.clone() target="_blank" rel="noopener">{row.url.clone()}</a>
+                                </td>
+                                <td>{row.live_version.map(|v| format!("v{v}")).unwrap_or_else(|| "none".into())}</td>
+                                <td>{row.last_invocation_at.map(utc_time).unwrap_or_else(|| "never".into())}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </Table>
     }
 }

@@ -2,9 +2,11 @@
 
 pub mod account;
 pub mod dashboard;
+pub mod function;
 pub mod landing;
 pub mod not_found;
 pub mod tokens;
+pub mod upload;
 
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -29,5 +31,28 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
                 })
             }}
         </Transition>
+    }
+}
+
+/// A data table: a header row, then `children` as the body rows.
+#[component]
+pub fn Table(
+    /// Names the table for the browser tests (`data-testid`).
+    testid: &'static str,
+    /// The column headings.
+    columns: &'static [&'static str],
+    /// Extra CSS classes.
+    #[prop(optional)]
+    class: &'static str,
+    /// The body rows.
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <table class=format!("table {class}") data-testid=testid>
+            <thead>
+                <tr>{columns.iter().map(|c| view! { <th>{*c}</th> }).collect_view()}</tr>
+            </thead>
+            <tbody>{children()}</tbody>
+        </table>
     }
 }

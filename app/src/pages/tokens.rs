@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::RequireUser;
+use super::{RequireUser, Table};
 use crate::format::utc_time;
 use crate::tokens::{CreateToken, CreatedToken, RevokeToken, TokenRow, list_tokens};
 
@@ -60,16 +60,7 @@ pub fn TokensPage() -> impl IntoView {
 #[component]
 fn TokenTable(rows: Vec<TokenRow>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
     view! {
-        <table class="table" data-testid="tokens">
-            <thead>
-                <tr>
-                    <th>"Name"</th>
-                    <th>"Created"</th>
-                    <th>"Last used"</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>
+        <Table testid="tokens" columns=&["Name", "Created", "Last used", ""]>
                 {rows
                     .into_iter()
                     .map(|row| {
@@ -90,8 +81,7 @@ fn TokenTable(rows: Vec<TokenRow>, revoke: ServerAction<RevokeToken>) -> impl In
                         }
                     })
                     .collect_view()}
-            </tbody>
-        </table>
+            </Table>
     }
 }
 

@@ -38,9 +38,13 @@ pub fn probe_sha() -> String {
     hex::encode(Sha256::digest(probe()))
 }
 
-/// The workspace root: `file!()` paths are relative to it.
+/// The workspace root: `file!()` paths are relative to it. Read at run time
+/// (cargo sets it for tests) so that a test binary compiled in another clone
+/// sharing the target directory still finds this clone's guests.
 fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
         .parent()
         .expect("crates live one level down")
         .to_owned()

@@ -1,0 +1,178 @@
+//! Functions in the dashboard: the list, one function's versions and
+//! latest invocations, rollback and delete. Uploading a component goes
+//! through the REST API (`PUT /api/v1/functions/{name}/component`) from the
+//! browser, since it sends raw bytes.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::ctx::ServerCtx;
+use crate::error::AppError;
+
+/// A function in the dashboard's list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionRow {
+    /// Its name.
+    pub name: String,
+    /// Its public URL.
+    pub url: String,
+    /// The version requests run.
+    pub live_version: Option<i64>,
+    /// When it last ran, ms since the Unix epoch.
+    pub last_invocation_at: Option<i64>,
+}
+
+/// One version of a function.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionRow {
+    /// Its number.
+    pub version: i64,
+    /// The component's SHA-256.
+    pub sha256: String,
+    /// The component's size in bytes.
+    pub size: i64,
+    /// When it was deployed.
+    pub created_at: i64,
+}
+
+/// One invocation with its log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvocationRow {
+    /// Database id.
+    pub id: i64,
+    /// Start, ms since the Unix epoch.
+    pub started_at: i64,
+    /// The version that ran.
+    pub version: i64,
+    /// HTTP status sent.
+    pub status: i64,
+    /// `ok` or what went wrong.
+    pub outcome: String,
+    /// Wall-clock duration, µs.
+    pub wall_us: i64,
+    /// CPU time, µs.
+    pub cpu_us: i64,
+    /// Peak linear memory, bytes.
+    pub peak_memory_bytes: i64,
+    /// Request body bytes.
+    pub bytes_in: i64,
+    /// Response body bytes.
+    pub bytes_out: i64,
+    /// Captured stdout.
+    pub stdout: String,
+    /// Captured stderr.
+    pub stderr: String,
+}
+
+/// Everything the function page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionView {
+    /// Its name.
+    pub name: String,
+    /// Its public URL.
+    pub url: String,
+    /// The version requests run.
+    pub live_version: Option<i64>,
+    /// Wall-clock limit, ms.
+    pub timeout_ms: i64,
+    /// Memory limit, MiB.
+    pub memory_mb: i64,
+    /// Versions, newest first.
+    pub versions: Vec<VersionRow>,
+    /// Latest invocations, newest first.
+    pub invocations: Vec<InvocationRow>,
+}
+
+/// How many invocations the function page shows.
+pub const PAGE_INVOCATIONS: i64 = 25;
+
+/// The signed-in user's functions.
+#[allow(missing_docs)] // the arguments struct that #[server] generates
+#[server(prefix = "/_app", endpoint = "list_functions")]
+pub async fn list_functions() -> Result<Vec<FunctionRow>, AppError> {
+    let ctx = ServerCtx::get().await?;
+    let user = ctx.require_user().await?;
+    let functions = ctx.functions.list(user.id).await?;
+    let last = fnlab_metering::query::last_invocations(&ctx.pool, user.id).await?;
+    Ok(functions
+        .into_iter()
+        .map(|f| FunctionRow {
+            url: fnlab_functions::public_url(&ctx.functions_base, &user.username, &f.name),
+            last_invocation_at: last.get(&f.id).copied(),
+            live_version: f.live_version,
+            name: f.name,
+        })
+        .collect())
+}
+
+/// One function of the signed-in user, with versions and latest invocations.
+#[allow(missing_docs)] // the arguments struct that #[server] generates
+#[server(prefix = "/_app", endpoint = "get_function")]
+pub async fn get_function(name: String) -> Result<FunctionView, AppError> {
+    let ctx = ServerCtx::get().await?;
+    let user = ctx.require_user().await?;
+    let detail = ctx.functions.get(user.id, &name).await?;
+    let f = detail.function;
+    let invocations =
+        fnlab_metering::query::latest_invocations(&ctx.pool, user.id, f.id, PAGE_INVOCATIONS)
+            .await?;
+    Ok(FunctionView {
+        url: fnlab_functions::public_url(&ctx.functions_base, &user.username, &f.name),
+        name: f.name,
+        live_version: f.live_version,
+        timeout_ms: f.limits.timeout_ms,
+        memory_mb: f.limits.memory_mb,
+        versions: detail
+            .versions
+            .into_iter()
+            .map(|v| VersionRow {
+                version: v.version,
+                sha256: v.sha256,
+                size: v.size,
+                created_at: v.created_at,
+            })
+            .collect(),
+        invocations: invocations
+            .into_iter()
+            .map(|i| {
+                let r = i.record;
+                InvocationRow {
+                    id: i.id,
+                    started_at: r.started_at,
+                    version: r.version,
+                    status: r.status,
+                    outcome: r.outcome,
+                    wall_us: r.wall_us,
+                    cpu_us: r.cpu_us,
+                    peak_memory_bytes: r.peak_memory_bytes,
+                    bytes_in: r.bytes_in,
+                    bytes_out: r.bytes_out,
+                    stdout: r.stdout,
+                    stderr: r.stderr,
+                }
+            })
+            .collect(),
+    })
+}
+
+/// Makes `version` of `name` live again.
+#[allow(missing_docs)] // the arguments struct that #[server] generates
+#[server(prefix = "/_app", endpoint = "rollback_function")]
+pub async fn rollback_function(name: String, version: i64) -> Result<(), AppError> {
+    let ctx = ServerCtx::get().await?;
+    let user = ctx.require_user().await?;
+    ctx.functions.rollback(user.id, &name, version).await?;
+    Ok(())
+}
+
+/// Deletes `name` and goes back to the dashboard.
+#[allow(missing_docs)] // the arguments struct that #[server] generates
+#[server(prefix = "/_app", endpoint = "delete_function")]
+pub async fn delete_function(name: String) -> Result<(), AppError> {
+    let ctx = ServerCtx::get().await?;
+    let user = ctx.require_user().await?;
+    ctx.functions.delete(user.id, &name).await?;
+    leptos_axum::redirect("/dashboard");
+    Ok(())
+}

@@ -1,0 +1,50 @@
+// Functions in the browser: deploy a real wasm32-wasip2 component from the
+// dashboard, call its public URL, read its log, deploy again, roll back.
+import { expect, signUp, test, uniqueName } from "./fixtures";
+
+const probe = process.env.PROBE_WASM;
+
+test("deploy a component, call it, see its log and roll back", async ({ page, request }) => {
+  test.skip(!probe, "PROBE_WASM names the probe component (.ci/test sets it)");
+  await signUp(page, uniqueName("fn"));
+
+  await page.getByLabel("Function name").fill("probe");
+  await page.getByLabel("Component file").setInputFiles(probe!);
+  await page.getByRole("button", { name: "Deploy" }).click();
+  await expect(page).toHaveURL(/\/functions\/probe$/);
+  await expect(page.getByTestId("versions")).toContainText("v1");
+  await expect(page.getByTestId("no-invocations")).toBeVisible();
+
+  const url = (await page.getByTestId("function-url").textContent())!.trim();
+  const called = await request.get(`${url}log`);
+  expect(called.status()).toBe(201);
+  expect(called.headers()["content-security-policy"]).toContain("sandbox");
+  // The page refreshes its invocations by itself.
+  await expect(page.getByTestId("invocations")).toContainText("a line on stdout");
+  await expect(page.getByTestId("invocations")).toContainText("a line on stderr");
+
+  await page.getByLabel("Component file").setInputFiles(probe!);
+  await page.getByRole("button", { name: "Deploy" }).click();
+  await expect(page.getByRole("status")).toContainText("Version 2 is live");
+  await expect(page.getByRole("button", { name: "Roll back to v1" })).toBeVisible();
+  await page.getByRole("button", { name: "Roll back to v1" }).click();
+  await expect(page.getByRole("button", { name: "Roll back to v2" })).toBeVisible();
+
+  await page.goto("/dashboard");
+  const row = page.getByTestId("functions").getByRole("row", { name: /probe/ });
+  await expect(row).toContainText("v1");
+  await expect(row).toContainText(url);
+});
+
+test("a file that is not a component gets the server's reason", async ({ page }) => {
+  await signUp(page, uniqueName("bad"));
+  await page.getByLabel("Function name").fill("broken");
+  await page.getByLabel("Component file").setInputFiles({
+    name: "notes.wasm",
+    mimeType: "application/wasm",
+    buffer: Buffer.from("these are not the bytes you are looking for"),
+  });
+  await page.getByRole("button", { name: "Deploy" }).click();
+  await expect(page.getByRole("alert")).toContainText("not a WebAssembly binary");
+  await expect(page.getByTestId("functions-empty")).toBeVisible();
+});

@@ -1,0 +1,116 @@
+//! Sandbox benchmark: prints how long a component takes to compile and to
+//! reload from the disk cache, and how many requests per second the
+//! sandbox serves with a fresh instance each (with latency percentiles).
+//!
+//! Run: `cargo run --release -p fnlab-sandbox --example bench [requests] [concurrency]`
+
+#[path = "../tests/guests/mod.rs"]
+mod guests;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use fnlab_sandbox::{FunctionLimits, Invocation, Program, Sandbox, SandboxConfig};
+use http_body_util::{BodyExt, Empty};
+
+const LIMITS: FunctionLimits = FunctionLimits {
+    timeout: Duration::from_secs(10),
+    memory_bytes: 128 << 20,
+};
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args()
+        .skip(1)
+        .map(|a| a.parse::<usize>().expect("a number"));
+    let requests = args.next().unwrap_or(20_000);
+    let concurrency = args.next().unwrap_or(8);
+    let component = guests::probe();
+    let sha = guests::probe_sha();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let config = SandboxConfig::new(cache.path().to_owned());
+
+    let started = Instant::now();
+    let compiled = Sandbox::new(config.clone()).expect("sandbox");
+    compiled.load(&sha, component).await.expect("load");
+    println!(
+        "compile probe ({} KiB):         {:>8.1} ms",
+        component.len() / 1024,
+        ms(started.elapsed())
+    );
+    drop(compiled);
+
+    let sandbox = Sandbox::new(config).expect("sandbox");
+    let started = Instant::now();
+    let program = sandbox.load(&sha, component).await.expect("load");
+    println!(
+        "reload from disk cache:         {:>8.1} ms",
+        ms(started.elapsed())
+    );
+
+    for _ in 0..200 {
+        hello(&sandbox, &program).await;
+    }
+    let started = Instant::now();
+    let per_worker = requests / concurrency;
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (sandbox, program) = (sandbox.clone(), program.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(per_worker);
+                for _ in 0..per_worker {
+                    let t = Instant::now();
+                    hello(&sandbox, &program).await;
+                    latencies.push(t.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for worker in workers {
+        latencies.extend(worker.await.expect("worker"));
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let pct =
+        |p: f64| ms(latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)]);
+    println!(
+        "hello, fresh instance each:     {:>8.0} req/s  ({} requests, concurrency {concurrency}, {} worker threads)",
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        latencies.len(),
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+    );
+    println!(
+        "latency p50 / p99 / max:        {:.3} / {:.3} / {:.3} ms",
+        pct(0.50),
+        pct(0.99),
+        pct(1.0)
+    );
+}
+
+async fn hello(sandbox: &Sandbox, program: &Arc<Program>) {
+    let request = http::Request::builder()
+        .uri("/hello")
+        .header("host", "bench")
+        .body(Empty::<Bytes>::new())
+        .expect("request");
+    let (response, report) = sandbox
+        .invoke(
+            program,
+            Invocation {
+                user_id: 1,
+                limits: LIMITS,
+            },
+            request,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    response.into_body().collect().await.expect("body");
+    report.await.expect("report");
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1_000.0
+}
