@@ -5,7 +5,9 @@
 use sqlx::any::AnyRow;
 use sqlx::{Acquire, Row};
 
-use crate::model::{Deployed, FunctionDetail, FunctionSummary, Limits, LiveFunction, VersionInfo};
+use crate::model::{
+    Deployed, FunctionDetail, FunctionSummary, Limits, LiveFunction, Source, VersionInfo,
+};
 use crate::{FunctionError, Functions, validate_name};
 
 /// Columns of [`FunctionSummary`], in [`summary_from_row`]'s order.
@@ -61,8 +63,8 @@ impl Functions {
     /// One function of `user_id` with its versions, newest first.
     pub async fn get(&self, user_id: i64, name: &str) -> Result<FunctionDetail, FunctionError> {
         let function = self.summary(user_id, name).await?;
-        let versions: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-            "select v.version, v.sha256, a.size, v.created_at \
+        let versions: Vec<(i64, String, i64, i64, Option<String>)> = sqlx::query_as(
+            "select v.version, v.sha256, a.size, v.created_at, v.language \
              from versions v join artifacts a on a.sha256 = v.sha256 \
              where v.function_id = $1 order by v.version desc",
         )
@@ -71,25 +73,30 @@ impl Functions {
         .await?;
         let versions = versions
             .into_iter()
-            .map(|(version, sha256, size, created_at)| VersionInfo {
-                version,
-                sha256,
-                size,
-                created_at,
-            })
+            .map(
+                |(version, sha256, size, created_at, language)| VersionInfo {
+                    version,
+                    sha256,
+                    size,
+                    created_at,
+                    language,
+                },
+            )
             .collect();
         Ok(FunctionDetail { function, versions })
     }
 
-    /// Stores `component` (whose SHA-256 is `sha256`) as the next version of
-    /// `name`, creating the function with `limits` when it does not exist,
-    /// and makes it live. All or nothing.
+    /// Stores `component` (whose SHA-256 is `sha256`, built from `source`
+    /// when it came from the editor) as the next version of `name`, creating
+    /// the function with `limits` when it does not exist, and makes it live.
+    /// All or nothing.
     pub async fn add_version(
         &self,
         user_id: i64,
         name: &str,
         component: &[u8],
         sha256: &str,
+        source: Option<&Source>,
         limits: Limits,
     ) -> Result<Deployed, FunctionError> {
         validate_name(name)?;
@@ -135,13 +142,18 @@ impl Functions {
         .bind(function_id)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("insert into versions (function_id, version, sha256, created_at) values ($1, $2, $3, $4)")
-            .bind(function_id)
-            .bind(version)
-            .bind(sha256)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "insert into versions (function_id, version, sha256, created_at, language, source) \
+             values ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(function_id)
+        .bind(version)
+        .bind(sha256)
+        .bind(now)
+        .bind(source.map(|s| s.language.as_str()))
+        .bind(source.map(|s| s.source.as_str()))
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("update functions set live_version = $2 where function_id = $1")
             .bind(function_id)
             .bind(version)

@@ -10,13 +10,17 @@
 //! # Layout
 //! - [`model`]: what a function, a version and the live version look like.
 //! - [`catalog`]: creating, listing, deploying, rolling back and deleting.
+//! - [`drafts`]: the source saved in the editor, and each version's source.
 
 #![deny(missing_docs)]
 
 pub mod catalog;
+pub mod drafts;
 pub mod model;
 
-pub use model::{Deployed, FunctionDetail, FunctionSummary, Limits, LiveFunction, VersionInfo};
+pub use model::{
+    Deployed, Draft, FunctionDetail, FunctionSummary, Limits, LiveFunction, Source, VersionInfo,
+};
 
 use fnlab_db::Pool;
 

@@ -41,6 +41,29 @@ pub struct VersionInfo {
     pub size: i64,
     /// When it was deployed, ms since the Unix epoch.
     pub created_at: i64,
+    /// The language of the source it was built from; `None` for an
+    /// uploaded component.
+    pub language: Option<String>,
+}
+
+/// Source code written in the editor: a function's saved draft, or the
+/// source a version was built from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// Its language, such as `rust`.
+    pub language: String,
+    /// The code.
+    pub source: String,
+}
+
+/// A function's saved draft.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Draft {
+    /// The source.
+    #[serde(flatten)]
+    pub source: Source,
+    /// When it was saved, ms since the Unix epoch.
+    pub saved_at: i64,
 }
 
 /// A function with all its versions, newest first.

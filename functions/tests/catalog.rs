@@ -34,11 +34,11 @@ async fn versions_are_numbered_and_the_newest_is_live() {
     let (_dir, functions, ann, _) = setup().await;
     let (one, two) = (b"component one".as_slice(), b"component two".as_slice());
     let first = functions
-        .add_version(ann, "echo", one, &sha256_hex(one), LIMITS)
+        .add_version(ann, "echo", one, &sha256_hex(one), None, LIMITS)
         .await
         .unwrap();
     let second = functions
-        .add_version(ann, "echo", two, &sha256_hex(two), LIMITS)
+        .add_version(ann, "echo", two, &sha256_hex(two), None, LIMITS)
         .await
         .unwrap();
     assert_eq!((first.version, second.version), (1, 2));
@@ -72,15 +72,15 @@ async fn the_same_bytes_are_stored_once() {
     let (_dir, functions, ann, bob) = setup().await;
     let bytes = b"shared".as_slice();
     functions
-        .add_version(ann, "a", bytes, &sha256_hex(bytes), LIMITS)
+        .add_version(ann, "a", bytes, &sha256_hex(bytes), None, LIMITS)
         .await
         .unwrap();
     functions
-        .add_version(bob, "b", bytes, &sha256_hex(bytes), LIMITS)
+        .add_version(bob, "b", bytes, &sha256_hex(bytes), None, LIMITS)
         .await
         .unwrap();
     functions
-        .add_version(ann, "a", bytes, &sha256_hex(bytes), LIMITS)
+        .add_version(ann, "a", bytes, &sha256_hex(bytes), None, LIMITS)
         .await
         .unwrap();
     assert_eq!(functions.get(ann, "a").await.unwrap().versions.len(), 2);
@@ -91,7 +91,7 @@ async fn rollback_switches_the_live_version_and_rejects_unknown_ones() {
     let (_dir, functions, ann, _) = setup().await;
     for bytes in [b"v1".as_slice(), b"v2"] {
         functions
-            .add_version(ann, "f", bytes, &sha256_hex(bytes), LIMITS)
+            .add_version(ann, "f", bytes, &sha256_hex(bytes), None, LIMITS)
             .await
             .unwrap();
     }
@@ -111,7 +111,7 @@ async fn rollback_switches_the_live_version_and_rejects_unknown_ones() {
 async fn another_users_function_does_not_exist_for_you() {
     let (_dir, functions, ann, bob) = setup().await;
     functions
-        .add_version(ann, "mine", b"x", &sha256_hex(b"x"), LIMITS)
+        .add_version(ann, "mine", b"x", &sha256_hex(b"x"), None, LIMITS)
         .await
         .unwrap();
     assert!(matches!(
@@ -135,7 +135,7 @@ async fn another_users_function_does_not_exist_for_you() {
 async fn delete_removes_the_function_and_frees_its_name() {
     let (_dir, functions, ann, _) = setup().await;
     functions
-        .add_version(ann, "f", b"x", &sha256_hex(b"x"), LIMITS)
+        .add_version(ann, "f", b"x", &sha256_hex(b"x"), None, LIMITS)
         .await
         .unwrap();
     functions.delete(ann, "f").await.unwrap();
@@ -145,7 +145,7 @@ async fn delete_removes_the_function_and_frees_its_name() {
         Err(FunctionError::NotFound)
     ));
     let again = functions
-        .add_version(ann, "f", b"y", &sha256_hex(b"y"), LIMITS)
+        .add_version(ann, "f", b"y", &sha256_hex(b"y"), None, LIMITS)
         .await
         .unwrap();
     assert_eq!(again.version, 1);
@@ -155,11 +155,11 @@ async fn delete_removes_the_function_and_frees_its_name() {
 async fn names_follow_the_url_rule_and_limits_can_change() {
     let (_dir, functions, ann, _) = setup().await;
     let bad = functions
-        .add_version(ann, "Bad_Name", b"x", &sha256_hex(b"x"), LIMITS)
+        .add_version(ann, "Bad_Name", b"x", &sha256_hex(b"x"), None, LIMITS)
         .await;
     assert!(matches!(bad, Err(FunctionError::InvalidName(m)) if m.contains("lowercase")));
     functions
-        .add_version(ann, "f", b"x", &sha256_hex(b"x"), LIMITS)
+        .add_version(ann, "f", b"x", &sha256_hex(b"x"), None, LIMITS)
         .await
         .unwrap();
     let tight = Limits {

@@ -76,6 +76,27 @@ pub struct Config {
     /// Largest component that may be uploaded, in bytes.
     #[arg(long, env = "FNLAB_MAX_COMPONENT_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_component_bytes: u64,
+
+    /// Whether this node builds source from the editor (it needs rustc with
+    /// the wasm32-wasip2 target and bubblewrap). Nodes that only serve
+    /// functions may set it to false; any node that builds takes jobs from
+    /// the shared queue.
+    #[arg(long, env = "FNLAB_BUILDS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub builds: bool,
+
+    /// Where builds keep their prepared crate and compiled dependencies.
+    /// Default: builds/ inside FNLAB_DATA. Builds see it under a fixed path
+    /// inside their sandbox, so it may move without going cold.
+    #[arg(long, env = "FNLAB_BUILD_DIR")]
+    pub build_dir: Option<PathBuf>,
+
+    /// Longest one build may run, in seconds.
+    #[arg(long, env = "FNLAB_BUILD_TIMEOUT_SECS", default_value_t = 60)]
+    pub build_timeout_secs: u64,
+
+    /// Most memory one build may use, in MiB.
+    #[arg(long, env = "FNLAB_BUILD_MEMORY_MB", default_value_t = 2048)]
+    pub build_memory_mb: u64,
 }
 
 impl Config {
@@ -112,6 +133,22 @@ impl Config {
         Limits {
             timeout_ms: i64::try_from(self.timeout_ms).unwrap_or(i64::MAX),
             memory_mb: i64::try_from(self.memory_mb).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// Where builds keep their prepared crate.
+    pub fn build_dir(&self) -> PathBuf {
+        self.build_dir
+            .clone()
+            .unwrap_or_else(|| self.data.join("builds"))
+    }
+
+    /// The limits of one build.
+    pub fn build_limits(&self) -> fnlab_builds::rust::BuildLimits {
+        fnlab_builds::rust::BuildLimits {
+            wall: std::time::Duration::from_secs(self.build_timeout_secs),
+            memory_bytes: self.build_memory_mb << 20,
+            component_bytes: self.max_component_bytes,
         }
     }
 
@@ -174,6 +211,10 @@ impl std::fmt::Debug for Config {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("max_concurrency", &self.max_concurrency)
             .field("max_component_bytes", &self.max_component_bytes)
+            .field("builds", &self.builds)
+            .field("build_dir", &self.build_dir)
+            .field("build_timeout_secs", &self.build_timeout_secs)
+            .field("build_memory_mb", &self.build_memory_mb)
             .finish()
     }
 }

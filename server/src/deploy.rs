@@ -3,20 +3,22 @@
 //! cached live version so the next request runs it.
 
 use axum::body::Bytes;
-use fnlab_functions::{Deployed, sha256_hex};
+use fnlab_functions::{Deployed, Source, sha256_hex};
 
 use crate::AppState;
 use crate::api::ApiError;
 
-/// Deploys `component` as the next version of `user_id`'s function `name`
-/// (created when needed). A component that is not a wasi:http proxy is
-/// 422 `invalid_component` with the reason, and nothing is stored.
+/// Deploys `component` (built from `source` when it came from the editor)
+/// as the next version of `user_id`'s function `name` (created when
+/// needed). A component that is not a wasi:http proxy is 422
+/// `invalid_component` with the reason, and nothing is stored.
 pub async fn deploy_component(
     state: &AppState,
     user_id: i64,
     username: &str,
     name: &str,
     component: Bytes,
+    source: Option<&Source>,
 ) -> Result<Deployed, ApiError> {
     let sha256 = sha256_hex(&component);
     state
@@ -35,6 +37,7 @@ pub async fn deploy_component(
             name,
             &component,
             &sha256,
+            source,
             state.config.default_limits(),
         )
         .await?;

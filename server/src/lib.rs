@@ -11,11 +11,13 @@
 //! - [`api`]: the REST API under `/api/v1`.
 //! - [`gateway`]: the public function URLs under `/fn/`.
 //! - [`deploy`]: making a component a function's live version.
+//! - [`builder`]: the worker that builds source from the editor.
 //! - [`pages`]: the Leptos pages and server functions, and the site's files.
 //! - [`sessions`]: the session cookie and its store.
 //! - [`observe`]: request spans and error logging.
 
 pub mod api;
+pub mod builder;
 pub mod config;
 pub mod deploy;
 pub mod gateway;
@@ -31,7 +33,9 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use builder::BuildSignal;
 use fnlab_accounts::Accounts;
+use fnlab_builds::Builds;
 use fnlab_functions::Functions;
 use fnlab_metering::{Recorder, RecorderOptions};
 use fnlab_sandbox::{Sandbox, SandboxConfig};
@@ -76,14 +80,20 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     let sandbox = Sandbox::new(sandbox_config(&config))?;
     let usage = Recorder::start(pool.clone(), RecorderOptions::default());
     let gateway = Gateway::new(functions.clone(), sandbox, usage);
-    Ok(AppState {
+    let state = AppState {
         accounts: Accounts::new(pool.clone()),
         functions,
+        builds: Builds::new(pool.clone()),
+        build_signal: BuildSignal::default(),
         gateway,
         pool,
         config: Arc::new(config),
         leptos,
-    })
+    };
+    if state.config.builds {
+        builder::spawn(state.clone());
+    }
+    Ok(state)
 }
 
 /// The sandbox's settings from Fnlab's configuration.

@@ -4,11 +4,13 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use fnlab_accounts::Accounts;
+use fnlab_builds::Builds;
 use fnlab_db::Pool;
 use fnlab_functions::Functions;
 use leptos::prelude::LeptosOptions;
 
 use crate::Config;
+use crate::builder::BuildSignal;
 use crate::gateway::Gateway;
 
 /// Shared state of the whole server.
@@ -20,6 +22,10 @@ pub struct AppState {
     pub accounts: Accounts,
     /// Functions, versions and components.
     pub functions: Functions,
+    /// The queue of builds from the editor.
+    pub builds: Builds,
+    /// Wakes this node's build worker.
+    pub build_signal: BuildSignal,
     /// The public function URLs and the sandbox behind them.
     pub gateway: Gateway,
     /// Configuration, as parsed at start-up.

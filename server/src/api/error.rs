@@ -6,6 +6,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fnlab_accounts::AccountError;
+use fnlab_builds::{Diagnostic, FailureCode};
 use fnlab_functions::FunctionError;
 use serde_json::json;
 
@@ -58,6 +59,23 @@ pub enum ApiError {
     /// 500: our fault. The detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A build that failed: 422 with its diagnostics when the source (or
+    /// what it asked of the build's limits) is at fault, 500 when Fnlab is.
+    #[error("{}", .0.message)]
+    BuildFailed(BuildFailure),
+}
+
+/// What a failed deploy answers besides the error.
+#[derive(Debug)]
+pub struct BuildFailure {
+    /// The build.
+    pub build_id: i64,
+    /// Why it failed.
+    pub code: FailureCode,
+    /// In words.
+    pub message: String,
+    /// Where in the user's source.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl ApiError {
@@ -73,6 +91,10 @@ impl ApiError {
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::BuildFailed(failure) if failure.code == FailureCode::Internal => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            Self::BuildFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -87,6 +109,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Internal(_) => "internal",
+            Self::BuildFailed(failure) => failure.code.as_str(),
         }
     }
 
@@ -107,7 +130,11 @@ impl IntoResponse for ApiError {
             Self::Internal(_) => "something went wrong on our side; it has been logged".to_owned(),
             other => other.to_string(),
         };
-        let body = json!({ "error": { "code": self.code(), "message": message } });
+        let mut body = json!({ "error": { "code": self.code(), "message": message } });
+        if let Self::BuildFailed(failure) = &self {
+            body["build_id"] = json!(failure.build_id);
+            body["diagnostics"] = json!(failure.diagnostics);
+        }
         let mut response = (self.status_code(), Json(body)).into_response();
         match self {
             Self::Internal(detail) => {

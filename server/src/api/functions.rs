@@ -21,7 +21,10 @@ pub fn router(config: &Config) -> Router<AppState> {
         .route("/functions", get(list))
         .route(
             "/functions/{name}",
-            get(detail).patch(set_limits).delete(remove),
+            get(detail)
+                .put(super::builds::save_draft)
+                .patch(set_limits)
+                .delete(remove),
         )
         .route(
             "/functions/{name}/component",
@@ -107,7 +110,7 @@ async fn upload(
     }
     fnlab_functions::validate_name(&name)?;
     let deployed =
-        crate::deploy::deploy_component(&state, user.id, &user.username, &name, body).await?;
+        crate::deploy::deploy_component(&state, user.id, &user.username, &name, body, None).await?;
     let url = state.config.function_url(&user.username, &name);
     Ok((
         StatusCode::CREATED,

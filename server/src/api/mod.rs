@@ -2,6 +2,7 @@
 //! `{"error": {"code", "message"}}`.
 
 mod auth;
+mod builds;
 mod error;
 mod functions;
 mod json;
@@ -12,7 +13,7 @@ use axum::Router;
 use axum::http::Uri;
 
 pub use auth::AuthUser;
-pub use error::{ApiError, InternalErrorDetail};
+pub use error::{ApiError, BuildFailure, InternalErrorDetail};
 pub use json::ApiJson;
 
 use crate::{AppState, Config};
@@ -22,6 +23,7 @@ pub fn router(config: &Config) -> Router<AppState> {
     let v1 = Router::new()
         .merge(users::router())
         .merge(functions::router(config))
+        .merge(builds::router())
         .merge(tokens::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method);

@@ -71,6 +71,15 @@ async fn fresh_postgres_database() -> String {
     format!("{base}/{name}")
 }
 
+/// The build root every test server that builds shares, so its compiled
+/// dependencies stay warm between tests and runs (builds take a file lock).
+pub fn build_dir() -> String {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("fnlab-test-builds").display().to_string()
+}
+
 /// A running Fnlab server with its own data directory and database.
 pub struct TestServer {
     /// `http://127.0.0.1:port`.
@@ -96,7 +105,12 @@ impl TestServer {
             Db::Sqlite => format!("sqlite://{}", data.path().join("fnlab.db").display()),
             Db::Postgres => fresh_postgres_database().await,
         };
-        let flags = flags.iter().map(|flag| (*flag).to_owned()).collect();
+        let mut flags: Vec<String> = flags.iter().map(|flag| (*flag).to_owned()).collect();
+        // Only the build tests build (see `BUILD_FLAGS`); other servers
+        // leave the toolchain alone.
+        if !flags.iter().any(|flag| flag.starts_with("--builds")) {
+            flags.extend(["--builds".to_owned(), "false".to_owned()]);
+        }
         let mut server = Self {
             base: String::new(),
             data,

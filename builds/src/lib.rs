@@ -1,0 +1,39 @@
+//! Fnlab's build service: turns the source a user writes in the browser
+//! editor into a standard wasi:http/proxy component.
+//!
+//! Builds are jobs in the database ([`queue`]): a deploy enqueues one, and
+//! whichever server node is free claims it, so a restart loses nothing and
+//! several nodes share the work. The compiler runs on untrusted source, so
+//! every build runs inside an OS sandbox ([`jail`]: bubblewrap namespaces,
+//! no network, no host files or environment, with wall-clock, memory and
+//! output limits). [`rust`] keeps a prepared crate whose dependencies stay
+//! compiled, so a warm build only compiles the user's own file, and maps
+//! rustc's messages to the user's lines ([`diagnostics`]).
+//!
+//! No HTTP here, and no deploying: the server's worker hands the component
+//! to the same path an uploaded one takes.
+//!
+//! # Layout
+//! - [`model`]: languages, build states and what a build looks like.
+//! - [`queue`]: enqueue, claim, report progress, finish, read back.
+//! - [`templates`]: the functions a user can start from.
+//! - [`jail`]: running a command inside the sandbox, with limits.
+//! - [`rust`]: the Rust toolchain: the prepared crate and one build.
+//! - [`diagnostics`]: compiler messages as editor markers.
+
+#![deny(missing_docs)]
+
+pub mod diagnostics;
+pub mod jail;
+pub mod model;
+pub mod queue;
+pub mod rust;
+pub mod templates;
+
+pub use diagnostics::Diagnostic;
+pub use model::{BuildInfo, BuildState, Failure, FailureCode, Language};
+pub use queue::{Builds, ClaimedBuild};
+pub use templates::{TEMPLATES, Template};
+
+/// Longest source a user may save or build, in bytes.
+pub const MAX_SOURCE_BYTES: usize = 256 * 1024;

@@ -1,0 +1,276 @@
+//! The build queue: one row per build in the database. A deploy enqueues;
+//! a worker on any node claims the oldest queued build with one
+//! conditional update (so two nodes never take the same one), reports its
+//! progress and log as it goes, and finishes it. A build whose worker goes
+//! quiet (the node died) returns to the queue.
+
+use fnlab_db::{Pool, now_ms};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::model::{BuildInfo, BuildState, Failure, FailureCode, FailureSummary, Language};
+
+/// The build queue, cheap to clone.
+#[derive(Clone)]
+pub struct Builds {
+    pool: Pool,
+    worker: String,
+}
+
+/// A build a worker has claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedBuild {
+    /// Its id.
+    pub id: i64,
+    /// The function's owner.
+    pub user_id: i64,
+    /// The function.
+    pub function_id: i64,
+    /// The function's name.
+    pub function: String,
+    /// The source's language.
+    pub language: Language,
+    /// The source, as saved when the deploy was asked for.
+    pub source: String,
+}
+
+/// Columns of [`BuildInfo`], in [`info_from_row`]'s order.
+const INFO_COLUMNS: &str = "b.build_id, f.name, b.language, b.state, b.error_code, b.error_message, \
+     b.diagnostics, b.log, b.version, b.build_ms, b.created_at, b.started_at, b.finished_at";
+
+fn info_from_row(row: &AnyRow) -> Result<BuildInfo, sqlx::Error> {
+    let decode = |column: &str, e: String| sqlx::Error::ColumnDecode {
+        index: column.into(),
+        source: e.into(),
+    };
+    let language: String = row.try_get(2)?;
+    let state: String = row.try_get(3)?;
+    let error_code: Option<String> = row.try_get(4)?;
+    let error_message: Option<String> = row.try_get(5)?;
+    let diagnostics: String = row.try_get(6)?;
+    Ok(BuildInfo {
+        id: row.try_get(0)?,
+        function: row.try_get(1)?,
+        language: Language::parse(&language)
+            .ok_or_else(|| decode("language", format!("unknown language {language}")))?,
+        state: BuildState::parse(&state)
+            .ok_or_else(|| decode("state", format!("unknown state {state}")))?,
+        error: error_code.map(|code| FailureSummary {
+            code: FailureCode::parse(&code),
+            message: error_message.unwrap_or_default(),
+        }),
+        diagnostics: serde_json::from_str(&diagnostics)
+            .map_err(|e| decode("diagnostics", e.to_string()))?,
+        log: row.try_get(7)?,
+        version: row.try_get(8)?,
+        build_ms: row.try_get(9)?,
+        created_at: row.try_get(10)?,
+        started_at: row.try_get(11)?,
+        finished_at: row.try_get(12)?,
+    })
+}
+
+impl Builds {
+    /// The queue in `pool`, worked on by this process under a name that
+    /// tells nodes apart.
+    pub fn new(pool: Pool) -> Self {
+        let host = std::fs::read_to_string("/etc/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_else(|_| "node".into());
+        let worker = format!("{host}:{}:{}", std::process::id(), fnlab_db::random_hex(3));
+        Self { pool, worker }
+    }
+
+    /// Queues a build of `source` for `function_id`; returns its id.
+    pub async fn enqueue(
+        &self,
+        user_id: i64,
+        function_id: i64,
+        language: Language,
+        source: &str,
+    ) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(
+            "insert into builds (user_id, function_id, language, source, state, diagnostics, log, created_at) \
+             values ($1, $2, $3, $4, 'queued', '[]', '', $5) returning build_id",
+        )
+        .bind(user_id)
+        .bind(function_id)
+        .bind(language.as_str())
+        .bind(source)
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Takes the oldest queued build for this worker, if any.
+    pub async fn claim(&self) -> Result<Option<ClaimedBuild>, sqlx::Error> {
+        let now = now_ms();
+        let Some(row) = sqlx::query(
+            "update builds set state = 'compiling', worker = $1, started_at = $2, heartbeat_at = $2 \
+             where build_id = (select build_id from builds where state = 'queued' order by build_id limit 1) \
+             and state = 'queued' \
+             returning build_id, user_id, function_id, language, source",
+        )
+        .bind(&self.worker)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let id: i64 = row.try_get(0)?;
+        let function_id: i64 = row.try_get(2)?;
+        let language: String = row.try_get(3)?;
+        let function: String =
+            sqlx::query_scalar("select name from functions where function_id = $1")
+                .bind(function_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .unwrap_or_default();
+        let Some(language) = Language::parse(&language) else {
+            self.fail(
+                id,
+                &Failure::new(
+                    FailureCode::Internal,
+                    format!("Fnlab cannot build {language}"),
+                ),
+                0,
+                "",
+            )
+            .await?;
+            return Ok(None);
+        };
+        tracing::info!(build = id, worker = %self.worker, "build claimed");
+        Ok(Some(ClaimedBuild {
+            id,
+            user_id: row.try_get(1)?,
+            function_id,
+            function,
+            language,
+            source: row.try_get(4)?,
+        }))
+    }
+
+    /// Moves a build to `state`, appends `log` to its log and says this
+    /// worker is still on it.
+    pub async fn progress(&self, id: i64, state: BuildState, log: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "update builds set state = $2, log = log || $3, heartbeat_at = $4 where build_id = $1",
+        )
+        .bind(id)
+        .bind(state.as_str())
+        .bind(log)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends a build: its version is live.
+    pub async fn succeed(
+        &self,
+        id: i64,
+        version: i64,
+        build_ms: i64,
+        log: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "update builds set state = 'live', version = $2, build_ms = $3, log = log || $4, \
+             finished_at = $5, heartbeat_at = $5 where build_id = $1",
+        )
+        .bind(id)
+        .bind(version)
+        .bind(build_ms)
+        .bind(log)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends a build: it failed, for `failure`'s reason.
+    pub async fn fail(
+        &self,
+        id: i64,
+        failure: &Failure,
+        build_ms: i64,
+        log: &str,
+    ) -> Result<(), sqlx::Error> {
+        let diagnostics =
+            serde_json::to_string(&failure.diagnostics).unwrap_or_else(|_| "[]".into());
+        sqlx::query(
+            "update builds set state = 'failed', error_code = $2, error_message = $3, \
+             diagnostics = $4, build_ms = $5, log = log || $6, finished_at = $7, heartbeat_at = $7 \
+             where build_id = $1",
+        )
+        .bind(id)
+        .bind(failure.code.as_str())
+        .bind(&failure.message)
+        .bind(diagnostics)
+        .bind(build_ms)
+        .bind(log)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Puts back in the queue every build whose worker has not reported for
+    /// `quiet_ms` (its node stopped mid-build). Returns how many.
+    pub async fn requeue_stale(&self, quiet_ms: i64) -> Result<u64, sqlx::Error> {
+        let requeued = sqlx::query(
+            "update builds set state = 'queued', worker = null, \
+             log = log || '(the node building this stopped; building again)\n' \
+             where state in ('compiling', 'storing') and heartbeat_at < $1",
+        )
+        .bind(now_ms() - quiet_ms)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if requeued > 0 {
+            tracing::warn!(requeued, "builds whose node went quiet are queued again");
+        }
+        Ok(requeued)
+    }
+
+    /// One build of `user_id`; `None` when there is none or it is not
+    /// theirs.
+    pub async fn get(&self, user_id: i64, id: i64) -> Result<Option<BuildInfo>, sqlx::Error> {
+        sqlx::query(&format!(
+            "select {INFO_COLUMNS} from builds b join functions f on f.function_id = b.function_id \
+             where b.build_id = $1 and b.user_id = $2"
+        ))
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| info_from_row(&row))
+        .transpose()
+    }
+
+    /// The newest build of a function of `user_id`, if any.
+    pub async fn latest(
+        &self,
+        user_id: i64,
+        function_id: i64,
+    ) -> Result<Option<BuildInfo>, sqlx::Error> {
+        sqlx::query(&format!(
+            "select {INFO_COLUMNS} from builds b join functions f on f.function_id = b.function_id \
+             where b.function_id = $1 and b.user_id = $2 order by b.build_id desc limit 1"
+        ))
+        .bind(function_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|row| info_from_row(&row))
+        .transpose()
+    }
+
+    /// How many builds wait before build `id` (0 when it is next or running).
+    pub async fn position(&self, id: i64) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("select count(*) from builds where state = 'queued' and build_id < $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+    }
+}

@@ -1,0 +1,373 @@
+//! The AWS Lambda shape: `handler(event, context)` with an API Gateway
+//! proxy event, returning `{"statusCode", "headers", "body"}`, as in the
+//! examples people learn serverless from.
+//!
+//! ```ignore
+//! use fnlab::lambda::{Context, Event};
+//!
+//! fn handler(event: Event, _context: Context) -> serde_json::Value {
+//!     let name = event.query("name").unwrap_or("world");
+//!     serde_json::json!({
+//!         "statusCode": 200,
+//!         "headers": { "content-type": "text/plain" },
+//!         "body": format!("Hello, {name}!"),
+//!     })
+//! }
+//! fnlab::lambda!(handler);
+//! ```
+//!
+//! The handler may return any `Serialize` value (a `serde_json::Value`, an
+//! [`Output`], a struct of your own); [`response`] says how it is read.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::{Error, Request, Response};
+
+/// The request as an API Gateway (REST API) proxy event. It serializes with
+/// AWS's field names (`httpMethod`, `queryStringParameters`, …), and
+/// deserializes from AWS's sample events too (fields it does not know are
+/// ignored, missing ones are empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Event {
+    /// The method in capitals, such as `GET`.
+    pub http_method: String,
+    /// The path, starting with `/`, without the query string.
+    pub path: String,
+    /// Query parameters, percent-decoded (the last value of a repeated
+    /// one), or `None` when the URL has no query string.
+    pub query_string_parameters: Option<BTreeMap<String, String>>,
+    /// Every value of each query parameter, or `None` without any.
+    pub multi_value_query_string_parameters: Option<BTreeMap<String, Vec<String>>>,
+    /// Headers, names in lowercase (the last value of a repeated one).
+    #[serde(deserialize_with = "null_as_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// Every value of each header, names in lowercase.
+    #[serde(deserialize_with = "null_as_empty")]
+    pub multi_value_headers: BTreeMap<String, Vec<String>>,
+    /// The body as text (base64 when it is not UTF-8), or `None` when the
+    /// request has none.
+    pub body: Option<String>,
+    /// Whether `body` is base64-encoded.
+    pub is_base64_encoded: bool,
+}
+
+/// Reads `null` as an empty map, as AWS sends `"headers": null`.
+fn null_as_empty<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+impl Event {
+    /// The event of `request`.
+    pub fn from_request(request: &Request) -> Self {
+        let mut query = BTreeMap::<String, String>::new();
+        let mut multi_query = BTreeMap::<String, Vec<String>>::new();
+        for (name, value) in request.query_pairs() {
+            multi_query.entry(name.clone()).or_default().push(value.clone());
+            query.insert(name, value);
+        }
+        let mut headers = BTreeMap::<String, String>::new();
+        let mut multi_headers = BTreeMap::<String, Vec<String>>::new();
+        for (name, value) in request.headers() {
+            multi_headers.entry(name.clone()).or_default().push(value.clone());
+            headers.insert(name.clone(), value.clone());
+        }
+        let (body, is_base64_encoded) = match (request.body().is_empty(), request.text()) {
+            (true, _) => (None, false),
+            (false, Ok(text)) => (Some(text.to_owned()), false),
+            (false, Err(_)) => (Some(base64_encode(request.body())), true),
+        };
+        Self {
+            http_method: request.method().to_owned(),
+            path: request.path().to_owned(),
+            query_string_parameters: (!query.is_empty()).then_some(query),
+            multi_value_query_string_parameters: (!multi_query.is_empty()).then_some(multi_query),
+            headers,
+            multi_value_headers: multi_headers,
+            body,
+            is_base64_encoded,
+        }
+    }
+
+    /// The method in capitals, such as `GET`.
+    pub fn method(&self) -> &str {
+        &self.http_method
+    }
+
+    /// The path, starting with `/`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Query parameter `name`, or `None` when it is absent.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query_string_parameters.as_ref()?.get(name).map(String::as_str)
+    }
+
+    /// Header `name`, whatever its case.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The body's bytes, base64-decoded if need be (empty without a body).
+    pub fn body_bytes(&self) -> Vec<u8> {
+        match &self.body {
+            None => Vec::new(),
+            Some(body) if self.is_base64_encoded => base64_decode(body),
+            Some(body) => body.clone().into_bytes(),
+        }
+    }
+
+    /// The body parsed as JSON into `T`; the error answers 400.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
+        serde_json::from_slice(&self.body_bytes()).map_err(|e| Error::bad_request(format!("invalid JSON body: {e}")))
+    }
+}
+
+/// About this invocation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Context {
+    /// The request's id (from the `fnlab-request-id` header the platform
+    /// sets; empty without it).
+    pub request_id: String,
+    /// The function's name (from the `fnlab-function` header the platform
+    /// sets; empty without it).
+    pub function_name: String,
+}
+
+impl Context {
+    /// The context of `request`.
+    pub fn from_request(request: &Request) -> Self {
+        Self {
+            request_id: request.header("fnlab-request-id").unwrap_or_default().to_owned(),
+            function_name: request.header("fnlab-function").unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+/// A typed result, for those who prefer it to a JSON value: serializes as
+/// `{"statusCode", "headers", "body"}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Output {
+    /// The status code (0 reads as 200).
+    pub status_code: u16,
+    /// The headers.
+    pub headers: BTreeMap<String, String>,
+    /// The body.
+    pub body: String,
+}
+
+impl Output {
+    /// Plain text, as `text/plain; charset=utf-8`.
+    pub fn text(status_code: u16, body: impl Into<String>) -> Self {
+        let headers = BTreeMap::from([("content-type".to_owned(), "text/plain; charset=utf-8".to_owned())]);
+        Self { status_code, headers, body: body.into() }
+    }
+
+    /// `value` encoded as JSON, as `application/json`.
+    pub fn json(status_code: u16, value: &impl Serialize) -> Self {
+        match serde_json::to_string(value) {
+            Ok(body) => {
+                let headers = BTreeMap::from([("content-type".to_owned(), "application/json".to_owned())]);
+                Self { status_code, headers, body }
+            }
+            Err(e) => Self::text(500, format!("cannot encode the response as JSON: {e}")),
+        }
+    }
+}
+
+/// Turns what a Lambda-style handler returned into a response.
+///
+/// An object with any of `statusCode`, `headers`, `multiValueHeaders`,
+/// `body` or `isBase64Encoded` is read as API Gateway reads it: a missing
+/// (or zero) `statusCode` means 200, a string `body` is sent as it is
+/// (base64-decoded when `isBase64Encoded` is true), any other `body` is
+/// sent as JSON. Anything else is the body itself: a string as plain text,
+/// any other value as JSON. Without a `content-type` header, a text body
+/// gets `text/plain; charset=utf-8` and a JSON one `application/json`.
+pub fn response(output: impl Serialize) -> Response {
+    const TEXT: &str = "text/plain; charset=utf-8";
+    const JSON: &str = "application/json";
+    let value = match serde_json::to_value(output) {
+        Ok(value) => value,
+        Err(e) => return Response::text(500, format!("cannot encode the handler's result: {e}")),
+    };
+    let proxy_keys = ["statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"];
+    let object = match value {
+        serde_json::Value::Object(object) if proxy_keys.iter().any(|key| object.contains_key(*key)) => object,
+        serde_json::Value::Null => return Response::new(200),
+        serde_json::Value::String(text) => return Response::text(200, text),
+        other => return Response::json(200, &other),
+    };
+    let status = match object.get("statusCode") {
+        Some(serde_json::Value::Number(number)) => number.as_u64().and_then(|n| u16::try_from(n).ok()),
+        Some(serde_json::Value::String(text)) => text.trim().parse().ok(),
+        None | Some(serde_json::Value::Null) => Some(200),
+        Some(_) => None,
+    };
+    let status = match status {
+        Some(0) => 200,
+        Some(status) => status,
+        None => return Response::text(500, "the handler returned a statusCode that is not a number"),
+    };
+    let mut response = Response::new(status);
+    let header_value = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    if let Some(headers) = object.get("headers").and_then(serde_json::Value::as_object) {
+        for (name, value) in headers {
+            response = response.header(name.clone(), header_value(value));
+        }
+    }
+    if let Some(headers) = object.get("multiValueHeaders").and_then(serde_json::Value::as_object) {
+        for (name, values) in headers {
+            for value in values.as_array().into_iter().flatten() {
+                response = response.header(name.clone(), header_value(value));
+            }
+        }
+    }
+    let base64 = object.get("isBase64Encoded").and_then(serde_json::Value::as_bool).unwrap_or(false);
+    let (body, default_type) = match object.get("body") {
+        None | Some(serde_json::Value::Null) => (Vec::new(), TEXT),
+        Some(serde_json::Value::String(text)) if base64 => (base64_decode(text), "application/octet-stream"),
+        Some(serde_json::Value::String(text)) => (text.clone().into_bytes(), TEXT),
+        Some(other) => (other.to_string().into_bytes(), JSON),
+    };
+    let has_type = response.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    if !has_type && !body.is_empty() {
+        response = response.header("content-type", default_type);
+    }
+    response.body(body)
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(BASE64[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decodes standard or URL-safe base64, skipping padding, whitespace and
+/// anything else outside the alphabet.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut bits, mut count) = (0u32, 0);
+    for byte in text.bytes() {
+        let value = match byte {
+            b'-' => 62,
+            b'_' => 63,
+            _ => match BASE64.iter().position(|&c| c == byte) {
+                Some(value) => value as u32,
+                None => continue,
+            },
+        };
+        bits = bits << 6 | value;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    out
+}
+
+/// Exports `handler`, a `fn(fnlab::lambda::Event, fnlab::lambda::Context)
+/// -> impl Serialize`, as the component's `wasi:http/incoming-handler`; see
+/// [`lambda::response`](crate::lambda::response) for how its result is
+/// read. Use it once, at the top level of the crate.
+#[macro_export]
+macro_rules! lambda {
+    ($handler:expr $(,)?) => {
+        $crate::http!(|request: $crate::Request| -> $crate::Response {
+            let event = $crate::lambda::Event::from_request(&request);
+            let context = $crate::lambda::Context::from_request(&request);
+            $crate::lambda::response(($handler)(event, context))
+        });
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn events_look_like_api_gateway() {
+        let request = Request::new(
+            "POST",
+            "/items?a=1&a=2&b=x%20y",
+            vec![("Content-Type".into(), "application/json".into()), ("fnlab-request-id".into(), "r1".into())],
+            r#"{"n":1}"#,
+        );
+        let event = Event::from_request(&request);
+        let value = serde_json::to_value(&event).unwrap();
+        assert_eq!(value["httpMethod"], "POST");
+        assert_eq!(value["queryStringParameters"], json!({"a": "2", "b": "x y"}));
+        assert_eq!(value["multiValueQueryStringParameters"]["a"], json!(["1", "2"]));
+        assert_eq!(value["headers"]["content-type"], "application/json");
+        assert_eq!(value["isBase64Encoded"], false);
+        assert_eq!(event.json::<serde_json::Value>().unwrap(), json!({"n": 1}));
+        assert_eq!(Context::from_request(&request).request_id, "r1");
+        assert_eq!(Context::from_request(&request).function_name, "");
+        let empty = Event::from_request(&Request::new("GET", "/", vec![], ""));
+        assert_eq!(serde_json::to_value(&empty).unwrap()["queryStringParameters"], json!(null));
+        assert_eq!(serde_json::to_value(&empty).unwrap()["body"], json!(null));
+
+        let binary = Event::from_request(&Request::new("POST", "/", vec![], vec![0xff, 0, 1, 2]));
+        assert!(binary.is_base64_encoded);
+        assert_eq!(binary.body.as_deref(), Some("/wABAg=="));
+        assert_eq!(binary.body_bytes(), vec![0xff, 0, 1, 2]);
+
+        let aws: Event =
+            serde_json::from_value(json!({"httpMethod": "GET", "path": "/", "headers": null, "requestContext": {}}))
+                .unwrap();
+        assert_eq!(aws.method(), "GET");
+        assert!(aws.headers.is_empty());
+    }
+
+    #[test]
+    fn outputs_become_responses() {
+        let plain = response(json!({"statusCode": 201, "headers": {"x-a": "b"}, "body": "made"}));
+        assert_eq!(plain.status, 201);
+        assert_eq!(plain.body, b"made");
+        assert!(plain.headers.contains(&("x-a".into(), "b".into())));
+        assert!(plain.headers.contains(&("content-type".into(), "text/plain; charset=utf-8".into())));
+
+        let no_status = response(json!({"body": {"ok": true}}));
+        assert_eq!((no_status.status, no_status.body.as_slice()), (200, br#"{"ok":true}"#.as_slice()));
+        assert!(no_status.headers.contains(&("content-type".into(), "application/json".into())));
+
+        let bare = response(json!({"message": "hi"}));
+        assert_eq!((bare.status, bare.body.as_slice()), (200, br#"{"message":"hi"}"#.as_slice()));
+
+        let typed = response(Output::text(404, "nope"));
+        assert_eq!((typed.status, typed.body.as_slice()), (404, b"nope".as_slice()));
+
+        let binary = response(json!({"statusCode": "200", "isBase64Encoded": true, "body": "/wABAg=="}));
+        assert_eq!(binary.body, vec![0xff, 0, 1, 2]);
+
+        assert_eq!(response("hi").body, b"hi");
+        assert_eq!(response(json!({"statusCode": true})).status, 500);
+    }
+}

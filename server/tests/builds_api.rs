@@ -1,0 +1,340 @@
+//! Building source from the editor, end to end: save a draft, deploy it
+//! (rustc in the bubblewrap sandbox, for real), call the public URL; compile
+//! errors on the user's lines; escapes from the build sandbox refused;
+//! builds that loop or eat memory stopped at their limits.
+
+mod common;
+
+use common::{Client, Db, TestServer, build_dir};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// A server that builds, sharing the warm build root.
+async fn building_server(extra: &[&str]) -> TestServer {
+    let dir = build_dir();
+    let mut flags = vec!["--builds", "true", "--build-dir", dir.as_str()];
+    flags.extend_from_slice(extra);
+    TestServer::start_with(Db::Sqlite, &flags).await
+}
+
+/// Saves `source` as `name`'s draft and deploys it, waiting.
+async fn deploy(client: &Client, name: &str, source: &str) -> common::Answer {
+    let saved = client
+        .send(
+            Method::PUT,
+            &format!("/api/v1/functions/{name}"),
+            Some(json!({ "language": "rust", "source": source })),
+        )
+        .await;
+    assert!(
+        saved.status == 200 || saved.status == 201,
+        "saving the draft: {saved:?}"
+    );
+    client
+        .post(&format!("/api/v1/functions/{name}/deploy"), json!({}))
+        .await
+}
+
+/// Sends a request to a public function URL; returns status and body.
+async fn call(client: &Client, method: Method, path: &str, body: &str) -> (u16, String) {
+    let response = client
+        .http
+        .request(method, format!("{}{path}", client.base))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// The request that shows each template working, and what its answer
+/// contains. A template missing here fails the test.
+fn template_check(id: &str) -> (Method, &'static str, &'static str, u16, &'static str) {
+    match id {
+        "rust-hello" => (Method::GET, "/", "", 200, "Hello"),
+        "rust-json-echo" => (Method::POST, "/", r#"{"a":[1,2]}"#, 200, r#""a""#),
+        "rust-greeter" => (Method::GET, "/?name=Ann", "", 200, "Ann"),
+        "rust-router" => (Method::GET, "/nowhere", "", 404, ""),
+        "rust-lambda" => (Method::GET, "/?name=Ann", "", 200, "Ann"),
+        other => panic!("template {other} has no check here: add one"),
+    }
+}
+
+#[tokio::test]
+async fn every_template_deploys_and_answers() {
+    let server = building_server(&[]).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    let templates = ann.get("/api/v1/templates").await.expect(200);
+    let templates = templates.as_array().unwrap();
+    assert!(templates.len() >= 5, "{templates:?}");
+    for template in templates {
+        let id = template["id"].as_str().unwrap();
+        assert_eq!(template["language"], "rust");
+        assert!(!template["description"].as_str().unwrap().is_empty());
+        let name = id.trim_start_matches("rust-");
+        let deployed = deploy(&ann, name, template["source"].as_str().unwrap())
+            .await
+            .expect(201);
+        assert_eq!(deployed["version"], 1, "{id}: {deployed}");
+        assert!(deployed["build_ms"].as_i64().unwrap() > 0);
+        assert!(
+            deployed["url"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("/fn/ann/{name}/"))
+        );
+        let (method, path, body, status, expected) = template_check(id);
+        let (got_status, got_body) =
+            call(&ann, method, &format!("/fn/ann/{name}{path}"), body).await;
+        assert_eq!(got_status, status, "{id}: {got_body}");
+        assert!(got_body.contains(expected), "{id}: {got_body}");
+    }
+    // The router's two routes, and the echo refusing bad JSON.
+    let (status, _) = call(&ann, Method::GET, "/fn/ann/router/", "").await;
+    assert_eq!(status, 200);
+    let (status, _) = call(&ann, Method::POST, "/fn/ann/json-echo/", "{not json").await;
+    assert_eq!(status, 400);
+    // Each version remembers its source.
+    let source = ann
+        .get("/api/v1/functions/hello/versions/1/source")
+        .await
+        .expect(200);
+    assert_eq!(source["language"], "rust");
+    assert_eq!(source["source"], templates[0]["source"]);
+}
+
+const HELLO: &str = r#"fn handle(_req: fnlab::Request) -> fnlab::Response {
+    fnlab::Response::text(200, "version one")
+}
+fnlab::http!(handle);
+"#;
+
+#[tokio::test]
+async fn compile_errors_land_on_the_users_lines_and_keep_the_live_version() {
+    let server = building_server(&[]).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    deploy(&ann, "f", HELLO).await.expect(201);
+
+    // A syntax error on line 2.
+    let syntax = "fn handle(_req: fnlab::Request) -> fnlab::Response {\n    let x = ;\n    fnlab::Response::text(200, \"x\")\n}\nfnlab::http!(handle);\n";
+    let failed = deploy(&ann, "f", syntax).await;
+    assert_eq!(failed.status, 422, "{failed:?}");
+    let body = failed.body;
+    assert_eq!(body["error"]["code"], "compile_error");
+    let first = &body["diagnostics"][0];
+    assert_eq!(first["line"], 2, "{body}");
+    assert_eq!(first["severity"], "error");
+
+    // A type error on line 3.
+    let types = "fn handle(_req: fnlab::Request) -> fnlab::Response {\n    let n: u32 = 1;\n    let s: String = n;\n    fnlab::Response::text(200, s)\n}\nfnlab::http!(handle);\n";
+    let failed = deploy(&ann, "f", types).await;
+    assert_eq!(failed.status, 422);
+    let diagnostics = failed.body["diagnostics"].as_array().unwrap().clone();
+    let error = diagnostics
+        .iter()
+        .find(|d| d["severity"] == "error")
+        .expect("an error");
+    assert_eq!(error["line"], 3, "{diagnostics:?}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("mismatched types")
+    );
+    assert!(error["column"].as_u64().unwrap() >= 1);
+
+    // The live version is still the first.
+    let function = ann.get("/api/v1/functions/f").await.expect(200);
+    assert_eq!(function["live_version"], 1);
+    assert_eq!(
+        call(&ann, Method::GET, "/fn/ann/f/", "").await,
+        (200, "version one".into())
+    );
+
+    // The failed build is there to read, log included.
+    let build_id = failed.body["build_id"].as_i64().unwrap();
+    let build = ann
+        .get(&format!("/api/v1/builds/{build_id}"))
+        .await
+        .expect(200);
+    assert_eq!(build["state"], "failed");
+    assert!(build["log"].as_str().unwrap().contains("mismatched types"));
+}
+
+#[tokio::test]
+async fn deploying_without_waiting_reports_progress_and_builds_are_private() {
+    let server = building_server(&[]).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    ann.send(
+        Method::PUT,
+        "/api/v1/functions/f",
+        Some(json!({ "language": "rust", "source": HELLO })),
+    )
+    .await
+    .expect(201);
+    let queued = ann
+        .post("/api/v1/functions/f/deploy?wait=false", json!({}))
+        .await
+        .expect(202);
+    let id = queued["build_id"].as_i64().unwrap();
+
+    // The event stream ends with the whole build, live.
+    let events = ann
+        .http
+        .get(format!("{}/api/v1/builds/{id}/events", ann.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(events.contains("event: state"), "{events}");
+    assert!(events.contains("event: done"), "{events}");
+    let build = ann.get(&format!("/api/v1/builds/{id}")).await.expect(200);
+    assert_eq!(build["state"], "live", "{build}");
+    assert_eq!(build["version"], 1);
+    assert!(
+        build["log"]
+            .as_str()
+            .unwrap()
+            .contains("Compiling function")
+    );
+
+    // Another user sees none of it.
+    let bob = server.client();
+    bob.sign_up_and_log_in("bob").await;
+    bob.get(&format!("/api/v1/builds/{id}"))
+        .await
+        .expect_error(404, "not_found");
+    bob.get(&format!("/api/v1/builds/{id}/events"))
+        .await
+        .expect_error(404, "not_found");
+    bob.post("/api/v1/functions/f/deploy", json!({}))
+        .await
+        .expect_error(404, "not_found");
+    bob.get("/api/v1/functions/f/source")
+        .await
+        .expect_error(404, "not_found");
+
+    // Bad drafts.
+    ann.send(
+        Method::PUT,
+        "/api/v1/functions/f",
+        Some(json!({ "language": "cobol", "source": "x" })),
+    )
+    .await
+    .expect_error(422, "unsupported_language");
+    let huge = "x".repeat(fnlab_builds::MAX_SOURCE_BYTES + 1);
+    ann.send(
+        Method::PUT,
+        "/api/v1/functions/f",
+        Some(json!({ "language": "rust", "source": huge })),
+    )
+    .await
+    .expect_error(422, "source_too_large");
+    ann.send(
+        Method::PUT,
+        "/api/v1/functions/Bad_Name",
+        Some(json!({ "language": "rust", "source": HELLO })),
+    )
+    .await
+    .expect_error(422, "invalid_name");
+    // A function uploaded as a component has nothing to build.
+    let draft = ann.get("/api/v1/functions/f/source").await.expect(200);
+    assert_eq!(draft["source"], HELLO);
+}
+
+/// Source that tries to get out of the build sandbox, and what the
+/// compiler must answer.
+const ESCAPES: &[(&str, &str)] = &[
+    (
+        r#"const X: &str = include_str!("/etc/passwd");"#,
+        "couldn't read",
+    ),
+    (
+        r#"const X: &[u8] = include_bytes!("/root/.bashrc");"#,
+        "couldn't read",
+    ),
+    // Set in the server's own environment by rustup's cargo (checked below).
+    (
+        r#"const X: &str = env!("RUSTUP_TOOLCHAIN");"#,
+        "not defined at compile time",
+    ),
+    (
+        r#"const _: () = assert!(option_env!("RUSTUP_HOME").is_none(), "the host environment leaked");"#,
+        "OK",
+    ),
+    (r#"#[path = "/etc/hostname"] mod stolen;"#, "couldn't read"),
+    ("mod sibling;", "file not found for module"),
+    (
+        r#"const X: &[u8] = include_bytes!("/build/target/wasm32-wasip2/release/function.wasm");"#,
+        "couldn't read",
+    ),
+];
+
+#[tokio::test]
+async fn the_build_sandbox_refuses_every_escape() {
+    assert!(
+        std::env::var_os("RUSTUP_TOOLCHAIN").is_some() && std::env::var_os("RUSTUP_HOME").is_some(),
+        "run the tests through rustup's cargo: the environment test needs its variables"
+    );
+    let server = building_server(&[]).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    deploy(&ann, "f", HELLO).await.expect(201);
+    for (attempt, expected) in ESCAPES {
+        let source = format!("{attempt}\n{HELLO}");
+        let answer = deploy(&ann, "f", &source).await;
+        if *expected == "OK" {
+            assert_eq!(answer.status, 201, "{attempt}: {answer:?}");
+            continue;
+        }
+        assert_eq!(answer.status, 422, "{attempt}: {answer:?}");
+        let messages: Vec<&str> = answer.body["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["message"].as_str().unwrap())
+            .collect();
+        assert!(
+            messages.iter().any(|m| m.contains(expected)),
+            "{attempt}: expected {expected:?} in {messages:?}"
+        );
+        assert_eq!(answer.body["diagnostics"][0]["line"], 1, "{attempt}");
+    }
+}
+
+#[tokio::test]
+async fn builds_that_loop_or_eat_memory_are_stopped_at_their_limits() {
+    let server = building_server(&["--build-timeout-secs", "8", "--build-memory-mb", "400"]).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+
+    let spin = format!(
+        "#![allow(long_running_const_eval)]\nconst fn spin() -> u64 {{ let mut i = 0u64; loop {{ i = i.wrapping_add(1); if i == 0 {{ return i; }} }} }}\nconst SPIN: u64 = spin();\n{HELLO}"
+    );
+    let failed = deploy(&ann, "spin", &spin).await;
+    assert_eq!(failed.status, 422, "{failed:?}");
+    assert_eq!(failed.body["error"]["code"], "timeout", "{:?}", failed.body);
+    assert!(
+        failed.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("8 s")
+    );
+
+    let hog = format!(
+        "#![allow(long_running_const_eval)]\nstatic BIG: [u8; 1 << 30] = [7; 1 << 30];\n{HELLO}"
+    );
+    let failed = deploy(&ann, "hog", &hog).await;
+    assert_eq!(failed.status, 422, "{failed:?}");
+    assert_eq!(failed.body["error"]["code"], "memory", "{:?}", failed.body);
+
+    // The sandbox is still fine afterwards.
+    let deployed: Value = deploy(&ann, "fine", HELLO).await.expect(201);
+    assert_eq!(deployed["version"], 1);
+}
