@@ -21,6 +21,8 @@ pub struct Services {
     pub pool: fnlab_db::Pool,
     /// The origin that serves function URLs, without a trailing slash.
     pub functions_base: String,
+    /// The limits a new function gets.
+    pub default_limits: fnlab_functions::Limits,
 }
 
 /// The services and session of one server-function call.
@@ -33,6 +35,8 @@ pub struct ServerCtx {
     pub pool: fnlab_db::Pool,
     /// The origin that serves function URLs.
     pub functions_base: String,
+    /// The limits a new function gets.
+    pub default_limits: fnlab_functions::Limits,
     /// The caller's session.
     pub session: Session,
 }
@@ -54,12 +58,14 @@ impl ServerCtx {
             functions,
             pool,
             functions_base,
+            default_limits,
         } = services;
         Ok(Self {
             accounts,
             functions,
             pool,
             functions_base,
+            default_limits,
             session,
         })
     }

@@ -34,6 +34,8 @@ pub struct VersionRow {
     pub size: i64,
     /// When it was deployed.
     pub created_at: i64,
+    /// Whether it was built from source in the editor.
+    pub has_source: bool,
 }
 
 /// One invocation with its log.
@@ -131,6 +133,7 @@ pub async fn get_function(name: String) -> Result<FunctionView, AppError> {
                 sha256: v.sha256,
                 size: v.size,
                 created_at: v.created_at,
+                has_source: v.language.is_some(),
             })
             .collect(),
         invocations: invocations
@@ -174,5 +177,54 @@ pub async fn delete_function(name: String) -> Result<(), AppError> {
     let user = ctx.require_user().await?;
     ctx.functions.delete(user.id, &name).await?;
     leptos_axum::redirect("/dashboard");
+    Ok(())
+}
+
+/// A template in the "New function" picker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateRow {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// What it shows.
+    pub description: String,
+}
+
+/// The templates a new function can start from.
+#[server(prefix = "/_app", endpoint = "list_templates")]
+pub async fn list_templates() -> Result<Vec<TemplateRow>, AppError> {
+    Ok(fnlab_builds::TEMPLATES
+        .iter()
+        .map(|t| TemplateRow {
+            id: t.id.into(),
+            name: t.name.into(),
+            description: t.description.into(),
+        })
+        .collect())
+}
+
+/// Creates function `name` with a template's source as its draft, and opens
+/// it in the editor.
+#[allow(missing_docs)] // the arguments struct that #[server] generates
+#[server(prefix = "/_app", endpoint = "create_function")]
+pub async fn create_function(name: String, template: String) -> Result<(), AppError> {
+    let ctx = ServerCtx::get().await?;
+    let user = ctx.require_user().await?;
+    let template = fnlab_builds::templates::find(&template)
+        .ok_or_else(|| AppError::Invalid(format!("there is no template {template}")))?;
+    if ctx.functions.summary(user.id, &name).await.is_ok() {
+        return Err(AppError::Invalid(format!(
+            "you already have a function called {name}"
+        )));
+    }
+    let source = fnlab_functions::Source {
+        language: template.language.as_str().into(),
+        source: template.source.into(),
+    };
+    ctx.functions
+        .save_draft(user.id, &name, &source, ctx.default_limits)
+        .await?;
+    leptos_axum::redirect(&format!("/functions/{name}"));
     Ok(())
 }

@@ -8,9 +8,9 @@ test("deploy a component, call it, see its log and roll back", async ({ page, re
   test.skip(!probe, "PROBE_WASM names the probe component (.ci/test sets it)");
   await signUp(page, uniqueName("fn"));
 
-  await page.getByLabel("Function name").fill("probe");
+  await page.getByLabel("Function name", { exact: true }).fill("probe");
   await page.getByLabel("Component file").setInputFiles(probe!);
-  await page.getByRole("button", { name: "Deploy" }).click();
+  await page.getByRole("button", { name: "Upload" }).click();
   await expect(page).toHaveURL(/\/functions\/probe$/);
   await expect(page.getByTestId("versions")).toContainText("v1");
   await expect(page.getByTestId("no-invocations")).toBeVisible();
@@ -24,8 +24,8 @@ test("deploy a component, call it, see its log and roll back", async ({ page, re
   await expect(page.getByTestId("invocations")).toContainText("a line on stderr");
 
   await page.getByLabel("Component file").setInputFiles(probe!);
-  await page.getByRole("button", { name: "Deploy" }).click();
-  await expect(page.getByRole("status")).toContainText("Version 2 is live");
+  await page.getByRole("button", { name: "Upload" }).click();
+  await expect(page.getByText("Version 2 is live.")).toBeVisible();
   await expect(page.getByRole("button", { name: "Roll back to v1" })).toBeVisible();
   await page.getByRole("button", { name: "Roll back to v1" }).click();
   await expect(page.getByRole("button", { name: "Roll back to v2" })).toBeVisible();
@@ -38,13 +38,13 @@ test("deploy a component, call it, see its log and roll back", async ({ page, re
 
 test("a file that is not a component gets the server's reason", async ({ page }) => {
   await signUp(page, uniqueName("bad"));
-  await page.getByLabel("Function name").fill("broken");
+  await page.getByLabel("Function name", { exact: true }).fill("broken");
   await page.getByLabel("Component file").setInputFiles({
     name: "notes.wasm",
     mimeType: "application/wasm",
     buffer: Buffer.from("these are not the bytes you are looking for"),
   });
-  await page.getByRole("button", { name: "Deploy" }).click();
+  await page.getByRole("button", { name: "Upload" }).click();
   await expect(page.getByRole("alert")).toContainText("not a WebAssembly binary");
   await expect(page.getByTestId("functions-empty")).toBeVisible();
 });

@@ -29,8 +29,11 @@ use crate::api::ApiError;
 /// How long a looked-up live version is trusted.
 pub const LIVE_TTL: Duration = Duration::from_secs(1);
 
-/// The header that tells a caller which invocation served it.
+/// The header that tells the guest, and then the caller, which invocation
+/// served a request.
 pub const REQUEST_ID_HEADER: &str = "fnlab-request-id";
+/// The request header that tells the guest its function's name.
+pub const FUNCTION_HEADER: &str = "fnlab-function";
 
 /// What every function response carries when functions share the
 /// dashboard's origin: the page runs in an opaque origin, so its scripts
@@ -221,7 +224,15 @@ async fn serve(
 
     let shared_origin = state.config.functions_url.is_none();
     let prefix_len = format!("/fn/{username}/{name}").len();
-    let request = guest_request(request, prefix_len, shared_origin);
+    let mut request = guest_request(request, prefix_len, shared_origin);
+    // The guest learns its request id and name (the Lambda-style context);
+    // whatever the caller sent under these names is replaced.
+    let request_id = fnlab_db::random_hex(16);
+    for (header, value) in [(REQUEST_ID_HEADER, &request_id), (FUNCTION_HEADER, name)] {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            request.headers_mut().insert(header, value);
+        }
+    }
     let invocation = Invocation {
         user_id: function.user_id,
         limits: FunctionLimits {
@@ -233,7 +244,6 @@ async fn serve(
         .sandbox()
         .invoke(&program, invocation, request)
         .await;
-    let request_id = fnlab_db::random_hex(16);
     let mut response = response.map(Body::new);
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {

@@ -43,6 +43,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         functions: state.functions.clone(),
         pool: state.pool.clone(),
         functions_base: state.config.functions_base(),
+        default_limits: state.config.default_limits(),
     };
     Router::new()
         .leptos_routes_with_context(state, routes, move || provide_context(services.clone()), {

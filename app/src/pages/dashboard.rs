@@ -1,4 +1,5 @@
-//! `/dashboard`: the signed-in user's functions, and deploying a component.
+//! `/dashboard`: the signed-in user's functions, starting a new one from a
+//! template, and deploying a ready component.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -6,7 +7,7 @@ use leptos_meta::Title;
 use super::upload::UploadComponent;
 use super::{RequireUser, Table};
 use crate::format::utc_time;
-use crate::functions::{FunctionRow, list_functions};
+use crate::functions::{CreateFunction, FunctionRow, list_functions, list_templates};
 
 /// The dashboard page.
 #[component]
@@ -18,6 +19,7 @@ pub fn Dashboard() -> impl IntoView {
             <div class="page-head">
                 <h1>"Your functions"</h1>
             </div>
+            <NewFunction />
             <UploadComponent />
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -29,6 +31,48 @@ pub fn Dashboard() -> impl IntoView {
                 })}
             </Transition>
         </RequireUser>
+    }
+}
+
+/// "New function": a name and a template; opens the editor on it.
+#[component]
+fn NewFunction() -> impl IntoView {
+    let create = ServerAction::<CreateFunction>::new();
+    let templates = Resource::new(|| (), |()| list_templates());
+    view! {
+        <section class="card">
+            <h2>"New function"</h2>
+            <ActionForm action=create attr:class="inline-form">
+                <input
+                    name="name"
+                    required
+                    maxlength="48"
+                    pattern="[a-z][a-z0-9\\-]*"
+                    placeholder="function-name"
+                    aria-label="New function name"
+                />
+                <select name="template" aria-label="Template">
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            templates
+                                .await
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|t| view! { <option value=t.id title=t.description>{t.name}</option> })
+                                .collect_view()
+                        })}
+                    </Suspense>
+                </select>
+                <button type="submit">"New function"</button>
+            </ActionForm>
+            {move || {
+                create
+                    .value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+            }}
+        </section>
     }
 }
 

@@ -1,9 +1,16 @@
-//! `/functions/{name}`: one function: its URL, versions (roll back with a
-//! click), a new version upload, and the latest invocations with their
-//! logs, refreshed every few seconds.
+//! `/functions/{name}`: one function: its URL, the code editor with deploy
+//! progress and a test console, versions (roll back with a click, read
+//! each one's source), a component upload, and the latest invocations with
+//! their logs, refreshed every few seconds.
+//!
+//! The editor and the console are CodeMirror and plain DOM wired by
+//! `public/editor/editor.js` (built from `app/editor/`), which finds the
+//! markup below by its `data-` attributes. They render only once the page
+//! is hydrated, outside the part that refreshes, so a refresh never
+//! touches what the user is typing.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Script, Title};
 use leptos_router::hooks::use_params_map;
 
 use super::upload::UploadComponent;
@@ -34,41 +41,42 @@ pub fn FunctionPage() -> impl IntoView {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = set_tick;
+    // The head and the editor load once per function; the rest refreshes.
+    let head = Resource::new(name, get_function);
     let view_data = Resource::new(
         move || (name(), rollback.version().get(), tick.get()),
         |(name, _, _)| get_function(name),
     );
+    let fallback = || view! { <p class="muted">"Loading…"</p> };
     view! {
         <Title text=name />
+        <Script src="/editor/editor.js" defer="" />
         <RequireUser>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback>
                 {move || Suspend::new(async move {
-                    match view_data.await {
-                        Ok(function) => view! { <Function function rollback delete /> }.into_any(),
+                    match head.await {
+                        Ok(function) => view! { <Head function delete /> }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
+                })}
+            </Transition>
+            <Transition fallback>
+                {move || Suspend::new(async move {
+                    view_data.await.ok().map(|function| view! { <Details function rollback /> })
                 })}
             </Transition>
         </RequireUser>
     }
 }
 
+/// The function's name and URL, the editor and the test console.
 #[component]
-fn Function(
-    function: FunctionView,
-    rollback: ServerAction<RollbackFunction>,
-    delete: ServerAction<DeleteFunction>,
-) -> impl IntoView {
-    let FunctionView {
-        name,
-        url,
-        live_version,
-        timeout_ms,
-        memory_mb,
-        versions,
-        invocations,
-    } = function;
+fn Head(function: FunctionView, delete: ServerAction<DeleteFunction>) -> impl IntoView {
+    let FunctionView { name, url, .. } = function;
     let delete_name = name.clone();
+    // The editor is the browser's alone: render it once hydrated.
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
     view! {
         <div class="page-head">
             <h1>{name.clone()}</h1>
@@ -80,7 +88,84 @@ fn Function(
         <p>
             "Public URL: " <a class="mono" data-testid="function-url" href=url.clone() target="_blank" rel="noopener">{url.clone()}</a>
         </p>
-        <p class="muted">
+        <Show when=move || hydrated.get() fallback=|| view! { <p class="muted">"Loading the editor…"</p> }>
+            <Editor name=name.clone() />
+            <TestConsole name=name.clone() url=url.clone() />
+        </Show>
+    }
+}
+
+/// The code editor with Save and Deploy, the build's steps, diagnostics
+/// and log.
+#[component]
+fn Editor(name: String) -> impl IntoView {
+    view! {
+        <section class="editor" data-fnlab-editor="" data-function=name>
+            <div class="editor-bar">
+                <h2>"Source"</h2>
+                <ol class="steps" aria-label="Deploy progress">
+                    <li data-step="queued">"queued"</li>
+                    <li data-step="compiling">"compiling"</li>
+                    <li data-step="storing">"storing"</li>
+                    <li data-step="live">"live"</li>
+                </ol>
+                <button type="button" class="secondary" data-role="save">"Saved"</button>
+                <button type="button" data-role="deploy" title="Ctrl/Cmd-Enter">"Deploy"</button>
+            </div>
+            <div data-role="editor" data-testid="editor"></div>
+            <p class="build-status" role="status" data-role="status"></p>
+            <ul class="problems" data-role="problems" data-testid="problems"></ul>
+            <details>
+                <summary>"Build log"</summary>
+                <pre class="log" data-role="log" data-testid="build-log"></pre>
+            </details>
+        </section>
+    }
+}
+
+/// Sends any request to the function and shows the answer and its log.
+#[component]
+fn TestConsole(name: String, url: String) -> impl IntoView {
+    view! {
+        <section class="console" data-fnlab-console="" data-function=name data-url=url>
+            <h2>"Test"</h2>
+            <form>
+                <div class="console-line">
+                    <select name="method" aria-label="Method">
+                        {["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+                            .map(|m| view! { <option value=m>{m}</option> })
+                            .to_vec()}
+                    </select>
+                    <input name="path" value="/" aria-label="Path and query" class="mono" />
+                    <button type="submit">"Send"</button>
+                </div>
+                <textarea name="headers" rows="2" aria-label="Request headers" placeholder="content-type: application/json"></textarea>
+                <textarea name="body" rows="3" aria-label="Request body" placeholder="Request body"></textarea>
+            </form>
+            <p class="mono" data-role="status" data-testid="test-status"></p>
+            <pre class="mono" data-role="headers"></pre>
+            <pre class="log" data-role="body" data-testid="test-body"></pre>
+            <h3>"Logs"</h3>
+            <pre class="log" data-role="logs" data-testid="test-logs"></pre>
+        </section>
+    }
+}
+
+/// Limits, versions and the latest invocations: refreshed every few
+/// seconds.
+#[component]
+fn Details(function: FunctionView, rollback: ServerAction<RollbackFunction>) -> impl IntoView {
+    let FunctionView {
+        name,
+        live_version,
+        timeout_ms,
+        memory_mb,
+        versions,
+        invocations,
+        ..
+    } = function;
+    view! {
+        <p class="muted" data-testid="live-version">
             {format!(
                 "Live version: {} · timeout {timeout_ms} ms · memory {memory_mb} MiB",
                 live_version.map(|v| format!("v{v}")).unwrap_or_else(|| "none".into()),
@@ -115,6 +200,11 @@ fn Versions(
                                 <td>{bytes(v.size)}</td>
                                 <td class="mono" title=v.sha256.clone()>{v.sha256[..12].to_owned()}</td>
                                 <td class="actions">
+                                    {v.has_source.then(|| view! {
+                                        <button type="button" class="secondary" data-function=name.clone() data-version-source=v.version aria-label=format!("Source of v{}", v.version)>
+                                            "Source"
+                                        </button>
+                                    })}
                                     {(!live)
                                         .then(|| {
                                             view! {

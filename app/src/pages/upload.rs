@@ -64,7 +64,7 @@ pub fn UploadComponent(
                             }
                         })}
                     <input node_ref=file_input type="file" accept=".wasm,application/wasm" required aria-label="Component file" />
-                    <button type="submit" class="primary">"Deploy"</button>
+                    <button type="submit" class="primary">"Upload"</button>
                 </div>
             </fieldset>
             {move || pending.get().then(|| view! { <p class="muted" role="status">"Uploading and compiling…"</p> })}

@@ -18,7 +18,10 @@ fn handler(event: Event, context: Context) -> Value {
     let name = event.query("name").unwrap_or("world");
 
     // Printed lines show up in your function's logs, as with CloudWatch.
-    println!("{} {} (request {:?})", event.http_method, event.path, context.request_id);
+    println!(
+        "{} {} (request {:?})",
+        event.http_method, event.path, context.request_id
+    );
 
     // The response. Leave statusCode out and it is 200. `body` is sent as
     // it is when it is a string; any other JSON value is sent as JSON.

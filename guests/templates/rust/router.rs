@@ -36,7 +36,9 @@ fn handle(request: fnlab::Request) -> Result<fnlab::Response, fnlab::Error> {
         ("POST", "/sum") => sum(&request),
         // Any other method and path: `fnlab::Error::not_found` is answered
         // with status 404 and this message.
-        (method, path) => Err(fnlab::Error::not_found(format!("no route for {method} {path}\n"))),
+        (method, path) => Err(fnlab::Error::not_found(format!(
+            "no route for {method} {path}\n"
+        ))),
     }
 }
 
@@ -44,7 +46,10 @@ fn handle(request: fnlab::Request) -> Result<fnlab::Response, fnlab::Error> {
 fn sum(request: &fnlab::Request) -> Result<fnlab::Response, fnlab::Error> {
     // The `?` returns the 400 error at once when the body does not parse.
     let input: SumRequest = request.json()?;
-    let output = SumResponse { count: input.numbers.len(), sum: input.numbers.iter().sum() };
+    let output = SumResponse {
+        count: input.numbers.len(),
+        sum: input.numbers.iter().sum(),
+    };
     Ok(fnlab::Response::json(200, &output))
 }
 

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post, put};
-use fnlab_functions::{FunctionDetail, FunctionError, FunctionSummary, Limits};
+use fnlab_functions::{Draft, FunctionDetail, FunctionError, FunctionSummary, Limits};
 use fnlab_metering::query::{Invocation, latest_invocations};
 use serde::{Deserialize, Serialize};
 
@@ -43,12 +43,13 @@ struct FunctionView {
     last_invocation_at: Option<i64>,
 }
 
-/// A function with its versions and URL.
+/// A function with its versions, URL and saved source.
 #[derive(Serialize)]
 struct FunctionDetailView {
     #[serde(flatten)]
     detail: FunctionDetail,
     url: String,
+    draft: Option<Draft>,
 }
 
 /// What a deploy or rollback answers.
@@ -78,7 +79,7 @@ async fn list(
     ))
 }
 
-/// `GET /functions/{name}` → 200 {…, versions, url}; 404.
+/// `GET /functions/{name}` → 200 {…, versions, url, draft}; 404.
 async fn detail(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -86,7 +87,8 @@ async fn detail(
 ) -> Result<ApiJson<FunctionDetailView>, ApiError> {
     let detail = state.functions.get(user.id, &name).await?;
     let url = state.config.function_url(&user.username, &name);
-    Ok(ApiJson(FunctionDetailView { detail, url }))
+    let draft = state.functions.draft(user.id, &name).await?;
+    Ok(ApiJson(FunctionDetailView { detail, url, draft }))
 }
 
 /// `PUT /functions/{name}/component` with `application/wasm` bytes → 201

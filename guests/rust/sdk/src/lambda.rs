@@ -69,13 +69,19 @@ impl Event {
         let mut query = BTreeMap::<String, String>::new();
         let mut multi_query = BTreeMap::<String, Vec<String>>::new();
         for (name, value) in request.query_pairs() {
-            multi_query.entry(name.clone()).or_default().push(value.clone());
+            multi_query
+                .entry(name.clone())
+                .or_default()
+                .push(value.clone());
             query.insert(name, value);
         }
         let mut headers = BTreeMap::<String, String>::new();
         let mut multi_headers = BTreeMap::<String, Vec<String>>::new();
         for (name, value) in request.headers() {
-            multi_headers.entry(name.clone()).or_default().push(value.clone());
+            multi_headers
+                .entry(name.clone())
+                .or_default()
+                .push(value.clone());
             headers.insert(name.clone(), value.clone());
         }
         let (body, is_base64_encoded) = match (request.body().is_empty(), request.text()) {
@@ -107,7 +113,10 @@ impl Event {
 
     /// Query parameter `name`, or `None` when it is absent.
     pub fn query(&self, name: &str) -> Option<&str> {
-        self.query_string_parameters.as_ref()?.get(name).map(String::as_str)
+        self.query_string_parameters
+            .as_ref()?
+            .get(name)
+            .map(String::as_str)
     }
 
     /// Header `name`, whatever its case.
@@ -129,7 +138,8 @@ impl Event {
 
     /// The body parsed as JSON into `T`; the error answers 400.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body_bytes()).map_err(|e| Error::bad_request(format!("invalid JSON body: {e}")))
+        serde_json::from_slice(&self.body_bytes())
+            .map_err(|e| Error::bad_request(format!("invalid JSON body: {e}")))
     }
 }
 
@@ -148,8 +158,14 @@ impl Context {
     /// The context of `request`.
     pub fn from_request(request: &Request) -> Self {
         Self {
-            request_id: request.header("fnlab-request-id").unwrap_or_default().to_owned(),
-            function_name: request.header("fnlab-function").unwrap_or_default().to_owned(),
+            request_id: request
+                .header("fnlab-request-id")
+                .unwrap_or_default()
+                .to_owned(),
+            function_name: request
+                .header("fnlab-function")
+                .unwrap_or_default()
+                .to_owned(),
         }
     }
 }
@@ -170,16 +186,28 @@ pub struct Output {
 impl Output {
     /// Plain text, as `text/plain; charset=utf-8`.
     pub fn text(status_code: u16, body: impl Into<String>) -> Self {
-        let headers = BTreeMap::from([("content-type".to_owned(), "text/plain; charset=utf-8".to_owned())]);
-        Self { status_code, headers, body: body.into() }
+        let headers = BTreeMap::from([(
+            "content-type".to_owned(),
+            "text/plain; charset=utf-8".to_owned(),
+        )]);
+        Self {
+            status_code,
+            headers,
+            body: body.into(),
+        }
     }
 
     /// `value` encoded as JSON, as `application/json`.
     pub fn json(status_code: u16, value: &impl Serialize) -> Self {
         match serde_json::to_string(value) {
             Ok(body) => {
-                let headers = BTreeMap::from([("content-type".to_owned(), "application/json".to_owned())]);
-                Self { status_code, headers, body }
+                let headers =
+                    BTreeMap::from([("content-type".to_owned(), "application/json".to_owned())]);
+                Self {
+                    status_code,
+                    headers,
+                    body,
+                }
             }
             Err(e) => Self::text(500, format!("cannot encode the response as JSON: {e}")),
         }
@@ -202,15 +230,27 @@ pub fn response(output: impl Serialize) -> Response {
         Ok(value) => value,
         Err(e) => return Response::text(500, format!("cannot encode the handler's result: {e}")),
     };
-    let proxy_keys = ["statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"];
+    let proxy_keys = [
+        "statusCode",
+        "headers",
+        "multiValueHeaders",
+        "body",
+        "isBase64Encoded",
+    ];
     let object = match value {
-        serde_json::Value::Object(object) if proxy_keys.iter().any(|key| object.contains_key(*key)) => object,
+        serde_json::Value::Object(object)
+            if proxy_keys.iter().any(|key| object.contains_key(*key)) =>
+        {
+            object
+        }
         serde_json::Value::Null => return Response::new(200),
         serde_json::Value::String(text) => return Response::text(200, text),
         other => return Response::json(200, &other),
     };
     let status = match object.get("statusCode") {
-        Some(serde_json::Value::Number(number)) => number.as_u64().and_then(|n| u16::try_from(n).ok()),
+        Some(serde_json::Value::Number(number)) => {
+            number.as_u64().and_then(|n| u16::try_from(n).ok())
+        }
         Some(serde_json::Value::String(text)) => text.trim().parse().ok(),
         None | Some(serde_json::Value::Null) => Some(200),
         Some(_) => None,
@@ -218,7 +258,12 @@ pub fn response(output: impl Serialize) -> Response {
     let status = match status {
         Some(0) => 200,
         Some(status) => status,
-        None => return Response::text(500, "the handler returned a statusCode that is not a number"),
+        None => {
+            return Response::text(
+                500,
+                "the handler returned a statusCode that is not a number",
+            );
+        }
     };
     let mut response = Response::new(status);
     let header_value = |value: &serde_json::Value| match value {
@@ -230,21 +275,32 @@ pub fn response(output: impl Serialize) -> Response {
             response = response.header(name.clone(), header_value(value));
         }
     }
-    if let Some(headers) = object.get("multiValueHeaders").and_then(serde_json::Value::as_object) {
+    if let Some(headers) = object
+        .get("multiValueHeaders")
+        .and_then(serde_json::Value::as_object)
+    {
         for (name, values) in headers {
             for value in values.as_array().into_iter().flatten() {
                 response = response.header(name.clone(), header_value(value));
             }
         }
     }
-    let base64 = object.get("isBase64Encoded").and_then(serde_json::Value::as_bool).unwrap_or(false);
+    let base64 = object
+        .get("isBase64Encoded")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
     let (body, default_type) = match object.get("body") {
         None | Some(serde_json::Value::Null) => (Vec::new(), TEXT),
-        Some(serde_json::Value::String(text)) if base64 => (base64_decode(text), "application/octet-stream"),
+        Some(serde_json::Value::String(text)) if base64 => {
+            (base64_decode(text), "application/octet-stream")
+        }
         Some(serde_json::Value::String(text)) => (text.clone().into_bytes(), TEXT),
         Some(other) => (other.to_string().into_bytes(), JSON),
     };
-    let has_type = response.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    let has_type = response
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
     if !has_type && !body.is_empty() {
         response = response.header("content-type", default_type);
     }
@@ -256,7 +312,10 @@ const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(char::from(BASE64[(n >> (18 - 6 * i) & 63) as usize]));
@@ -317,21 +376,33 @@ mod tests {
         let request = Request::new(
             "POST",
             "/items?a=1&a=2&b=x%20y",
-            vec![("Content-Type".into(), "application/json".into()), ("fnlab-request-id".into(), "r1".into())],
+            vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("fnlab-request-id".into(), "r1".into()),
+            ],
             r#"{"n":1}"#,
         );
         let event = Event::from_request(&request);
         let value = serde_json::to_value(&event).unwrap();
         assert_eq!(value["httpMethod"], "POST");
-        assert_eq!(value["queryStringParameters"], json!({"a": "2", "b": "x y"}));
-        assert_eq!(value["multiValueQueryStringParameters"]["a"], json!(["1", "2"]));
+        assert_eq!(
+            value["queryStringParameters"],
+            json!({"a": "2", "b": "x y"})
+        );
+        assert_eq!(
+            value["multiValueQueryStringParameters"]["a"],
+            json!(["1", "2"])
+        );
         assert_eq!(value["headers"]["content-type"], "application/json");
         assert_eq!(value["isBase64Encoded"], false);
         assert_eq!(event.json::<serde_json::Value>().unwrap(), json!({"n": 1}));
         assert_eq!(Context::from_request(&request).request_id, "r1");
         assert_eq!(Context::from_request(&request).function_name, "");
         let empty = Event::from_request(&Request::new("GET", "/", vec![], ""));
-        assert_eq!(serde_json::to_value(&empty).unwrap()["queryStringParameters"], json!(null));
+        assert_eq!(
+            serde_json::to_value(&empty).unwrap()["queryStringParameters"],
+            json!(null)
+        );
         assert_eq!(serde_json::to_value(&empty).unwrap()["body"], json!(null));
 
         let binary = Event::from_request(&Request::new("POST", "/", vec![], vec![0xff, 0, 1, 2]));
@@ -339,9 +410,10 @@ mod tests {
         assert_eq!(binary.body.as_deref(), Some("/wABAg=="));
         assert_eq!(binary.body_bytes(), vec![0xff, 0, 1, 2]);
 
-        let aws: Event =
-            serde_json::from_value(json!({"httpMethod": "GET", "path": "/", "headers": null, "requestContext": {}}))
-                .unwrap();
+        let aws: Event = serde_json::from_value(
+            json!({"httpMethod": "GET", "path": "/", "headers": null, "requestContext": {}}),
+        )
+        .unwrap();
         assert_eq!(aws.method(), "GET");
         assert!(aws.headers.is_empty());
     }
@@ -352,20 +424,45 @@ mod tests {
         assert_eq!(plain.status, 201);
         assert_eq!(plain.body, b"made");
         assert!(plain.headers.contains(&("x-a".into(), "b".into())));
-        assert!(plain.headers.contains(&("content-type".into(), "text/plain; charset=utf-8".into())));
+        assert!(
+            plain
+                .headers
+                .contains(&("content-type".into(), "text/plain; charset=utf-8".into()))
+        );
 
         let no_status = response(json!({"body": {"ok": true}}));
-        assert_eq!((no_status.status, no_status.body.as_slice()), (200, br#"{"ok":true}"#.as_slice()));
-        assert!(no_status.headers.contains(&("content-type".into(), "application/json".into())));
+        assert_eq!(
+            (no_status.status, no_status.body.as_slice()),
+            (200, br#"{"ok":true}"#.as_slice())
+        );
+        assert!(
+            no_status
+                .headers
+                .contains(&("content-type".into(), "application/json".into()))
+        );
 
         let bare = response(json!({"message": "hi"}));
-        assert_eq!((bare.status, bare.body.as_slice()), (200, br#"{"message":"hi"}"#.as_slice()));
+        assert_eq!(
+            (bare.status, bare.body.as_slice()),
+            (200, br#"{"message":"hi"}"#.as_slice())
+        );
 
         let typed = response(Output::text(404, "nope"));
-        assert_eq!((typed.status, typed.body.as_slice()), (404, b"nope".as_slice()));
+        assert_eq!(
+            (typed.status, typed.body.as_slice()),
+            (404, b"nope".as_slice())
+        );
 
-        let binary = response(json!({"statusCode": "200", "isBase64Encoded": true, "body": "/wABAg=="}));
+        let binary =
+            response(json!({"statusCode": "200", "isBase64Encoded": true, "body": "/wABAg=="}));
         assert_eq!(binary.body, vec![0xff, 0, 1, 2]);
+
+        let multi = response(json!({"statusCode": 202, "multiValueHeaders": {"x-m": ["1", "2"]}}));
+        assert_eq!(multi.status, 202);
+        assert_eq!(
+            multi.headers,
+            vec![("x-m".into(), "1".into()), ("x-m".into(), "2".into())]
+        );
 
         assert_eq!(response("hi").body, b"hi");
         assert_eq!(response(json!({"statusCode": true})).status, 500);

@@ -58,12 +58,21 @@ impl Request {
         headers: Vec<(String, String)>,
         body: impl Into<Vec<u8>>,
     ) -> Self {
-        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
         Self {
             method: method.to_owned(),
-            path: if path.is_empty() { "/".into() } else { path.to_owned() },
+            path: if path.is_empty() {
+                "/".into()
+            } else {
+                path.to_owned()
+            },
             query: query.to_owned(),
-            headers: headers.into_iter().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect(),
+            headers: headers
+                .into_iter()
+                .map(|(name, value)| (name.to_ascii_lowercase(), value))
+                .collect(),
             body: body.into(),
         }
     }
@@ -86,7 +95,9 @@ impl Request {
     /// The first value of query parameter `name`, percent-decoded (`+`
     /// reads as a space); `None` when it is absent.
     pub fn query(&self, name: &str) -> Option<String> {
-        query_pairs(&self.query).find(|(key, _)| key == name).map(|(_, value)| value)
+        query_pairs(&self.query)
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value)
     }
 
     /// Every query parameter, percent-decoded, in order.
@@ -114,22 +125,27 @@ impl Request {
 
     /// The body as UTF-8 text; the error answers 400.
     pub fn text(&self) -> Result<&str, Error> {
-        std::str::from_utf8(&self.body).map_err(|_| Error::bad_request("the request body is not UTF-8 text"))
+        std::str::from_utf8(&self.body)
+            .map_err(|_| Error::bad_request("the request body is not UTF-8 text"))
     }
 
     /// The body parsed as JSON into `T`; the error says what is wrong with
     /// the body and answers 400 when a handler returns it.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::bad_request(format!("invalid JSON body: {e}")))
+        serde_json::from_slice(&self.body)
+            .map_err(|e| Error::bad_request(format!("invalid JSON body: {e}")))
     }
 }
 
 /// `a=1&b=x+y` → ("a", "1"), ("b", "x y"), percent-decoded.
 fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    query.split('&').filter(|pair| !pair.is_empty()).map(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(key), percent_decode(value))
-    })
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key), percent_decode(value))
+        })
 }
 
 /// Decodes `%XX` escapes and `+`; a malformed escape is kept as it is and
@@ -170,24 +186,34 @@ pub struct Response {
 impl Response {
     /// A response with `status`, no headers and an empty body.
     pub fn new(status: u16) -> Self {
-        Self { status, headers: Vec::new(), body: Vec::new() }
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 
     /// Plain text, as `text/plain; charset=utf-8`.
     pub fn text(status: u16, text: impl Into<String>) -> Self {
-        Self::new(status).header("content-type", "text/plain; charset=utf-8").body(text.into())
+        Self::new(status)
+            .header("content-type", "text/plain; charset=utf-8")
+            .body(text.into())
     }
 
     /// An HTML page, as `text/html; charset=utf-8`.
     pub fn html(status: u16, html: impl Into<String>) -> Self {
-        Self::new(status).header("content-type", "text/html; charset=utf-8").body(html.into())
+        Self::new(status)
+            .header("content-type", "text/html; charset=utf-8")
+            .body(html.into())
     }
 
     /// `value` encoded as JSON, as `application/json` (a value that cannot
     /// be encoded gives a 500 saying why).
     pub fn json(status: u16, value: &impl Serialize) -> Self {
         match serde_json::to_vec(value) {
-            Ok(body) => Self::new(status).header("content-type", "application/json").body(body),
+            Ok(body) => Self::new(status)
+                .header("content-type", "application/json")
+                .body(body),
             Err(e) => Self::text(500, format!("cannot encode the response as JSON: {e}")),
         }
     }
@@ -220,7 +246,10 @@ pub struct Error {
 impl Error {
     /// An error answered with `status` and `message`.
     pub fn new(status: u16, message: impl Into<String>) -> Self {
-        Self { status, message: message.into() }
+        Self {
+            status,
+            message: message.into(),
+        }
     }
 
     /// 400 Bad Request: the request itself is wrong.
@@ -318,7 +347,8 @@ impl<T: IntoResponse, E: fmt::Display + 'static> IntoResponse for Result<T, E> {
         match self {
             Ok(value) => value.into_response(),
             Err(error) => {
-                let (status, message) = match (&error as &dyn std::any::Any).downcast_ref::<Error>() {
+                let (status, message) = match (&error as &dyn std::any::Any).downcast_ref::<Error>()
+                {
                     Some(error) => (error.status, error.message.clone()),
                     None => (500, error.to_string()),
                 };
@@ -366,7 +396,11 @@ pub mod __private {
     const WRITE_CHUNK: usize = 4096;
 
     /// Reads `incoming` in full, runs `handler`, writes its response to `out`.
-    pub fn serve(incoming: IncomingRequest, out: ResponseOutparam, handler: impl FnOnce(Request) -> Response) {
+    pub fn serve(
+        incoming: IncomingRequest,
+        out: ResponseOutparam,
+        handler: impl FnOnce(Request) -> Response,
+    ) {
         let request = read_request(incoming);
         write_response(out, handler(request));
     }
@@ -438,9 +472,17 @@ mod tests {
 
     #[test]
     fn query_strings_are_decoded() {
-        let request = Request::new("GET", "/greet?name=Ann+Lee&city=S%C3%A3o%20Paulo&bad=%zz&end=%4", vec![], "");
+        let request = Request::new(
+            "GET",
+            "/greet?name=Ann+Lee&city=S%C3%A3o%20Paulo&bad=%zz&end=%4",
+            vec![],
+            "",
+        );
         assert_eq!(request.path(), "/greet");
-        assert_eq!(request.query_string(), "name=Ann+Lee&city=S%C3%A3o%20Paulo&bad=%zz&end=%4");
+        assert_eq!(
+            request.query_string(),
+            "name=Ann+Lee&city=S%C3%A3o%20Paulo&bad=%zz&end=%4"
+        );
         assert_eq!(request.query("name").as_deref(), Some("Ann Lee"));
         assert_eq!(request.query("city").as_deref(), Some("São Paulo"));
         assert_eq!(request.query("bad").as_deref(), Some("%zz"));
@@ -451,7 +493,12 @@ mod tests {
 
     #[test]
     fn headers_are_case_insensitive() {
-        let request = Request::new("GET", "/", vec![("Content-Type".into(), "text/plain".into())], "");
+        let request = Request::new(
+            "GET",
+            "/",
+            vec![("Content-Type".into(), "text/plain".into())],
+            "",
+        );
         assert_eq!(request.header("content-type"), Some("text/plain"));
         assert_eq!(request.header("CONTENT-TYPE"), Some("text/plain"));
         assert_eq!(request.headers()[0].0, "content-type");
@@ -463,11 +510,20 @@ mod tests {
         assert_eq!(ok.into_response().status, 201);
         let bad: Result<Response, Error> = Err(Error::bad_request("no"));
         let response = bad.into_response();
-        assert_eq!((response.status, response.body.as_slice()), (400, b"no".as_slice()));
-        let other: Result<String, std::num::ParseIntError> = "x".parse::<i32>().map(|n| n.to_string());
+        assert_eq!(
+            (response.status, response.body.as_slice()),
+            (400, b"no".as_slice())
+        );
+        let other: Result<String, std::num::ParseIntError> =
+            "x".parse::<i32>().map(|n| n.to_string());
         assert_eq!(other.into_response().status, 500);
-        let json = Request::new("POST", "/", vec![], "{").json::<serde_json::Value>().unwrap_err();
+        let json = Request::new("POST", "/", vec![], "{")
+            .json::<serde_json::Value>()
+            .unwrap_err();
         assert_eq!(json.status, 400);
-        assert_eq!(serde_json::json!({"a": 1}).into_response().body, br#"{"a":1}"#);
+        assert_eq!(
+            serde_json::json!({"a": 1}).into_response().body,
+            br#"{"a":1}"#
+        );
     }
 }
