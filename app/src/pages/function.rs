@@ -22,7 +22,7 @@ use crate::functions::{
 
 /// How often the page refreshes its invocations, in the browser.
 #[cfg(feature = "hydrate")]
-const REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
+const REFRESH: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The function page.
 #[component]
