@@ -46,4 +46,17 @@ test("new function from a template: deploy, call, break, see the marker", async 
   await expect(page.getByTestId("problems")).toContainText(`line ${brokenLine}:`);
   expect((await request.get(`${url}?name=Ann`)).status()).toBe(200);
   await expect(page.getByTestId("live-version")).toContainText("v1");
+
+  // Unsaved changes: leaving through a link asks first; staying keeps them.
+  await editor.click();
+  await page.keyboard.type("// not saved yet");
+  page.once("dialog", (dialog) => dialog.dismiss());
+  await page.getByRole("link", { name: "Functions", exact: true }).click();
+  await expect(page).toHaveURL(/\/functions\/greet$/);
+  await expect(editor).toContainText("// not saved yet");
+  await editor.click();
+  await page.keyboard.press("ControlOrMeta+s");
+  await expect(page.locator(".build-status")).toContainText("Saved.");
+  await page.getByRole("link", { name: "Functions", exact: true }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
 });

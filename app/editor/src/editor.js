@@ -323,6 +323,20 @@ document.addEventListener("click", (e) => {
   const button = e.target.closest && e.target.closest("[data-version-source]");
   if (button) showVersionSource(button);
 });
+
+// A link inside Fnlab changes the page without unloading it, so
+// `beforeunload` never asks: ask here, before the router sees the click.
+document.addEventListener("click", (e) => {
+  const link = e.target.closest && e.target.closest("a[href]");
+  if (!link || link.target === "_blank") return;
+  const unsaved = [...document.querySelectorAll("[data-fnlab-editor]")].some(
+    (root) => root.fnlabEditor && root.fnlabEditor.dirty(),
+  );
+  if (unsaved && !window.confirm("Your changes are not saved. Leave this page anyway?")) {
+    e.preventDefault();
+    e.stopImmediatePropagation();
+  }
+}, true);
 new MutationObserver(scan).observe(document.documentElement, { childList: true, subtree: true });
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scan);
 else scan();
