@@ -230,7 +230,13 @@ impl RustToolchain {
                 ));
             }
             Ending::OutOfMemory => return Err(out_of_memory(limits)),
-            _ if log_tail.contains("memory allocation of") => return Err(out_of_memory(limits)),
+            // Under `ulimit -v` (no cgroups) rustc reports the failed
+            // allocation itself.
+            _ if log_tail.contains("memory allocation of")
+                || log_tail.contains("more memory than available to compiler") =>
+            {
+                return Err(out_of_memory(limits));
+            }
             _ if log_tail.contains("File too large") => {
                 return Err(Failure::new(
                     FailureCode::OutputTooLarge,

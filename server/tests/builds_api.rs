@@ -310,7 +310,7 @@ async fn the_build_sandbox_refuses_every_escape() {
 
 #[tokio::test]
 async fn builds_that_loop_or_eat_memory_are_stopped_at_their_limits() {
-    let server = building_server(&["--build-timeout-secs", "8", "--build-memory-mb", "400"]).await;
+    let server = building_server(&["--build-timeout-secs", "8", "--build-memory-mb", "768"]).await;
     let ann = server.client();
     ann.sign_up_and_log_in("ann").await;
 
