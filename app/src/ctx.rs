@@ -23,7 +23,13 @@ pub struct Services {
     pub functions_base: String,
     /// The limits a new function gets.
     pub default_limits: fnlab_functions::Limits,
+    /// Tells the gateway that `(username, function)` changed its live
+    /// version (rollback, delete), so the next request runs the new one.
+    pub live_changed: LiveChanged,
 }
+
+/// The gateway's "forget what you cached for this function" hook.
+pub type LiveChanged = std::sync::Arc<dyn Fn(&str, &str) + Send + Sync>;
 
 /// The services and session of one server-function call.
 pub struct ServerCtx {
@@ -37,6 +43,8 @@ pub struct ServerCtx {
     pub functions_base: String,
     /// The limits a new function gets.
     pub default_limits: fnlab_functions::Limits,
+    /// Tells the gateway a function's live version changed.
+    pub live_changed: LiveChanged,
     /// The caller's session.
     pub session: Session,
 }
@@ -59,6 +67,7 @@ impl ServerCtx {
             pool,
             functions_base,
             default_limits,
+            live_changed,
         } = services;
         Ok(Self {
             accounts,
@@ -66,6 +75,7 @@ impl ServerCtx {
             pool,
             functions_base,
             default_limits,
+            live_changed,
             session,
         })
     }

@@ -166,6 +166,7 @@ pub async fn rollback_function(name: String, version: i64) -> Result<(), AppErro
     let ctx = ServerCtx::get().await?;
     let user = ctx.require_user().await?;
     ctx.functions.rollback(user.id, &name, version).await?;
+    (ctx.live_changed)(&user.username, &name);
     Ok(())
 }
 
@@ -176,6 +177,7 @@ pub async fn delete_function(name: String) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
     let user = ctx.require_user().await?;
     ctx.functions.delete(user.id, &name).await?;
+    (ctx.live_changed)(&user.username, &name);
     leptos_axum::redirect("/dashboard");
     Ok(())
 }

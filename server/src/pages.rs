@@ -44,6 +44,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         pool: state.pool.clone(),
         functions_base: state.config.functions_base(),
         default_limits: state.config.default_limits(),
+        live_changed: {
+            let gateway = state.gateway.clone();
+            std::sync::Arc::new(move |username: &str, name: &str| gateway.forget(username, name))
+        },
     };
     Router::new()
         .leptos_routes_with_context(state, routes, move || provide_context(services.clone()), {
