@@ -29,7 +29,7 @@ pub async fn signed_in_user() -> Result<Option<CurrentUser>, AppError> {
 #[server(prefix = "/_app", endpoint = "sign_up")]
 pub async fn sign_up(username: String, password: String) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
-    let user = ctx.accounts.sign_up(&username, &password).await?;
+    let user = ctx.services.accounts.sign_up(&username, &password).await?;
     session::start(&ctx.session, user.id).await?;
     leptos_axum::redirect("/dashboard");
     Ok(())
@@ -40,7 +40,7 @@ pub async fn sign_up(username: String, password: String) -> Result<(), AppError>
 #[server(prefix = "/_app", endpoint = "log_in")]
 pub async fn log_in(username: String, password: String) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
-    let user = ctx.accounts.log_in(&username, &password).await?;
+    let user = ctx.services.accounts.log_in(&username, &password).await?;
     session::start(&ctx.session, user.id).await?;
     leptos_axum::redirect("/dashboard");
     Ok(())

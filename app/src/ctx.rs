@@ -33,18 +33,8 @@ pub type LiveChanged = std::sync::Arc<dyn Fn(&str, &str) + Send + Sync>;
 
 /// The services and session of one server-function call.
 pub struct ServerCtx {
-    /// Accounts service.
-    pub accounts: Accounts,
-    /// Functions service.
-    pub functions: Functions,
-    /// The database, for reading usage records.
-    pub pool: fnlab_db::Pool,
-    /// The origin that serves function URLs.
-    pub functions_base: String,
-    /// The limits a new function gets.
-    pub default_limits: fnlab_functions::Limits,
-    /// Tells the gateway a function's live version changed.
-    pub live_changed: LiveChanged,
+    /// The domain services.
+    pub services: Services,
     /// The caller's session.
     pub session: Session,
 }
@@ -61,23 +51,7 @@ impl ServerCtx {
             tracing::error!(error = %e, "no session layer in front of server functions");
             AppError::Internal
         })?;
-        let Services {
-            accounts,
-            functions,
-            pool,
-            functions_base,
-            default_limits,
-            live_changed,
-        } = services;
-        Ok(Self {
-            accounts,
-            functions,
-            pool,
-            functions_base,
-            default_limits,
-            live_changed,
-            session,
-        })
+        Ok(Self { services, session })
     }
 
     /// The signed-in user, if any.
@@ -85,7 +59,7 @@ impl ServerCtx {
         let Some(id) = session::user_id(&self.session).await? else {
             return Ok(None);
         };
-        Ok(self.accounts.user(id).await?.map(|u| CurrentUser {
+        Ok(self.services.accounts.user(id).await?.map(|u| CurrentUser {
             id: u.id,
             username: u.username,
         }))

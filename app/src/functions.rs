@@ -10,6 +10,12 @@ use serde::{Deserialize, Serialize};
 use crate::ctx::ServerCtx;
 use crate::error::AppError;
 
+/// The naming rule for function names, as an HTML `pattern` (they appear
+/// in public URLs; the server checks the same rule).
+pub const NAME_PATTERN: &str = "[a-z][a-z0-9\\-]*";
+/// Longest function name, for `maxlength`.
+pub const NAME_MAX_LEN: &str = "48";
+
 /// A function in the dashboard's list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionRow {
@@ -95,12 +101,12 @@ pub const PAGE_INVOCATIONS: i64 = 25;
 pub async fn list_functions() -> Result<Vec<FunctionRow>, AppError> {
     let ctx = ServerCtx::get().await?;
     let user = ctx.require_user().await?;
-    let functions = ctx.functions.list(user.id).await?;
-    let last = fnlab_metering::query::last_invocations(&ctx.pool, user.id).await?;
+    let functions = ctx.services.functions.list(user.id).await?;
+    let last = fnlab_metering::query::last_invocations(&ctx.services.pool, user.id).await?;
     Ok(functions
         .into_iter()
         .map(|f| FunctionRow {
-            url: fnlab_functions::public_url(&ctx.functions_base, &user.username, &f.name),
+            url: fnlab_functions::public_url(&ctx.services.functions_base, &user.username, &f.name),
             last_invocation_at: last.get(&f.id).copied(),
             live_version: f.live_version,
             name: f.name,
@@ -114,13 +120,17 @@ pub async fn list_functions() -> Result<Vec<FunctionRow>, AppError> {
 pub async fn get_function(name: String) -> Result<FunctionView, AppError> {
     let ctx = ServerCtx::get().await?;
     let user = ctx.require_user().await?;
-    let detail = ctx.functions.get(user.id, &name).await?;
+    let detail = ctx.services.functions.get(user.id, &name).await?;
     let f = detail.function;
-    let invocations =
-        fnlab_metering::query::latest_invocations(&ctx.pool, user.id, f.id, PAGE_INVOCATIONS)
-            .await?;
+    let invocations = fnlab_metering::query::latest_invocations(
+        &ctx.services.pool,
+        user.id,
+        f.id,
+        PAGE_INVOCATIONS,
+    )
+    .await?;
     Ok(FunctionView {
-        url: fnlab_functions::public_url(&ctx.functions_base, &user.username, &f.name),
+        url: fnlab_functions::public_url(&ctx.services.functions_base, &user.username, &f.name),
         name: f.name,
         live_version: f.live_version,
         timeout_ms: f.limits.timeout_ms,
@@ -165,8 +175,11 @@ pub async fn get_function(name: String) -> Result<FunctionView, AppError> {
 pub async fn rollback_function(name: String, version: i64) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
     let user = ctx.require_user().await?;
-    ctx.functions.rollback(user.id, &name, version).await?;
-    (ctx.live_changed)(&user.username, &name);
+    ctx.services
+        .functions
+        .rollback(user.id, &name, version)
+        .await?;
+    (ctx.services.live_changed)(&user.username, &name);
     Ok(())
 }
 
@@ -176,8 +189,8 @@ pub async fn rollback_function(name: String, version: i64) -> Result<(), AppErro
 pub async fn delete_function(name: String) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
     let user = ctx.require_user().await?;
-    ctx.functions.delete(user.id, &name).await?;
-    (ctx.live_changed)(&user.username, &name);
+    ctx.services.functions.delete(user.id, &name).await?;
+    (ctx.services.live_changed)(&user.username, &name);
     leptos_axum::redirect("/dashboard");
     Ok(())
 }
@@ -215,7 +228,7 @@ pub async fn create_function(name: String, template: String) -> Result<(), AppEr
     let user = ctx.require_user().await?;
     let template = fnlab_builds::templates::find(&template)
         .ok_or_else(|| AppError::Invalid(format!("there is no template {template}")))?;
-    if ctx.functions.summary(user.id, &name).await.is_ok() {
+    if ctx.services.functions.summary(user.id, &name).await.is_ok() {
         return Err(AppError::Invalid(format!(
             "you already have a function called {name}"
         )));
@@ -224,8 +237,9 @@ pub async fn create_function(name: String, template: String) -> Result<(), AppEr
         language: template.language.as_str().into(),
         source: template.source.into(),
     };
-    ctx.functions
-        .save_draft(user.id, &name, &source, ctx.default_limits)
+    ctx.services
+        .functions
+        .save_draft(user.id, &name, &source, ctx.services.default_limits)
         .await?;
     leptos_axum::redirect(&format!("/functions/{name}"));
     Ok(())

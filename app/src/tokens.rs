@@ -38,7 +38,7 @@ pub struct CreatedToken {
 pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
     let ctx = ServerCtx::get().await?;
     let user = ctx.require_user().await?;
-    let tokens = ctx.accounts.list_tokens(user.id).await?;
+    let tokens = ctx.services.accounts.list_tokens(user.id).await?;
     Ok(tokens
         .into_iter()
         .map(|t| TokenRow {
@@ -56,7 +56,7 @@ pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
 pub async fn create_token(name: String) -> Result<CreatedToken, AppError> {
     let ctx = ServerCtx::get().await?;
     let user = ctx.require_user().await?;
-    let token = ctx.accounts.create_token(user.id, &name).await?;
+    let token = ctx.services.accounts.create_token(user.id, &name).await?;
     Ok(CreatedToken {
         id: token.id,
         name: token.name,
@@ -70,6 +70,6 @@ pub async fn create_token(name: String) -> Result<CreatedToken, AppError> {
 pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
     let user = ctx.require_user().await?;
-    ctx.accounts.revoke_token(user.id, id).await?;
+    ctx.services.accounts.revoke_token(user.id, id).await?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use fnlab_db::{Pool, now_ms};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::Diagnostic;
 use crate::model::{BuildInfo, BuildState, Failure, FailureCode, FailureSummary, Language};
 
 /// The build queue, cheap to clone.
@@ -37,6 +38,11 @@ pub struct ClaimedBuild {
 /// Columns of [`BuildInfo`], in [`info_from_row`]'s order.
 const INFO_COLUMNS: &str = "b.build_id, f.name, b.language, b.state, b.error_code, b.error_message, \
      b.diagnostics, b.log, b.version, b.build_ms, b.created_at, b.started_at, b.finished_at";
+
+/// Diagnostics as the `diagnostics` column stores them.
+fn diagnostics_json(diagnostics: &[Diagnostic]) -> String {
+    serde_json::to_string(diagnostics).unwrap_or_else(|_| "[]".into())
+}
 
 fn info_from_row(row: &AnyRow) -> Result<BuildInfo, sqlx::Error> {
     let decode = |column: &str, e: String| sqlx::Error::ColumnDecode {
@@ -166,21 +172,24 @@ impl Builds {
         Ok(())
     }
 
-    /// Ends a build: its version is live.
+    /// Ends a build: its version is live (`warnings` are the compiler's, on
+    /// the user's lines).
     pub async fn succeed(
         &self,
         id: i64,
         version: i64,
         build_ms: i64,
+        warnings: &[Diagnostic],
         log: &str,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "update builds set state = 'live', version = $2, build_ms = $3, log = log || $4, \
-             finished_at = $5, heartbeat_at = $5 where build_id = $1",
+            "update builds set state = 'live', version = $2, build_ms = $3, diagnostics = $4, \
+             log = log || $5, finished_at = $6, heartbeat_at = $6 where build_id = $1",
         )
         .bind(id)
         .bind(version)
         .bind(build_ms)
+        .bind(diagnostics_json(warnings))
         .bind(log)
         .bind(now_ms())
         .execute(&self.pool)
@@ -196,8 +205,6 @@ impl Builds {
         build_ms: i64,
         log: &str,
     ) -> Result<(), sqlx::Error> {
-        let diagnostics =
-            serde_json::to_string(&failure.diagnostics).unwrap_or_else(|_| "[]".into());
         sqlx::query(
             "update builds set state = 'failed', error_code = $2, error_message = $3, \
              diagnostics = $4, build_ms = $5, log = log || $6, finished_at = $7, heartbeat_at = $7 \
@@ -206,7 +213,7 @@ impl Builds {
         .bind(id)
         .bind(failure.code.as_str())
         .bind(&failure.message)
-        .bind(diagnostics)
+        .bind(diagnostics_json(&failure.diagnostics))
         .bind(build_ms)
         .bind(log)
         .bind(now_ms())

@@ -2,19 +2,20 @@
 //! creates the function when needed), and the source each version was
 //! built from.
 
-use crate::model::{Draft, FunctionSummary, Limits, Source};
+use crate::model::{Draft, Limits, Source};
 use crate::{FunctionError, Functions, validate_name};
 
 impl Functions {
     /// Saves `source` as the draft of `user_id`'s function `name`, creating
     /// the function (with `limits`, and no live version yet) when needed.
+    /// Returns the draft as saved.
     pub async fn save_draft(
         &self,
         user_id: i64,
         name: &str,
         source: &Source,
         limits: Limits,
-    ) -> Result<FunctionSummary, FunctionError> {
+    ) -> Result<Draft, FunctionError> {
         validate_name(name)?;
         let now = fnlab_db::now_ms();
         sqlx::query(
@@ -32,7 +33,10 @@ impl Functions {
         .bind(&source.source)
         .execute(&self.pool)
         .await?;
-        self.summary(user_id, name).await
+        Ok(Draft {
+            source: source.clone(),
+            saved_at: now,
+        })
     }
 
     /// The saved draft of `user_id`'s function `name`; `None` when it has

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use fnlab_builds::rust::RustToolchain;
-use fnlab_builds::{BuildState, ClaimedBuild, Failure, FailureCode};
+use fnlab_builds::{BuildState, ClaimedBuild, Diagnostic, Failure, FailureCode};
 use fnlab_functions::Source;
 use tokio::sync::Notify;
 
@@ -92,10 +92,10 @@ async fn run_build(
     let build_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let rest = log.lock().expect("log lock").take();
     let recorded = match &outcome {
-        Ok(version) => {
+        Ok(live) => {
             state
                 .builds
-                .succeed(build.id, *version, build_ms, &rest)
+                .succeed(build.id, live.version, build_ms, &live.warnings, &rest)
                 .await
         }
         Err(failure) => state.builds.fail(build.id, failure, build_ms, &rest).await,
@@ -104,7 +104,12 @@ async fn run_build(
         tracing::error!(build = build.id, error = %e, "cannot record the build's outcome");
     }
     match outcome {
-        Ok(version) => tracing::info!(build = build.id, version, build_ms, "build live"),
+        Ok(live) => tracing::info!(
+            build = build.id,
+            version = live.version,
+            build_ms,
+            "build live"
+        ),
         Err(failure) => {
             tracing::info!(
                 build = build.id,
@@ -116,13 +121,21 @@ async fn run_build(
     }
 }
 
+/// A build that went live.
+struct Live {
+    /// Its version.
+    version: i64,
+    /// The compiler's warnings on the user's lines.
+    warnings: Vec<Diagnostic>,
+}
+
 /// Compiles the build's source while flushing its log, then deploys it.
 async fn compile_and_deploy(
     state: &AppState,
     toolchain: &RustToolchain,
     build: &ClaimedBuild,
     log: &Arc<Mutex<LogBuffer>>,
-) -> Result<i64, Failure> {
+) -> Result<Live, Failure> {
     let compiled = {
         let sink = log.clone();
         let mut on_log = move |text: &str| sink.lock().expect("log lock").push(text);
@@ -163,7 +176,10 @@ async fn compile_and_deploy(
         ),
         other => Failure::new(FailureCode::Internal, other.to_string()),
     })?;
-    Ok(deployed.version)
+    Ok(Live {
+        version: deployed.version,
+        warnings: compiled.diagnostics,
+    })
 }
 
 /// Appends what the build printed since the last flush and beats the

@@ -162,6 +162,18 @@ async fn compile_errors_land_on_the_users_lines_and_keep_the_live_version() {
         .expect(200);
     assert_eq!(build["state"], "failed");
     assert!(build["log"].as_str().unwrap().contains("mismatched types"));
+
+    // A build that goes live keeps the compiler's warnings, on their lines.
+    let warned = deploy(&ann, "f", &format!("fn unused() {{}}\n{HELLO}"))
+        .await
+        .expect(201);
+    let build = ann
+        .get(&format!("/api/v1/builds/{}", warned["build_id"]))
+        .await
+        .expect(200);
+    assert_eq!(build["state"], "live");
+    assert_eq!(build["diagnostics"][0]["severity"], "warning", "{build}");
+    assert_eq!(build["diagnostics"][0]["line"], 1);
 }
 
 #[tokio::test]

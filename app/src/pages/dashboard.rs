@@ -7,7 +7,9 @@ use leptos_meta::Title;
 use super::upload::UploadComponent;
 use super::{RequireUser, Table};
 use crate::format::utc_time;
-use crate::functions::{CreateFunction, FunctionRow, list_functions, list_templates};
+use crate::functions::{
+    CreateFunction, FunctionRow, NAME_MAX_LEN, NAME_PATTERN, list_functions, list_templates,
+};
 
 /// The dashboard page.
 #[component]
@@ -46,8 +48,8 @@ fn NewFunction() -> impl IntoView {
                 <input
                     name="name"
                     required
-                    maxlength="48"
-                    pattern="[a-z][a-z0-9\\-]*"
+                    maxlength=NAME_MAX_LEN
+                    pattern=NAME_PATTERN
                     placeholder="function-name"
                     aria-label="New function name"
                 />

@@ -2,6 +2,7 @@
 //! `PUT /api/v1/functions/{name}/component` as raw bytes (the session
 //! cookie authenticates it), and the page shows the server's verdict.
 
+use crate::functions::{NAME_MAX_LEN, NAME_PATTERN};
 use leptos::html;
 use leptos::prelude::*;
 
@@ -56,8 +57,8 @@ pub fn UploadComponent(
                                     node_ref=name_input
                                     name="function"
                                     required
-                                    maxlength="48"
-                                    pattern="[a-z][a-z0-9\\-]*"
+                                    maxlength=NAME_MAX_LEN
+                                    pattern=NAME_PATTERN
                                     placeholder="function-name"
                                     aria-label="Function name"
                                 />

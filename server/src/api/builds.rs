@@ -77,15 +77,10 @@ pub(super) async fn save_draft(
         Err(FunctionError::NotFound) => false,
         Err(e) => return Err(e.into()),
     };
-    state
+    let draft = state
         .functions
         .save_draft(user.id, &name, &body, state.config.default_limits())
         .await?;
-    let draft = state
-        .functions
-        .draft(user.id, &name)
-        .await?
-        .ok_or_else(|| ApiError::Internal("a saved draft vanished".into()))?;
     let status = if existed {
         StatusCode::OK
     } else {
