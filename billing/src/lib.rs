@@ -1,0 +1,28 @@
+//! Fnlab's billing rules, with no database and no HTTP: what an invocation
+//! counts for ([`Usage`]), what that costs ([`PriceSheet`], with its free
+//! tier), and how much a user may use ([`Plans`] and their quotas).
+//!
+//! Money is integer end to end: prices are kept in picodollars (10⁻¹² $)
+//! per unit, usage in integer units (requests, MiB-milliseconds, CPU
+//! milliseconds), and a sum of usage is priced once and rounded once to
+//! microdollars, the unit every answer carries (`cost_micros`). No float
+//! ever holds money.
+//!
+//! # Layout
+//! - [`usage`]: billable quantities and how one invocation rounds into them.
+//! - [`money`]: parsing and showing dollar amounts exactly.
+//! - [`prices`]: the price sheet, its two models and the free tier.
+//! - [`plans`]: per-plan monthly quotas, their checks and alert levels.
+//! - [`calendar`]: UTC days and months as epoch milliseconds.
+
+#![deny(missing_docs)]
+
+pub mod calendar;
+pub mod money;
+pub mod plans;
+pub mod prices;
+pub mod usage;
+
+pub use plans::{Alert, Exceeded, Plan, Plans, Quota};
+pub use prices::{Charge, FreeTier, PriceSheet, PricingModel};
+pub use usage::Usage;
