@@ -13,6 +13,7 @@
 //! - [`money`]: parsing and showing dollar amounts exactly.
 //! - [`prices`]: the price sheet, its two models and the free tier.
 //! - [`plans`]: per-plan monthly quotas, their checks and alert levels.
+//! - [`report`]: the priced views: a period, a month's days, statements.
 //! - [`calendar`]: UTC days and months as epoch milliseconds.
 
 #![deny(missing_docs)]
@@ -21,6 +22,7 @@ pub mod calendar;
 pub mod money;
 pub mod plans;
 pub mod prices;
+pub mod report;
 pub mod usage;
 
 pub use plans::{Alert, Exceeded, Plan, Plans, Quota};

@@ -6,16 +6,35 @@
 //! `on conflict do nothing`, so a batch retried after an error is never
 //! counted twice.
 //!
+//! Reading usage back is cheap at any volume: a background pass rolls
+//! records up per function per hour ([`rollup`]), and every total is read
+//! from those rollups plus the few records not rolled up yet ([`totals`],
+//! [`metrics`]). For quotas, [`live`] keeps each user's month in memory.
+//! Prices and quotas themselves are `fnlab-billing`'s.
+//!
 //! # Layout
 //! - [`record`]: the record and its outcome.
 //! - [`recorder`]: the batching writer.
 //! - [`query`]: reading records back (a function's latest invocations).
+//! - [`rollup`]: hourly rollups and the expiry of raw records.
+//! - [`totals`]: usage per function, day or user over a period.
+//! - [`metrics`]: a function's invocations, errors and latency per step.
+//! - [`histogram`]: latency histograms that add up and give percentiles.
+//! - [`live`]: this month's usage per user, in memory, for quotas.
+//! - [`report`]: the priced billing views.
 
 #![deny(missing_docs)]
 
+pub mod histogram;
+pub mod live;
+pub mod metrics;
 pub mod query;
 pub mod record;
 pub mod recorder;
+pub mod report;
+pub mod rollup;
+pub mod totals;
 
+pub use live::LiveUsage;
 pub use record::UsageRecord;
 pub use recorder::{Recorder, RecorderOptions};

@@ -1,5 +1,6 @@
 //! One invocation, as billed and as shown in the function's log.
 
+use fnlab_billing::usage::{Measured, Usage};
 use serde::Serialize;
 
 /// Everything measured about one invocation.
@@ -38,6 +39,21 @@ pub struct UsageRecord {
     /// What the guest printed to stderr (capped), plus the host's reason
     /// when the invocation failed.
     pub stderr: String,
+}
+
+impl UsageRecord {
+    /// What this invocation is billed for.
+    pub fn usage(&self) -> Usage {
+        Usage::of_invocation(Measured {
+            wall_us: self.wall_us,
+            cpu_us: self.cpu_us,
+            memory_mb: self.memory_mb,
+            bytes_in: self.bytes_in,
+            bytes_out: self.bytes_out,
+            status: self.status,
+            outcome: &self.outcome,
+        })
+    }
 }
 
 /// The columns of `invocations` a [`UsageRecord`] fills, in field order.

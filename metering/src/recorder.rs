@@ -8,6 +8,7 @@ use fnlab_db::Pool;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::live::LiveUsage;
 use crate::record::{COLUMNS, UsageRecord};
 
 /// How the recorder batches.
@@ -33,6 +34,7 @@ impl Default for RecorderOptions {
 #[derive(Clone)]
 pub struct Recorder {
     records: mpsc::UnboundedSender<UsageRecord>,
+    live: LiveUsage,
 }
 
 /// The background writer; [`RecorderTask::shutdown`] drains it.
@@ -42,17 +44,26 @@ pub struct RecorderTask {
 }
 
 impl Recorder {
-    /// Starts the background writer on `pool`.
-    pub fn start(pool: Pool, options: RecorderOptions) -> (Self, RecorderTask) {
+    /// Starts the background writer on `pool`, counting what it records
+    /// and writes in `live`.
+    pub fn start(pool: Pool, options: RecorderOptions, live: LiveUsage) -> (Self, RecorderTask) {
         let (records, receiver) = mpsc::unbounded_channel();
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(write_batches(pool, options, receiver, stopped));
-        (Self { records }, RecorderTask { stop, task })
+        let task = tokio::spawn(write_batches(
+            pool,
+            options,
+            live.clone(),
+            receiver,
+            stopped,
+        ));
+        (Self { records, live }, RecorderTask { stop, task })
     }
 
     /// Queues `record` for writing. Never blocks and never touches the
     /// database.
     pub fn record(&self, record: UsageRecord) {
+        self.live
+            .recorded(record.user_id, record.started_at, record.usage());
         if let Err(lost) = self.records.send(record) {
             // Only after shutdown, when no request should be running.
             tracing::error!(request_id = %lost.0.request_id, "usage record arrived after shutdown");
@@ -74,6 +85,7 @@ impl RecorderTask {
 async fn write_batches(
     pool: Pool,
     options: RecorderOptions,
+    live: LiveUsage,
     mut receiver: mpsc::UnboundedReceiver<UsageRecord>,
     mut stopped: oneshot::Receiver<()>,
 ) {
@@ -89,12 +101,19 @@ async fn write_batches(
                 if pending.len() < options.batch { continue; }
             }
         }
-        write_all(&pool, &mut pending, options.batch, None).await;
+        write_all(&pool, &live, &mut pending, options.batch, None).await;
     }
     while let Ok(record) = receiver.try_recv() {
         pending.push(record);
     }
-    write_all(&pool, &mut pending, options.batch, Some(SHUTDOWN_PATIENCE)).await;
+    write_all(
+        &pool,
+        &live,
+        &mut pending,
+        options.batch,
+        Some(SHUTDOWN_PATIENCE),
+    )
+    .await;
     if pending.is_empty() {
         tracing::info!("usage records flushed");
     } else {
@@ -114,6 +133,7 @@ const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(30);
 /// safe because inserts ignore request ids already stored.
 async fn write_all(
     pool: &Pool,
+    live: &LiveUsage,
     pending: &mut Vec<UsageRecord>,
     batch: usize,
     patience: Option<Duration>,
@@ -127,7 +147,9 @@ async fn write_all(
         let n = pending.len().min(batch);
         match insert(pool, &pending[..n]).await {
             Ok(()) => {
-                pending.drain(..n);
+                for record in pending.drain(..n) {
+                    live.written(record.user_id, record.started_at, record.usage());
+                }
                 pause = Duration::from_millis(100);
             }
             Err(e) => {

@@ -1,0 +1,85 @@
+//! A function's metrics over a window: invocations, errors and latency per
+//! step. Steps of an hour or more read the hourly rollups (plus what is not
+//! rolled up yet); shorter steps read the raw invocations, which are kept
+//! for at least a day.
+
+use fnlab_billing::calendar::HOUR_MS;
+use fnlab_db::Pool;
+use sqlx::Row;
+
+use crate::histogram::Latency;
+use crate::totals::{BILLED, UNROLLED};
+
+/// One step of a series.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Point {
+    /// Start of the step, ms since the epoch.
+    pub start: i64,
+    /// Billed invocations.
+    pub invocations: i64,
+    /// Of those, how many answered a status ≥ 500.
+    pub errors: i64,
+    /// Their durations.
+    pub latency: Latency,
+}
+
+/// `function_id`'s metrics over `[from, to)` in steps of `step_ms`
+/// (a whole number of hours, or less than an hour).
+pub async fn series(
+    pool: &Pool,
+    function_id: i64,
+    from: i64,
+    to: i64,
+    step_ms: i64,
+) -> Result<Vec<Point>, sqlx::Error> {
+    let steps = usize::try_from((to - from + step_ms - 1) / step_ms).unwrap_or(0);
+    let mut points: Vec<Point> = (0..steps)
+        .map(|i| Point {
+            start: from + i as i64 * step_ms,
+            ..Point::default()
+        })
+        .collect();
+    let index = |t: i64| {
+        usize::try_from((t - from) / step_ms)
+            .ok()
+            .filter(|i| *i < steps)
+    };
+    let hourly = step_ms >= HOUR_MS;
+    if hourly {
+        let rows = sqlx::query(
+            "select hour, requests, errors, latency from usage_hourly \
+             where function_id = $1 and hour >= $2 and hour < $3",
+        )
+        .bind(function_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await?;
+        for row in rows {
+            if let Some(point) = index(row.try_get(0)?).map(|i| &mut points[i]) {
+                point.invocations += row.try_get::<i64, _>(1)?;
+                point.errors += row.try_get::<i64, _>(2)?;
+                point.latency.merge(&Latency::decode(row.try_get(3)?));
+            }
+        }
+    }
+    let raw = format!(
+        "select started_at, wall_us, status from invocations \
+         where function_id = $1 and started_at >= $2 and started_at < $3 and {BILLED} and {}",
+        if hourly { UNROLLED } else { "1 = 1" }
+    );
+    let rows = sqlx::query(&raw)
+        .bind(function_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await?;
+    for row in rows {
+        if let Some(point) = index(row.try_get(0)?).map(|i| &mut points[i]) {
+            point.invocations += 1;
+            point.errors += i64::from(row.try_get::<i64, _>(2)? >= 500);
+            point.latency.add(row.try_get(1)?);
+        }
+    }
+    Ok(points)
+}

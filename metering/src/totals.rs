@@ -1,0 +1,151 @@
+//! Usage over a period, summed by function, by day or by user. Each answer
+//! is one SQL statement over the hourly rollups plus the invocations not
+//! rolled up yet, so it is exact at any moment (one snapshot: an invocation
+//! is in exactly one of the two) and a finished invocation counts as soon
+//! as its record is written.
+//!
+//! Periods are `[from, to)` in ms since the epoch and should start and end
+//! on whole hours: rollups are hourly.
+
+use fnlab_billing::Usage;
+use fnlab_db::Pool;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A function's usage in a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionUsage {
+    /// The function (it may have been deleted since).
+    pub function_id: i64,
+    /// Its name.
+    pub name: String,
+    /// What it used.
+    pub usage: Usage,
+}
+
+/// The billed quantities of one raw invocation, in SQL: the same rounding
+/// as [`Usage::of_invocation`] (duration up to whole ms, at least one,
+/// times memory; CPU up to whole ms; throttled invocations left out by
+/// [`BILLED`]).
+const RAW_USAGE: &str = "1 as requests, \
+     case when status >= 500 then 1 else 0 end as errors, \
+     (case when wall_us > 0 then (wall_us + 999) / 1000 else 1 end) * memory_mb as mb_ms, \
+     case when cpu_us > 0 then (cpu_us + 999) / 1000 else 0 end as cpu_ms, \
+     bytes_in, bytes_out";
+
+/// Invocations that ran (throttled ones are only logged; see
+/// [`fnlab_billing::usage::THROTTLED_OUTCOME`]).
+pub(crate) const BILLED: &str = "outcome <> 'too_many_requests'";
+
+/// The invocations not yet in `usage_hourly`.
+pub(crate) const UNROLLED: &str =
+    "invocation_id > (select last_invocation_id from usage_rollup_state where rollup_id = 1)";
+
+/// Every billed invocation in `[$1, $2)` passing `filter`, rolled up or
+/// not, as rows of (user_id, function_id, function_name, t, quantities…).
+fn usage_rows(filter: &str) -> String {
+    format!(
+        "select user_id, function_id, function_name, hour as t, \
+                requests, errors, mb_ms, cpu_ms, bytes_in, bytes_out \
+         from usage_hourly where hour >= $1 and hour < $2 and {filter} \
+         union all \
+         select user_id, function_id, function_name, started_at as t, {RAW_USAGE} \
+         from invocations \
+         where started_at >= $1 and started_at < $2 and {filter} and {BILLED} and {UNROLLED}"
+    )
+}
+
+/// The sums, as six columns after the grouping ones.
+const SUMS: &str = "cast(sum(requests) as bigint), cast(sum(errors) as bigint), \
+     cast(sum(mb_ms) as bigint), cast(sum(cpu_ms) as bigint), \
+     cast(sum(bytes_in) as bigint), cast(sum(bytes_out) as bigint)";
+
+/// Reads the six sums starting at column `first`.
+fn usage_at(row: &AnyRow, first: usize) -> Result<Usage, sqlx::Error> {
+    Ok(Usage {
+        requests: row.try_get(first)?,
+        errors: row.try_get(first + 1)?,
+        mb_ms: row.try_get(first + 2)?,
+        cpu_ms: row.try_get(first + 3)?,
+        bytes_in: row.try_get(first + 4)?,
+        bytes_out: row.try_get(first + 5)?,
+    })
+}
+
+/// `user_id`'s usage in `[from, to)`, per function, busiest first.
+pub async fn by_function(
+    pool: &Pool,
+    user_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<FunctionUsage>, sqlx::Error> {
+    let sql = format!(
+        "select function_id, max(function_name), {SUMS} from ({}) u \
+         group by function_id order by 3 desc, 2",
+        usage_rows("user_id = $3")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(from)
+        .bind(to)
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(FunctionUsage {
+                function_id: row.try_get(0)?,
+                name: row.try_get(1)?,
+                usage: usage_at(row, 2)?,
+            })
+        })
+        .collect()
+}
+
+/// `user_id`'s usage in `[from, to)`, per UTC day (days without usage
+/// left out), oldest first.
+pub async fn by_day(
+    pool: &Pool,
+    user_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, Usage)>, sqlx::Error> {
+    let day = "t - (t % 86400000)";
+    let sql = format!(
+        "select {day} as day, {SUMS} from ({}) u group by {day} order by 1",
+        usage_rows("user_id = $3")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(from)
+        .bind(to)
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, usage_at(row, 1)?)))
+        .collect()
+}
+
+/// Every user's usage in `[from, to)`, by user id (users without usage
+/// left out).
+pub async fn by_user(pool: &Pool, from: i64, to: i64) -> Result<Vec<(i64, Usage)>, sqlx::Error> {
+    let sql = format!(
+        "select user_id, {SUMS} from ({}) u group by user_id",
+        usage_rows("1 = 1")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, usage_at(row, 1)?)))
+        .collect()
+}
+
+/// `user_id`'s whole usage in `[from, to)`.
+pub async fn of_user(pool: &Pool, user_id: i64, from: i64, to: i64) -> Result<Usage, sqlx::Error> {
+    Ok(by_function(pool, user_id, from, to)
+        .await?
+        .into_iter()
+        .fold(Usage::default(), |sum, f| sum + f.usage))
+}

@@ -1,0 +1,187 @@
+//! Rollups, totals, metrics and the live book on a real SQLite file: the
+//! same numbers before and after records are rolled up, nothing counted
+//! twice.
+
+use std::time::Duration;
+
+use fnlab_billing::Usage;
+use fnlab_billing::calendar::{HOUR_MS, hour_start};
+use fnlab_metering::live::Known;
+use fnlab_metering::rollup::{expire_raw, max_invocation_id, roll_up};
+use fnlab_metering::{LiveUsage, Recorder, RecorderOptions, UsageRecord, metrics, totals};
+
+/// 2026-11-23 10:00 UTC.
+const T0: i64 = 1_795_428_000_000;
+
+fn record(n: i64, function_id: i64, started_at: i64, wall_us: i64, status: i64) -> UsageRecord {
+    UsageRecord {
+        request_id: format!("req-{n}"),
+        user_id: 1,
+        function_id,
+        function_name: format!("f{function_id}"),
+        version: 1,
+        started_at,
+        wall_us,
+        cpu_us: 2_500,
+        peak_memory_bytes: 65_536,
+        memory_mb: 128,
+        bytes_in: 10,
+        bytes_out: 20,
+        status,
+        outcome: if status == 429 {
+            "too_many_requests"
+        } else {
+            "ok"
+        }
+        .into(),
+        stdout: String::new(),
+        stderr: String::new(),
+    }
+}
+
+/// Writes `records` through a real recorder and waits until they land.
+async fn write(pool: &fnlab_db::Pool, live: &LiveUsage, records: Vec<UsageRecord>) {
+    let (recorder, task) = Recorder::start(pool.clone(), RecorderOptions::default(), live.clone());
+    for record in records {
+        recorder.record(record);
+    }
+    task.shutdown().await;
+}
+
+async fn pool() -> (tempfile::TempDir, fnlab_db::Pool) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    (dir, fnlab_db::open(&url, 4).await.unwrap())
+}
+
+/// 30 invocations over three hours and two functions, one a 503 and one
+/// throttled (not billed).
+fn sample() -> Vec<UsageRecord> {
+    (0..30)
+        .map(|n| {
+            let status = match n {
+                7 => 503,
+                8 => 429,
+                _ => 200,
+            };
+            record(n, 1 + n % 2, T0 + n * 6 * 60_000, 1_000 + n * 1_000, status)
+        })
+        .collect()
+}
+
+fn expected(records: &[UsageRecord]) -> Usage {
+    records
+        .iter()
+        .fold(Usage::default(), |sum, r| sum + r.usage())
+}
+
+#[tokio::test]
+async fn totals_are_the_same_before_and_after_rollup() {
+    let (_dir, pool) = pool().await;
+    let live = LiveUsage::default();
+    let records = sample();
+    write(&pool, &live, records.clone()).await;
+    let (from, to) = (T0, T0 + 3 * HOUR_MS);
+    let want = expected(&records);
+    assert_eq!(want.requests, 29);
+    assert_eq!(want.errors, 1);
+
+    let before = totals::of_user(&pool, 1, from, to).await.unwrap();
+    assert_eq!(before, want);
+    let days_before = totals::by_day(&pool, 1, from, to).await.unwrap();
+
+    // Roll up half, then the rest: every intermediate answer is exact.
+    assert_eq!(roll_up(&pool, 15).await.unwrap(), 15);
+    assert_eq!(totals::of_user(&pool, 1, from, to).await.unwrap(), want);
+    let upto = max_invocation_id(&pool).await.unwrap();
+    assert_eq!(roll_up(&pool, upto).await.unwrap(), 15);
+    assert_eq!(roll_up(&pool, upto).await.unwrap(), 0);
+    assert_eq!(totals::of_user(&pool, 1, from, to).await.unwrap(), want);
+    assert_eq!(
+        totals::by_day(&pool, 1, from, to).await.unwrap(),
+        days_before
+    );
+    let by_user = totals::by_user(&pool, from, to).await.unwrap();
+    assert_eq!(by_user, vec![(1, want)]);
+
+    let by_function = totals::by_function(&pool, 1, from, to).await.unwrap();
+    assert_eq!(by_function.len(), 2);
+    let odd: Vec<_> = records
+        .iter()
+        .filter(|r| r.function_id == 2)
+        .cloned()
+        .collect();
+    let f2 = by_function.iter().find(|f| f.function_id == 2).unwrap();
+    assert_eq!((f2.name.as_str(), f2.usage), ("f2", expected(&odd)));
+
+    // A record arriving late for an hour already rolled up still counts.
+    let late = record(99, 1, T0 + 60_000, 4_000, 200);
+    write(&pool, &live, vec![late.clone()]).await;
+    let mut want_late = want;
+    want_late += late.usage();
+    assert_eq!(
+        totals::of_user(&pool, 1, from, to).await.unwrap(),
+        want_late
+    );
+    roll_up(&pool, max_invocation_id(&pool).await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        totals::of_user(&pool, 1, from, to).await.unwrap(),
+        want_late
+    );
+
+    // Raw records rolled up may expire; the totals stay.
+    assert_eq!(expire_raw(&pool, to).await.unwrap(), 31);
+    assert_eq!(
+        totals::of_user(&pool, 1, from, to).await.unwrap(),
+        want_late
+    );
+}
+
+#[tokio::test]
+async fn metrics_series_count_every_invocation_once() {
+    let (_dir, pool) = pool().await;
+    let live = LiveUsage::default();
+    write(&pool, &live, sample()).await;
+    roll_up(&pool, 10).await.unwrap();
+    let (from, to) = (hour_start(T0), hour_start(T0) + 3 * HOUR_MS);
+    let hourly = metrics::series(&pool, 1, from, to, HOUR_MS).await.unwrap();
+    assert_eq!(hourly.len(), 3);
+    let counts: Vec<i64> = hourly.iter().map(|p| p.invocations).collect();
+    // Function 1 ran at n = 0, 2, …, 28: five per hour (n = 8 throttled).
+    assert_eq!(counts, vec![4, 5, 5]);
+    assert_eq!(hourly.iter().map(|p| p.errors).sum::<i64>(), 0);
+    let minutes = metrics::series(&pool, 2, from, from + HOUR_MS, 60_000)
+        .await
+        .unwrap();
+    assert_eq!(minutes.len(), 60);
+    assert_eq!(minutes.iter().map(|p| p.invocations).sum::<i64>(), 5);
+    assert_eq!(minutes.iter().map(|p| p.errors).sum::<i64>(), 1);
+    let p50 = hourly[0].latency.percentile(50.0).unwrap();
+    assert!((2_000..10_000).contains(&p50), "{p50}");
+}
+
+#[tokio::test]
+async fn the_live_book_matches_the_database_without_double_counting() {
+    let (_dir, pool) = pool().await;
+    let earlier = LiveUsage::default();
+    let records = sample();
+    // An earlier run wrote the first ten.
+    write(&pool, &earlier, records[..10].to_vec()).await;
+    // This run records the rest; the book knows them before and after a
+    // refresh, which must not count them twice.
+    let live = LiveUsage::default();
+    let now = T0 + 3 * HOUR_MS;
+    assert_eq!(live.month_to_date(1, now, Duration::ZERO), Known::Unknown);
+    write(&pool, &live, records[10..].to_vec()).await;
+    let want = expected(&records);
+    assert_eq!(live.refresh(&pool, 1, now).await.unwrap(), want);
+    match live.month_to_date(1, now, Duration::from_secs(60)) {
+        Known::MonthToDate { usage, stale } => {
+            assert_eq!(usage, want);
+            assert!(!stale);
+        }
+        Known::Unknown => panic!("refreshed, so known"),
+    }
+}
