@@ -9,12 +9,14 @@
 //! - [`password`]: argon2id hashing off the async executor.
 //! - [`throttle`]: slowing down password guessing per username.
 //! - [`tokens`]: API tokens, stored only as hashes.
+//! - [`plans`]: which billing plan each user is on.
 //! - [`error`]: what can go wrong, in words a user can act on.
 
 #![deny(missing_docs)]
 
 pub mod error;
 pub mod password;
+pub mod plans;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
@@ -22,6 +24,7 @@ pub mod users;
 use std::sync::Arc;
 
 pub use error::AccountError;
+pub use plans::UserPlan;
 pub use tokens::{NewToken, TokenInfo};
 pub use users::User;
 

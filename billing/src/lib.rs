@@ -13,6 +13,7 @@
 //! - [`money`]: parsing and showing dollar amounts exactly.
 //! - [`prices`]: the price sheet, its two models and the free tier.
 //! - [`plans`]: per-plan monthly quotas, their checks and alert levels.
+//! - [`pricing`]: the configured price sheet and plans together.
 //! - [`report`]: the priced views: a period, a month's days, statements.
 //! - [`calendar`]: UTC days and months as epoch milliseconds.
 
@@ -22,9 +23,11 @@ pub mod calendar;
 pub mod money;
 pub mod plans;
 pub mod prices;
+pub mod pricing;
 pub mod report;
 pub mod usage;
 
 pub use plans::{Alert, Exceeded, Plan, Plans, Quota};
 pub use prices::{Charge, FreeTier, PriceSheet, PricingModel};
+pub use pricing::Pricing;
 pub use usage::Usage;

@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{month_label, rfc3339};
+use crate::calendar::{month_label, month_start, next_month, rfc3339};
+use crate::plans::{Alert, Plan, Quota};
 use crate::prices::{Charge, PriceSheet};
 use crate::usage::Usage;
 
@@ -225,6 +226,255 @@ impl Statement {
     }
 }
 
+/// Everything the Billing page shows, as `GET /api/v1/billing` answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    /// The user's plan.
+    pub plan: String,
+    /// Its monthly caps.
+    pub quota: Quota,
+    /// The month so far: `2026-11`.
+    pub month: String,
+    /// Usage and cost from the month's start until now.
+    pub month_to_date: UsageReport,
+    /// The month's cost if it goes on as it went so far.
+    pub projected_cost_micros: i64,
+    /// The quotas at or past 75%, 90% or 100%.
+    pub alerts: Vec<Alert>,
+    /// The month's days with usage.
+    pub days: Vec<DayLine>,
+    /// Earlier months, newest first.
+    pub statements: Vec<Statement>,
+    /// The price sheet in force.
+    pub prices: PriceSheet,
+}
+
+impl Overview {
+    /// The overview at `now` of a user on `plan` whose month so far is
+    /// `month_to_date` (with `usage` its units).
+    pub fn assemble(
+        prices: &PriceSheet,
+        plan: &Plan,
+        now: i64,
+        (month_to_date, usage): (UsageReport, Usage),
+        days: Vec<DayLine>,
+        statements: Vec<Statement>,
+    ) -> Self {
+        let (start, end) = (month_start(now), next_month(now));
+        let projected = usage.scaled(end - start, (now - start).max(1));
+        Self {
+            plan: plan.name.clone(),
+            quota: plan.quota,
+            month: month_label(now),
+            projected_cost_micros: prices.charge(&Usage::default(), &projected).cost_micros,
+            alerts: plan.alerts(&usage),
+            month_to_date,
+            days,
+            statements,
+            prices: *prices,
+        }
+    }
+}
+
+/// A metrics window: the last hour by minute, the last day or the last
+/// week by hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Window {
+    /// `1h`.
+    #[serde(rename = "1h")]
+    Hour,
+    /// `24h`.
+    #[serde(rename = "24h")]
+    Day,
+    /// `7d`.
+    #[serde(rename = "7d")]
+    Week,
+}
+
+impl Window {
+    /// Every window, shortest first.
+    pub const ALL: [Self; 3] = [Self::Hour, Self::Day, Self::Week];
+
+    /// Parses `1h`, `24h` or `7d`.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.as_str() == text)
+    }
+
+    /// `1h`, `24h` or `7d`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hour => "1h",
+            Self::Day => "24h",
+            Self::Week => "7d",
+        }
+    }
+
+    /// `[from, to)` and the step, in ms, for a window ending at `now`
+    /// (its last step holds `now`).
+    pub fn bounds(self, now: i64) -> (i64, i64, i64) {
+        let (step, steps) = match self {
+            Self::Hour => (60_000, 60),
+            Self::Day => (crate::calendar::HOUR_MS, 24),
+            Self::Week => (crate::calendar::HOUR_MS, 168),
+        };
+        let to = now - now.rem_euclid(step) + step;
+        (to - step * steps, to, step)
+    }
+}
+
+/// A function's metrics over a window, as
+/// `GET /api/v1/functions/{name}/metrics` answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// `1h`, `24h` or `7d`.
+    pub window: Window,
+    /// Start, ms since the epoch.
+    pub from: i64,
+    /// End, exclusive.
+    pub to: i64,
+    /// Length of one step, seconds.
+    pub step_secs: i64,
+    /// Invocations in the window.
+    pub invocations: i64,
+    /// Of those, status ≥ 500.
+    pub errors: i64,
+    /// Latency percentiles over the window, ms (`None` without
+    /// invocations).
+    pub p50_ms: Option<f64>,
+    /// 95th percentile, ms.
+    pub p95_ms: Option<f64>,
+    /// 99th percentile, ms.
+    pub p99_ms: Option<f64>,
+    /// One point per step, oldest first.
+    pub series: Vec<MetricPoint>,
+}
+
+/// One step of [`Metrics`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricPoint {
+    /// Start of the step, ms since the epoch.
+    pub start: i64,
+    /// Invocations.
+    pub invocations: i64,
+    /// Of those, status ≥ 500.
+    pub errors: i64,
+    /// Median latency, ms.
+    pub p50_ms: Option<f64>,
+    /// 95th percentile, ms.
+    pub p95_ms: Option<f64>,
+    /// 99th percentile, ms.
+    pub p99_ms: Option<f64>,
+}
+
+/// One user's month, as the admin view lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserLine {
+    /// Username.
+    pub username: String,
+    /// Their plan.
+    pub plan: String,
+    /// Billed invocations.
+    pub requests: i64,
+    /// Of those, status ≥ 500.
+    pub errors: i64,
+    /// GB-seconds.
+    pub gb_seconds: f64,
+    /// CPU milliseconds.
+    pub cpu_ms: i64,
+    /// Response bytes.
+    pub bytes_out: i64,
+    /// Owed for the month, after the free tier.
+    pub cost_micros: i64,
+    /// The highest quota alert level reached (0, 75, 90 or 100).
+    pub alert_level: i64,
+}
+
+/// What the admin view sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserSort {
+    /// Username, A to Z.
+    Username,
+    /// Requests, most first.
+    Requests,
+    /// Errors, most first.
+    Errors,
+    /// GB-seconds, most first.
+    GbSeconds,
+    /// Cost, most first.
+    Cost,
+}
+
+impl UserSort {
+    /// Every sort key, as the admin view offers them.
+    pub const ALL: [Self; 5] = [
+        Self::Username,
+        Self::Requests,
+        Self::Errors,
+        Self::GbSeconds,
+        Self::Cost,
+    ];
+
+    /// Parses `username`, `requests`, `errors`, `gb_seconds` or `cost`.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|key| key.as_str() == text)
+    }
+
+    /// Its name in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Username => "username",
+            Self::Requests => "requests",
+            Self::Errors => "errors",
+            Self::GbSeconds => "gb_seconds",
+            Self::Cost => "cost",
+        }
+    }
+}
+
+/// Every user's month from (username, stored plan, usage), priced as a
+/// whole month with its free tier, sorted by `sort`.
+pub fn user_lines(
+    prices: &PriceSheet,
+    plans: &crate::Plans,
+    users: Vec<(String, Option<String>, Usage)>,
+    sort: UserSort,
+) -> Vec<UserLine> {
+    let mut lines: Vec<UserLine> = users
+        .into_iter()
+        .map(|(username, plan, usage)| {
+            let plan = plans.get(plan.as_deref());
+            UserLine {
+                username,
+                plan: plan.name.clone(),
+                requests: usage.requests,
+                errors: usage.errors,
+                gb_seconds: usage.gb_seconds(),
+                cpu_ms: usage.cpu_ms,
+                bytes_out: usage.bytes_out,
+                cost_micros: prices.charge(&Usage::default(), &usage).cost_micros,
+                alert_level: plan
+                    .alerts(&usage)
+                    .iter()
+                    .map(|a| a.level)
+                    .max()
+                    .unwrap_or(0),
+            }
+        })
+        .collect();
+    lines.sort_by(|a, b| match sort {
+        UserSort::Username => a.username.cmp(&b.username),
+        UserSort::Requests => b.requests.cmp(&a.requests),
+        UserSort::Errors => b.errors.cmp(&a.errors),
+        UserSort::GbSeconds => b.gb_seconds.total_cmp(&a.gb_seconds),
+        UserSort::Cost => b
+            .cost_micros
+            .cmp(&a.cost_micros)
+            .then(b.requests.cmp(&a.requests)),
+    });
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +484,19 @@ mod tests {
             requests: n,
             ..Usage::default()
         }
+    }
+
+    #[test]
+    fn windows_end_with_the_current_step() {
+        let now = crate::calendar::parse_instant("2026-11-23T14:05:30Z").unwrap();
+        let (from, to, step) = Window::Hour.bounds(now);
+        assert_eq!((to - from) / step, 60);
+        assert_eq!(crate::calendar::rfc3339(to), "2026-11-23T14:06:00Z");
+        let (from, to, _) = Window::Week.bounds(now);
+        assert_eq!(crate::calendar::rfc3339(to), "2026-11-23T15:00:00Z");
+        assert_eq!(to - from, 7 * crate::calendar::DAY_MS);
+        assert_eq!(Window::parse("24h"), Some(Window::Day));
+        assert_eq!(Window::parse("2h"), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! for at least a day.
 
 use fnlab_billing::calendar::HOUR_MS;
+use fnlab_billing::report::{MetricPoint, Metrics, Window};
 use fnlab_db::Pool;
 use sqlx::Row;
 
@@ -82,4 +83,42 @@ pub async fn series(
         }
     }
     Ok(points)
+}
+
+/// `function_id`'s metrics over `window` ending at `now`.
+pub async fn window(
+    pool: &Pool,
+    function_id: i64,
+    window: Window,
+    now: i64,
+) -> Result<Metrics, sqlx::Error> {
+    let (from, to, step) = window.bounds(now);
+    let points = series(pool, function_id, from, to, step).await?;
+    let mut all = Latency::default();
+    for point in &points {
+        all.merge(&point.latency);
+    }
+    let ms = |latency: &Latency, p: f64| latency.percentile(p).map(|us| us as f64 / 1000.0);
+    Ok(Metrics {
+        window,
+        from,
+        to,
+        step_secs: step / 1000,
+        invocations: points.iter().map(|p| p.invocations).sum(),
+        errors: points.iter().map(|p| p.errors).sum(),
+        p50_ms: ms(&all, 50.0),
+        p95_ms: ms(&all, 95.0),
+        p99_ms: ms(&all, 99.0),
+        series: points
+            .iter()
+            .map(|p| MetricPoint {
+                start: p.start,
+                invocations: p.invocations,
+                errors: p.errors,
+                p50_ms: ms(&p.latency, 50.0),
+                p95_ms: ms(&p.latency, 95.0),
+                p99_ms: ms(&p.latency, 99.0),
+            })
+            .collect(),
+    })
 }

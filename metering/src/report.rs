@@ -1,9 +1,9 @@
 //! The billing views read from the database and priced by
 //! `fnlab-billing`: a period's report, a month's days, past statements.
 
-use fnlab_billing::calendar::{month_start, next_month};
-use fnlab_billing::report::{DayLine, MonthPart, Statement, UsageReport, price_days};
-use fnlab_billing::{PriceSheet, Usage};
+use fnlab_billing::calendar::{HOUR_MS, hour_start, month_start, next_month};
+use fnlab_billing::report::{DayLine, MonthPart, Overview, Statement, UsageReport, price_days};
+use fnlab_billing::{Plan, PriceSheet, Usage};
 use fnlab_db::Pool;
 
 use crate::totals;
@@ -15,8 +15,18 @@ pub async fn usage_report(
     pool: &Pool,
     prices: &PriceSheet,
     user_id: i64,
-    (from, to): (i64, i64),
+    period: (i64, i64),
 ) -> Result<UsageReport, sqlx::Error> {
+    Ok(report_with_usage(pool, prices, user_id, period).await?.0)
+}
+
+/// [`usage_report`], and the period's total usage.
+async fn report_with_usage(
+    pool: &Pool,
+    prices: &PriceSheet,
+    user_id: i64,
+    (from, to): (i64, i64),
+) -> Result<(UsageReport, Usage), sqlx::Error> {
     let functions = totals::by_function(pool, user_id, from, to).await?;
     let mut parts = Vec::new();
     let mut month = month_start(from);
@@ -37,8 +47,12 @@ pub async fn usage_report(
         parts.push(MonthPart { before, usage });
         month = next_month(month);
     }
+    let total = functions
+        .iter()
+        .fold(Usage::default(), |sum, f| sum + f.usage);
     let functions = functions.into_iter().map(|f| (f.name, f.usage)).collect();
-    Ok(UsageReport::assemble(prices, (from, to), functions, &parts))
+    let report = UsageReport::assemble(prices, (from, to), functions, &parts);
+    Ok((report, total))
 }
 
 /// The days of the month holding `at`, each with what it added to the
@@ -81,4 +95,29 @@ pub async fn statements(
         .rev()
         .map(|(month, usage)| Statement::of_month(prices, *month, usage))
         .collect())
+}
+
+/// How many earlier months the overview lists.
+pub const STATEMENT_MONTHS: usize = 12;
+
+/// The Billing page's data for `user_id` on `plan` at `now`.
+pub async fn overview(
+    pool: &Pool,
+    prices: &PriceSheet,
+    plan: &Plan,
+    user_id: i64,
+    now: i64,
+) -> Result<Overview, sqlx::Error> {
+    let period = (month_start(now), hour_start(now) + HOUR_MS);
+    let (report, usage) = report_with_usage(pool, prices, user_id, period).await?;
+    let days = month_days(pool, prices, user_id, now).await?;
+    let statements = statements(pool, prices, user_id, now, STATEMENT_MONTHS).await?;
+    Ok(Overview::assemble(
+        prices,
+        plan,
+        now,
+        (report, usage),
+        days,
+        statements,
+    ))
 }

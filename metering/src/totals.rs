@@ -101,17 +101,18 @@ pub async fn by_function(
         .collect()
 }
 
-/// `user_id`'s usage in `[from, to)`, per UTC day (days without usage
-/// left out), oldest first.
-pub async fn by_day(
+/// `user_id`'s usage in `[from, to)` per UTC day and function: (day,
+/// function name, usage), by day then name.
+pub async fn by_day_and_function(
     pool: &Pool,
     user_id: i64,
     from: i64,
     to: i64,
-) -> Result<Vec<(i64, Usage)>, sqlx::Error> {
+) -> Result<Vec<(i64, String, Usage)>, sqlx::Error> {
     let day = "t - (t % 86400000)";
     let sql = format!(
-        "select {day} as day, {SUMS} from ({}) u group by {day} order by 1",
+        "select {day} as day, max(function_name) as name, {SUMS} from ({}) u \
+         group by {day}, function_id order by 1, 2",
         usage_rows("user_id = $3")
     );
     let rows = sqlx::query(&sql)
@@ -121,8 +122,26 @@ pub async fn by_day(
         .fetch_all(pool)
         .await?;
     rows.iter()
-        .map(|row| Ok((row.try_get(0)?, usage_at(row, 1)?)))
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, usage_at(row, 2)?)))
         .collect()
+}
+
+/// `user_id`'s usage in `[from, to)`, per UTC day (days without usage
+/// left out), oldest first.
+pub async fn by_day(
+    pool: &Pool,
+    user_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, Usage)>, sqlx::Error> {
+    let mut days: Vec<(i64, Usage)> = Vec::new();
+    for (day, _, usage) in by_day_and_function(pool, user_id, from, to).await? {
+        match days.last_mut() {
+            Some((last, sum)) if *last == day => *sum += usage,
+            _ => days.push((day, usage)),
+        }
+    }
+    Ok(days)
 }
 
 /// Every user's usage in `[from, to)`, by user id (users without usage

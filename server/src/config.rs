@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
+use fnlab_billing::{FreeTier, Plans, PriceSheet, Pricing, PricingModel};
 use fnlab_functions::Limits;
 
 /// Fnlab: write, deploy and host serverless functions in WebAssembly sandboxes.
@@ -97,6 +98,71 @@ pub struct Config {
     /// Most memory one build may use, in MiB.
     #[arg(long, env = "FNLAB_BUILD_MEMORY_MB", default_value_t = 2048)]
     pub build_memory_mb: u64,
+
+    /// How usage is priced: lambda (per request and per GB-second of
+    /// configured memory) or workers (per request and per CPU millisecond).
+    #[arg(long, env = "FNLAB_PRICING", default_value = "lambda")]
+    pub pricing: PricingModel,
+
+    /// Dollars per million requests. Default: 0.20 (lambda) or 0.30 (workers).
+    #[arg(long, env = "FNLAB_PRICE_PER_MILLION_REQUESTS", value_parser = price)]
+    pub price_per_million_requests: Option<i128>,
+
+    /// Dollars per GB-second (lambda pricing).
+    #[arg(long, env = "FNLAB_PRICE_PER_GB_SECOND", default_value = "0.0000166667", value_parser = price)]
+    pub price_per_gb_second: i128,
+
+    /// Dollars per million CPU milliseconds (workers pricing).
+    #[arg(long, env = "FNLAB_PRICE_PER_MILLION_CPU_MS", default_value = "0.02", value_parser = price)]
+    pub price_per_million_cpu_ms: i128,
+
+    /// Requests free each month, per user.
+    #[arg(long, env = "FNLAB_FREE_REQUESTS", default_value_t = 1_000_000)]
+    pub free_requests: u32,
+
+    /// GB-seconds free each month, per user.
+    #[arg(long, env = "FNLAB_FREE_GB_SECONDS", default_value_t = 400_000)]
+    pub free_gb_seconds: u32,
+
+    /// CPU milliseconds free each month, per user (workers pricing).
+    #[arg(long, env = "FNLAB_FREE_CPU_MS", default_value_t = 30_000_000)]
+    pub free_cpu_ms: u32,
+
+    /// The plans and their monthly quotas: `name:cap=n,cap=n;name…` with
+    /// caps requests, gb_seconds and cpu_ms (a plan without caps is
+    /// unlimited). Past a cap, the user's functions answer 429.
+    #[arg(
+        long,
+        env = "FNLAB_PLANS",
+        default_value = "free:requests=1000000,gb_seconds=400000;pro"
+    )]
+    pub plans: String,
+
+    /// The plan users are on until an admin moves them.
+    #[arg(long, env = "FNLAB_DEFAULT_PLAN", default_value = "free")]
+    pub default_plan: String,
+
+    /// Usernames (comma-separated) who may see every user's usage and
+    /// change plans on the Admin page.
+    #[arg(long, env = "FNLAB_ADMIN", value_delimiter = ',')]
+    pub admin: Vec<String>,
+
+    /// Days raw invocation records (with their logs) are kept; hourly
+    /// rollups, which billing reads, are kept for good.
+    #[arg(long, env = "FNLAB_USAGE_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub usage_retention_days: u32,
+
+    /// Record usage and enforce quotas. Turning it off leaves functions
+    /// unbilled and their logs empty: it exists to measure what metering
+    /// costs.
+    #[arg(long, env = "FNLAB_METERING", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metering: bool,
+}
+
+/// Parses a dollar price for clap.
+fn price(text: &str) -> Result<i128, String> {
+    fnlab_billing::money::parse_dollars(text).map_err(|e| e.to_string())
 }
 
 impl Config {
@@ -150,6 +216,35 @@ impl Config {
             memory_bytes: self.build_memory_mb << 20,
             component_bytes: self.max_component_bytes,
         }
+    }
+
+    /// The price sheet and plans; an error says what is wrong with them.
+    pub fn pricing(&self) -> Result<Pricing, String> {
+        let base = match self.pricing {
+            PricingModel::Lambda => PriceSheet::lambda(),
+            PricingModel::Workers => PriceSheet::workers(),
+        };
+        let prices = PriceSheet {
+            per_million_requests: self
+                .price_per_million_requests
+                .unwrap_or(base.per_million_requests),
+            per_gb_second: self.price_per_gb_second,
+            per_million_cpu_ms: self.price_per_million_cpu_ms,
+            free: FreeTier {
+                requests: self.free_requests.into(),
+                gb_seconds: self.free_gb_seconds.into(),
+                cpu_ms: self.free_cpu_ms.into(),
+            },
+            ..base
+        };
+        let plans = Plans::parse(&self.plans, &self.default_plan)
+            .map_err(|e| format!("FNLAB_PLANS: {e}"))?;
+        Ok(Pricing { prices, plans })
+    }
+
+    /// Whether `username` may see everyone's usage.
+    pub fn is_admin(&self, username: &str) -> bool {
+        self.admin.iter().any(|admin| admin.trim() == username)
     }
 
     /// Checks per-function limits against the ceilings; the error says which
@@ -215,6 +310,21 @@ impl std::fmt::Debug for Config {
             .field("build_dir", &self.build_dir)
             .field("build_timeout_secs", &self.build_timeout_secs)
             .field("build_memory_mb", &self.build_memory_mb)
+            .field("pricing", &self.pricing)
+            .field(
+                "price_per_million_requests",
+                &self.price_per_million_requests,
+            )
+            .field("price_per_gb_second", &self.price_per_gb_second)
+            .field("price_per_million_cpu_ms", &self.price_per_million_cpu_ms)
+            .field("free_requests", &self.free_requests)
+            .field("free_gb_seconds", &self.free_gb_seconds)
+            .field("free_cpu_ms", &self.free_cpu_ms)
+            .field("plans", &self.plans)
+            .field("default_plan", &self.default_plan)
+            .field("admin", &self.admin)
+            .field("usage_retention_days", &self.usage_retention_days)
+            .field("metering", &self.metering)
             .finish()
     }
 }
@@ -244,6 +354,25 @@ mod tests {
         let shown = format!("{config:?}");
         assert!(shown.contains("postgres://ann:***@db/fnlab"), "{shown}");
         assert!(!shown.contains("hunter2"));
+    }
+
+    #[test]
+    fn prices_and_plans_come_from_flags() {
+        let config = Config::parse_from([
+            "fnlab",
+            "--pricing",
+            "workers",
+            "--plans",
+            "a:requests=5",
+            "--default-plan",
+            "a",
+        ]);
+        let pricing = config.pricing().unwrap();
+        assert_eq!(pricing.prices, PriceSheet::workers());
+        assert_eq!(pricing.plan(None).quota.requests, Some(5));
+        let bad = Config::parse_from(["fnlab", "--default-plan", "gold"]);
+        assert!(bad.pricing().unwrap_err().contains("gold"));
+        assert!(Config::try_parse_from(["fnlab", "--price-per-gb-second", "cheap"]).is_err());
     }
 
     #[test]

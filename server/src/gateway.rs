@@ -2,7 +2,9 @@
 //! function's live version in the sandbox, streams its response back and
 //! records one usage record per invocation, off the request path.
 //!
-//! Looking up the live version costs no database round trip per request:
+//! Before running, the owner's monthly quotas are checked ([`Quotas`]),
+//! from memory. Looking up the live version costs no database round trip
+//! per request either:
 //! it is cached for [`LIVE_TTL`] (so other nodes see a deploy within that
 //! time; this node forgets at once). The component's bytes are loaded from
 //! the database only when its program is not in memory.
@@ -25,6 +27,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::AppState;
 use crate::api::ApiError;
+use crate::quota::Quotas;
 
 /// How long a looked-up live version is trusted.
 pub const LIVE_TTL: Duration = Duration::from_secs(1);
@@ -50,7 +53,7 @@ pub struct Gateway {
 struct GatewayInner {
     functions: Functions,
     sandbox: Sandbox,
-    recorder: Recorder,
+    metering: Option<(Recorder, Quotas)>,
     writer: Mutex<Option<RecorderTask>>,
     reports: TaskTracker,
     live: Mutex<HashMap<FunctionKey, (Option<LiveFunction>, Instant)>>,
@@ -61,17 +64,21 @@ type FunctionKey = (String, String);
 
 impl Gateway {
     /// A gateway running functions from `functions` in `sandbox`, recording
-    /// usage through `recorder` (whose writer it drains on shutdown).
+    /// usage through `recorder` (whose writer it drains on shutdown) and
+    /// enforcing `quotas`. With `metering` false it does neither (to
+    /// measure what they cost).
     pub fn new(
         functions: Functions,
         sandbox: Sandbox,
         (recorder, writer): (Recorder, RecorderTask),
+        quotas: Quotas,
+        metering: bool,
     ) -> Self {
         Self {
             inner: Arc::new(GatewayInner {
                 functions,
                 sandbox,
-                recorder,
+                metering: metering.then_some((recorder, quotas)),
                 writer: Mutex::new(Some(writer)),
                 reports: TaskTracker::new(),
                 live: Mutex::default(),
@@ -150,6 +157,22 @@ impl Gateway {
             })
     }
 
+    /// 429 when the owner of `function` has used up a monthly quota.
+    async fn check_quota(&self, function: &LiveFunction) -> Result<(), ApiError> {
+        let Some((_, quotas)) = &self.inner.metering else {
+            return Ok(());
+        };
+        quotas.check(function.user_id).await.map_err(|exceeded| {
+            tracing::info!(user_id = function.user_id, function = %function.name, %exceeded, "quota exceeded");
+            let now = fnlab_db::now_ms();
+            let next = fnlab_billing::calendar::next_month(now);
+            ApiError::QuotaExceeded {
+                message: exceeded.to_string(),
+                retry_after_secs: u64::try_from((next - now) / 1000).unwrap_or(0),
+            }
+        })
+    }
+
     /// Records `report` once it arrives, without holding up the response.
     fn record_when_done(
         &self,
@@ -157,7 +180,10 @@ impl Gateway {
         request_id: String,
         report: tokio::sync::oneshot::Receiver<InvocationReport>,
     ) {
-        let recorder = self.inner.recorder.clone();
+        let Some((recorder, _)) = &self.inner.metering else {
+            return;
+        };
+        let recorder = recorder.clone();
         self.inner.reports.spawn(async move {
             let Ok(report) = report.await else {
                 tracing::error!(request_id, "an invocation ended without a report");
@@ -220,6 +246,7 @@ async fn serve(
             "there is no function {username}/{name} (or it has no live version)"
         ))
     })?;
+    gateway.check_quota(&function).await?;
     let program = gateway.program(&function).await?;
 
     let shared_origin = state.config.functions_url.is_none();

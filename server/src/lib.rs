@@ -10,6 +10,8 @@
 //! - [`state`]: the shared [`AppState`].
 //! - [`api`]: the REST API under `/api/v1`.
 //! - [`gateway`]: the public function URLs under `/fn/`.
+//! - [`quota`]: monthly quotas checked at the gateway, from memory.
+//! - [`rollups`]: hourly usage rollups and the expiry of raw records.
 //! - [`deploy`]: making a component a function's live version.
 //! - [`builder`]: the worker that builds source from the editor.
 //! - [`pages`]: the Leptos pages and server functions, and the site's files.
@@ -23,6 +25,8 @@ pub mod deploy;
 pub mod gateway;
 pub mod observe;
 pub mod pages;
+pub mod quota;
+pub mod rollups;
 pub mod sessions;
 pub mod state;
 
@@ -37,7 +41,7 @@ use builder::BuildSignal;
 use fnlab_accounts::Accounts;
 use fnlab_builds::Builds;
 use fnlab_functions::Functions;
-use fnlab_metering::{Recorder, RecorderOptions};
+use fnlab_metering::{LiveUsage, Recorder, RecorderOptions};
 use fnlab_sandbox::{Sandbox, SandboxConfig};
 use gateway::Gateway;
 use tokio::net::TcpListener;
@@ -62,6 +66,9 @@ pub enum StartError {
     /// The WebAssembly sandbox could not be created.
     #[error("{0}")]
     Sandbox(#[from] fnlab_sandbox::engine::SandboxError),
+    /// The configuration is inconsistent.
+    #[error("{0}")]
+    Config(String),
     /// The listening socket failed.
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
@@ -74,14 +81,19 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         path: config.data.clone(),
         source,
     })?;
+    let pricing = Arc::new(config.pricing().map_err(StartError::Config)?);
     let pool = fnlab_db::open(&config.database_url(), config.db_connections).await?;
     let leptos = pages::leptos_options(&config);
     let functions = Functions::new(pool.clone());
+    let accounts = Accounts::new(pool.clone());
     let sandbox = Sandbox::new(sandbox_config(&config))?;
-    let usage = Recorder::start(pool.clone(), RecorderOptions::default());
-    let gateway = Gateway::new(functions.clone(), sandbox, usage);
+    let live = LiveUsage::default();
+    let usage = Recorder::start(pool.clone(), RecorderOptions::default(), live.clone());
+    let quotas = quota::Quotas::new(live, pool.clone(), accounts.clone(), pricing.clone());
+    let gateway = Gateway::new(functions.clone(), sandbox, usage, quotas, config.metering);
     let state = AppState {
-        accounts: Accounts::new(pool.clone()),
+        accounts,
+        pricing,
         functions,
         builds: Builds::new(pool.clone()),
         build_signal: BuildSignal::default(),
@@ -93,6 +105,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     if state.config.builds {
         builder::spawn(state.clone());
     }
+    rollups::spawn(state.clone());
     Ok(state)
 }
 
@@ -128,18 +141,23 @@ pub struct Running {
 }
 
 /// Binds `state.config.addr` and serves until `shutdown` resolves, then
-/// finishes the requests in flight and writes every usage record.
+/// finishes the requests in flight and writes every usage record before
+/// the task ends.
 pub async fn start(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Running, StartError> {
     let listener = TcpListener::bind(state.config.addr).await?;
     let addr = listener.local_addr()?;
+    let gateway = state.gateway.clone();
     let app = app(state).await?;
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        // Every request has been answered: write every usage record.
+        gateway.shutdown().await;
+        served
     });
     Ok(Running { addr, task })
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use fnlab_accounts::Accounts;
+use fnlab_billing::Pricing;
 use fnlab_builds::Builds;
 use fnlab_db::Pool;
 use fnlab_functions::Functions;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub pool: Pool,
     /// Accounts service.
     pub accounts: Accounts,
+    /// The price sheet and plans.
+    pub pricing: Arc<Pricing>,
     /// Functions, versions and components.
     pub functions: Functions,
     /// The queue of builds from the editor.

@@ -56,6 +56,14 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after_secs: u64,
     },
+    /// 429: the account used up a monthly quota.
+    #[error("{message}")]
+    QuotaExceeded {
+        /// Which quota, and until when.
+        message: String,
+        /// Seconds until the next month starts.
+        retry_after_secs: u64,
+    },
     /// 500: our fault. The detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -89,7 +97,9 @@ impl ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } | Self::QuotaExceeded { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::BuildFailed(failure) if failure.code == FailureCode::Internal => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -108,6 +118,7 @@ impl ApiError {
             Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::TooManyRequests { .. } => "too_many_requests",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
             Self::Internal(_) => "internal",
             Self::BuildFailed(failure) => failure.code.as_str(),
         }
@@ -143,6 +154,9 @@ impl IntoResponse for ApiError {
                     .insert(InternalErrorDetail(detail));
             }
             Self::TooManyRequests {
+                retry_after_secs, ..
+            }
+            | Self::QuotaExceeded {
                 retry_after_secs, ..
             } => {
                 response

@@ -189,6 +189,17 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// An invocation as listed: its record and what it cost at list price.
+#[derive(Serialize)]
+struct InvocationView {
+    #[serde(flatten)]
+    invocation: Invocation,
+    /// Rounded to whole microdollars (usually 0: one call costs less).
+    cost_micros: i64,
+    /// In picodollars, for the log line.
+    cost_picos: i64,
+}
+
 #[derive(Deserialize)]
 struct InvocationsQuery {
     limit: Option<i64>,
@@ -198,13 +209,13 @@ struct InvocationsQuery {
 const MAX_INVOCATIONS: i64 = 1_000;
 
 /// `GET /functions/{name}/invocations?limit=N` → 200 the latest N (default
-/// 50, at most 1000), newest first, with their logs.
+/// 50, at most 1000), newest first, with their logs and cost.
 async fn invocations(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(name): Path<String>,
     Query(query): Query<InvocationsQuery>,
-) -> Result<ApiJson<Vec<Invocation>>, ApiError> {
+) -> Result<ApiJson<Vec<InvocationView>>, ApiError> {
     let limit = query.limit.unwrap_or(50);
     if !(1..=MAX_INVOCATIONS).contains(&limit) {
         return Err(ApiError::Unprocessable {
@@ -213,7 +224,19 @@ async fn invocations(
         });
     }
     let function = state.functions.summary(user.id, &name).await?;
+    let prices = &state.pricing.prices;
+    let invocations = latest_invocations(&state.pool, user.id, function.id, limit).await?;
     Ok(ApiJson(
-        latest_invocations(&state.pool, user.id, function.id, limit).await?,
+        invocations
+            .into_iter()
+            .map(|invocation| {
+                let usage = invocation.record.usage();
+                InvocationView {
+                    cost_micros: prices.gross_micros(&usage),
+                    cost_picos: prices.gross_picos(&usage),
+                    invocation,
+                }
+            })
+            .collect(),
     ))
 }

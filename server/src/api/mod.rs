@@ -1,12 +1,14 @@
 //! The REST API, version 1: JSON in, JSON out, every error as
 //! `{"error": {"code", "message"}}`.
 
+mod admin;
 mod auth;
 mod builds;
 mod error;
 mod functions;
 mod json;
 mod tokens;
+mod usage;
 mod users;
 
 use axum::Router;
@@ -25,6 +27,8 @@ pub fn router(config: &Config) -> Router<AppState> {
         .merge(functions::router(config))
         .merge(builds::router())
         .merge(tokens::router())
+        .merge(usage::router())
+        .merge(admin::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method);
     Router::new().nest("/api/v1", v1)

@@ -1,0 +1,323 @@
+//! Usage, billing, metrics and quotas end to end: a real server, a real
+//! component, real concurrent requests, and every number checked against
+//! the invocation records it was computed from.
+
+mod common;
+
+#[path = "../../sandbox/tests/guests/mod.rs"]
+mod guests;
+
+use std::time::{Duration, Instant};
+
+use common::{Client, Db, TestServer, answer};
+use serde_json::{Value, json};
+
+/// Uploads the probe component as `name`.
+async fn deploy_probe(client: &Client, name: &str) {
+    let response = client
+        .http
+        .put(format!("{}/api/v1/functions/{name}/component", client.base))
+        .header("content-type", "application/wasm")
+        .body(guests::probe().to_vec())
+        .send()
+        .await
+        .unwrap();
+    answer(response).await.expect(201);
+}
+
+/// Calls `/fn/{user}/{name}{path}` and returns the status.
+async fn call(client: &Client, user: &str, name: &str, path: &str) -> u16 {
+    client
+        .http
+        .get(format!("{}/fn/{user}/{name}{path}", client.base))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Polls `/api/v1/usage` until it counts `requests`, within 2 s (the
+/// promise: a finished invocation shows up within 2 seconds).
+async fn usage_with(client: &Client, requests: i64) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let usage = client.get("/api/v1/usage").await.expect(200);
+        if usage["requests"] == requests {
+            return usage;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "want {requests} requests: {usage}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The billed MiB-ms of the invocation records: Σ ⌈wall ms⌉ × memory.
+fn billed_mb_ms(invocations: &Value) -> i64 {
+    invocations
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let ms = (i["wall_us"].as_i64().unwrap() + 999) / 1000;
+            ms.max(1) * i["memory_mb"].as_i64().unwrap()
+        })
+        .sum()
+}
+
+async fn concurrent_requests_are_billed_exactly_once(db: Db) {
+    let server = TestServer::start(db).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    deploy_probe(&ann, "probe").await;
+    ann.send(
+        reqwest::Method::PATCH,
+        "/api/v1/functions/probe",
+        Some(json!({"memory_mb": 64})),
+    )
+    .await
+    .expect(200);
+
+    const N: i64 = 64;
+    let calls = (0..N).map(|i| {
+        let ann = ann.clone();
+        async move {
+            call(
+                &ann,
+                "ann",
+                "probe",
+                if i % 8 == 0 { "/slow" } else { "/hello" },
+            )
+            .await
+        }
+    });
+    let statuses = futures_util::future::join_all(calls).await;
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
+    let answered = statuses.iter().filter(|s| **s == 200).count() as i64;
+    assert!(answered > 0);
+
+    let usage = usage_with(&ann, answered).await;
+    let invocations = ann
+        .get("/api/v1/functions/probe/invocations?limit=1000")
+        .await
+        .expect(200);
+    let billed: Vec<&Value> = invocations
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["outcome"] != "too_many_requests")
+        .collect();
+    assert_eq!(billed.len() as i64, answered);
+    let mb_ms = billed_mb_ms(&Value::Array(billed.into_iter().cloned().collect()));
+    assert_eq!(
+        usage["gb_seconds"].as_f64().unwrap(),
+        mb_ms as f64 / 1_024_000.0
+    );
+    assert_eq!(usage["functions"][0]["name"], "probe");
+    assert_eq!(usage["functions"][0]["requests"], answered);
+    assert_eq!(usage["errors"], 0);
+    assert!(
+        invocations[0]["cost_picos"].as_i64().unwrap() > 0,
+        "{}",
+        invocations[0]
+    );
+
+    // The same totals after the hour is rolled up, and for an explicit
+    // period holding today.
+    let restarted = usage.clone();
+    let today = &restarted["from"];
+    let explicit = ann
+        .get(&format!("/api/v1/usage?from={}", today.as_str().unwrap()))
+        .await
+        .expect(200);
+    assert_eq!(explicit["requests"], answered);
+
+    // Metrics count the same invocations.
+    let metrics = ann
+        .get("/api/v1/functions/probe/metrics?window=1h")
+        .await
+        .expect(200);
+    assert_eq!(metrics["invocations"], answered);
+    assert_eq!(metrics["series"].as_array().unwrap().len(), 60);
+    assert!(metrics["p99_ms"].as_f64().unwrap() >= metrics["p50_ms"].as_f64().unwrap());
+    for window in ["24h", "7d"] {
+        let metrics = ann
+            .get(&format!("/api/v1/functions/probe/metrics?window={window}"))
+            .await
+            .expect(200);
+        assert_eq!(metrics["invocations"], answered, "{window}");
+    }
+    ann.get("/api/v1/functions/probe/metrics?window=2h")
+        .await
+        .expect_error(400, "bad_request");
+    ann.get("/api/v1/usage?from=yesterday")
+        .await
+        .expect_error(400, "bad_request");
+    ann.get("/api/v1/usage?from=2026-11-02&to=2026-11-01")
+        .await
+        .expect_error(400, "bad_request");
+}
+both_backends!(concurrent_requests_are_billed_exactly_once);
+
+async fn quotas_and_the_free_tier(db: Db) {
+    // $1 per request, nothing per GB-second, two free requests a month,
+    // and a plan capped at four requests.
+    let server = TestServer::start_with(
+        db,
+        &[
+            "--price-per-million-requests",
+            "1000000",
+            "--price-per-gb-second",
+            "0",
+            "--free-requests",
+            "2",
+            "--plans",
+            "tiny:requests=4;big",
+            "--default-plan",
+            "tiny",
+            "--admin",
+            "teacher",
+        ],
+    )
+    .await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    deploy_probe(&ann, "probe").await;
+    for _ in 0..3 {
+        assert_eq!(call(&ann, "ann", "probe", "/hello").await, 200);
+    }
+    let usage = usage_with(&ann, 3).await;
+    assert_eq!(usage["gross_micros"], 3_000_000);
+    assert_eq!(usage["free_tier"]["used"]["requests"], 2);
+    assert_eq!(usage["free_tier"]["credit_micros"], 2_000_000);
+    assert_eq!(usage["cost_micros"], 1_000_000, "the free tier comes first");
+    assert_eq!(usage["functions"][0]["cost_micros"], 3_000_000);
+
+    let billing = ann.get("/api/v1/billing").await.expect(200);
+    assert_eq!(billing["plan"], "tiny");
+    assert_eq!(billing["alerts"][0]["level"], 75);
+    assert_eq!(billing["month_to_date"]["cost_micros"], 1_000_000);
+    let days = billing["days"].as_array().unwrap();
+    assert_eq!(
+        days.iter()
+            .map(|d| d["cost_micros"].as_i64().unwrap())
+            .sum::<i64>(),
+        1_000_000
+    );
+
+    // The fourth call reaches the cap; the fifth is refused, saying why.
+    assert_eq!(call(&ann, "ann", "probe", "/hello").await, 200);
+    let refused = ann
+        .http
+        .get(format!("{}/fn/ann/probe/hello", ann.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(refused.headers().contains_key("retry-after"));
+    let message = answer(refused).await.expect_error(429, "quota_exceeded");
+    assert!(message.contains("monthly quota of 4 requests"), "{message}");
+    usage_with(&ann, 4).await;
+    let billing = ann.get("/api/v1/billing").await.expect(200);
+    assert_eq!(billing["alerts"][0]["level"], 100);
+
+    // The instructor sees the class and lifts the cap; the function
+    // answers again within the quota refresh.
+    let teacher = server.client();
+    teacher.sign_up_and_log_in("teacher").await;
+    ann.get("/api/v1/admin/usage")
+        .await
+        .expect_error(404, "not_found");
+    let class = teacher
+        .get("/api/v1/admin/usage?sort=requests")
+        .await
+        .expect(200);
+    assert_eq!(class["users"][0]["username"], "ann");
+    assert_eq!(class["users"][0]["requests"], 4);
+    assert_eq!(class["users"][0]["cost_micros"], 2_000_000);
+    assert_eq!(class["users"][0]["alert_level"], 100);
+    teacher
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/admin/users/ann/plan",
+            Some(json!({"plan": "gold"})),
+        )
+        .await
+        .expect_error(422, "unknown_plan");
+    teacher
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/admin/users/nobody/plan",
+            Some(json!({"plan": "big"})),
+        )
+        .await
+        .expect_error(404, "not_found");
+    teacher
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/admin/users/ann/plan",
+            Some(json!({"plan": "big"})),
+        )
+        .await
+        .expect(200);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while call(&ann, "ann", "probe", "/hello").await != 200 {
+        assert!(Instant::now() < deadline, "the new plan never took effect");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The month as CSV: lines at list price, the credit, the total.
+    usage_with(&ann, 5).await;
+    let csv = ann.get("/api/v1/usage.csv").await.expect(200);
+    let csv = csv.as_str().unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("date,function,requests"), "{csv}");
+    assert!(lines[1].contains(",probe,5,0,"), "{csv}");
+    assert!(
+        lines[2].contains("(free tier),,,,,,-2000000,-2.000000"),
+        "{csv}"
+    );
+    assert!(lines[3].contains("(total),5,0,"), "{csv}");
+    assert!(lines[3].ends_with(",3000000,3.000000"), "{csv}");
+}
+both_backends!(quotas_and_the_free_tier);
+
+#[tokio::test]
+async fn another_users_usage_and_metrics_stay_hidden() {
+    let server = TestServer::start(Db::Sqlite).await;
+    let (ann, bob) = (server.client(), server.client());
+    ann.sign_up_and_log_in("ann").await;
+    bob.sign_up_and_log_in("bob").await;
+    deploy_probe(&ann, "probe").await;
+    assert_eq!(call(&ann, "ann", "probe", "/hello").await, 200);
+    usage_with(&ann, 1).await;
+
+    for path in [
+        "/api/v1/functions/probe/metrics",
+        "/api/v1/functions/probe/invocations",
+        "/api/v1/admin/usage",
+    ] {
+        bob.get(path).await.expect_error(404, "not_found");
+    }
+    let usage = bob.get("/api/v1/usage").await.expect(200);
+    assert_eq!(
+        (
+            usage["requests"].as_i64(),
+            usage["functions"].as_array().map(Vec::len)
+        ),
+        (Some(0), Some(0))
+    );
+    let stranger = server.client();
+    stranger
+        .get("/api/v1/usage")
+        .await
+        .expect_error(401, "unauthorized");
+    stranger
+        .get("/api/v1/billing")
+        .await
+        .expect_error(401, "unauthorized");
+}
