@@ -15,6 +15,8 @@ pub struct CurrentUser {
     pub id: i64,
     /// Lowercase username.
     pub username: String,
+    /// Whether they may see everyone's usage (`FNLAB_ADMIN`).
+    pub is_admin: bool,
 }
 
 /// Who is signed in, or `None`.

@@ -23,6 +23,10 @@ pub struct Services {
     pub functions_base: String,
     /// The limits a new function gets.
     pub default_limits: fnlab_functions::Limits,
+    /// The price sheet and plans.
+    pub pricing: std::sync::Arc<fnlab_billing::Pricing>,
+    /// Usernames of the admins.
+    pub admins: std::sync::Arc<Vec<String>>,
     /// Tells the gateway that `(username, function)` changed its live
     /// version (rollback, delete), so the next request runs the new one.
     pub live_changed: LiveChanged,
@@ -60,6 +64,7 @@ impl ServerCtx {
             return Ok(None);
         };
         Ok(self.services.accounts.user(id).await?.map(|u| CurrentUser {
+            is_admin: self.services.admins.iter().any(|a| a.trim() == u.username),
             id: u.id,
             username: u.username,
         }))

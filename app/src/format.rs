@@ -1,6 +1,8 @@
 //! Formatting that must come out identical on the server and in the browser,
 //! or hydration would see two different pages.
 
+use fnlab_billing::calendar::civil_from_days;
+
 /// A time in ms since the Unix epoch as `YYYY-MM-DD HH:MM UTC`.
 pub fn utc_time(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
@@ -38,18 +40,31 @@ pub fn micros(us: i64) -> String {
     }
 }
 
-/// Howard Hinnant's days-to-civil-date algorithm (proleptic Gregorian).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+/// A whole number with thousands separated: `1,234,567`.
+pub fn count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// GB-seconds with up to three decimals: `12.345 GB-s`.
+pub fn gb_seconds(gbs: f64) -> String {
+    format!("{gbs:.3} GB-s")
+}
+
+/// A latency in ms, or a dash without one.
+pub fn latency_ms(ms: Option<f64>) -> String {
+    match ms {
+        Some(ms) if ms < 10.0 => format!("{ms:.2} ms"),
+        Some(ms) => format!("{ms:.0} ms"),
+        None => "–".into(),
+    }
 }
 
 #[cfg(test)]
@@ -71,5 +86,10 @@ mod tests {
         assert_eq!(bytes(128 << 20), "128.0 MiB");
         assert_eq!(micros(999), "999 µs");
         assert_eq!(micros(1_234), "1.23 ms");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(-12), "-12");
+        assert_eq!(count(999), "999");
+        assert_eq!(latency_ms(Some(1.234)), "1.23 ms");
+        assert_eq!(latency_ms(None), "–");
     }
 }

@@ -67,6 +67,8 @@ pub struct InvocationRow {
     pub bytes_in: i64,
     /// Response body bytes.
     pub bytes_out: i64,
+    /// What it cost at list price, picodollars.
+    pub cost_picos: i64,
     /// Captured stdout.
     pub stdout: String,
     /// Captured stderr.
@@ -149,8 +151,10 @@ pub async fn get_function(name: String) -> Result<FunctionView, AppError> {
         invocations: invocations
             .into_iter()
             .map(|i| {
+                let cost_picos = ctx.services.pricing.prices.gross_picos(&i.record.usage());
                 let r = i.record;
                 InvocationRow {
+                    cost_picos,
                     id: i.id,
                     started_at: r.started_at,
                     version: r.version,

@@ -11,6 +11,8 @@
 //! - [`auth`]: sign-up, log-in and log-out, and who is signed in.
 //! - [`tokens`]: API tokens.
 //! - [`functions`]: functions, versions and invocations in the dashboard.
+//! - [`billing`]: billing, metrics and the admin view.
+//! - [`charts`]: bar and line charts as server-rendered SVG.
 //! - [`pages`]: one module per page.
 //! - [`error`]: the error every server function returns.
 //! - [`format`]: rendering numbers and times the same on server and browser.
@@ -18,6 +20,8 @@
 //!   and what server functions reach through the request.
 
 pub mod auth;
+pub mod billing;
+pub mod charts;
 #[cfg(feature = "ssr")]
 pub mod ctx;
 pub mod error;

@@ -8,9 +8,12 @@ use leptos_router::{SsrMode, path};
 use crate::auth::Auth;
 use crate::pages::{
     account::{LogInPage, SignUpPage},
+    admin::AdminPage,
+    billing::BillingPage,
     dashboard::Dashboard,
     function::FunctionPage,
     landing::Landing,
+    metrics::MetricsPage,
     not_found::NotFound,
     tokens::TokensPage,
 };
@@ -57,6 +60,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("dashboard") view=Dashboard ssr=SsrMode::Async />
                     <Route path=path!("tokens") view=TokensPage ssr=SsrMode::Async />
                     <Route path=path!("functions/:name") view=FunctionPage ssr=SsrMode::Async />
+                    <Route path=path!("functions/:name/metrics") view=MetricsPage ssr=SsrMode::Async />
+                    <Route path=path!("billing") view=BillingPage ssr=SsrMode::Async />
+                    <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -80,6 +86,8 @@ fn Header() -> impl IntoView {
                             Ok(Some(user)) => {
                                 view! {
                                     <a href="/dashboard">"Functions"</a>
+                                    <a href="/billing">"Billing"</a>
+                                    {user.is_admin.then(|| view! { <a href="/admin">"Admin"</a> })}
                                     <details class="user-menu">
                                         <summary data-testid="user-menu">{user.username}</summary>
                                         <div class="menu">

@@ -2,8 +2,11 @@
 //! `fnlab-billing`: a period's report, a month's days, past statements.
 
 use fnlab_billing::calendar::{HOUR_MS, hour_start, month_start, next_month};
-use fnlab_billing::report::{DayLine, MonthPart, Overview, Statement, UsageReport, price_days};
-use fnlab_billing::{Plan, PriceSheet, Usage};
+use fnlab_billing::report::{
+    DayLine, MonthPart, Overview, Statement, UsageReport, UserLine, UserSort, price_days,
+    user_lines,
+};
+use fnlab_billing::{Plan, PriceSheet, Pricing, Usage};
 use fnlab_db::Pool;
 
 use crate::totals;
@@ -120,4 +123,25 @@ pub async fn overview(
         days,
         statements,
     ))
+}
+
+/// Every user's month for the admin view: `users` as (id, username, stored
+/// plan), priced with `pricing` and sorted by `sort`.
+pub async fn users_month(
+    pool: &Pool,
+    pricing: &Pricing,
+    users: Vec<(i64, String, Option<String>)>,
+    month: i64,
+    sort: UserSort,
+) -> Result<Vec<UserLine>, sqlx::Error> {
+    let usage: std::collections::HashMap<i64, Usage> =
+        totals::by_user(pool, month_start(month), next_month(month))
+            .await?
+            .into_iter()
+            .collect();
+    let users = users
+        .into_iter()
+        .map(|(id, username, plan)| (username, plan, usage.get(&id).copied().unwrap_or_default()))
+        .collect();
+    Ok(user_lines(&pricing.prices, &pricing.plans, users, sort))
 }

@@ -44,6 +44,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         pool: state.pool.clone(),
         functions_base: state.config.functions_base(),
         default_limits: state.config.default_limits(),
+        pricing: state.pricing.clone(),
+        admins: std::sync::Arc::new(state.config.admin.clone()),
         live_changed: {
             let gateway = state.gateway.clone();
             std::sync::Arc::new(move |username: &str, name: &str| gateway.forget(username, name))

@@ -5,6 +5,7 @@
 mod common;
 
 #[path = "../../sandbox/tests/guests/mod.rs"]
+#[allow(dead_code)] // only the probe is used here
 mod guests;
 
 use std::collections::HashSet;
@@ -24,9 +25,11 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Starts the binary on `data` and waits until it answers.
+/// Starts the binary on `data` and waits until it answers. The caller
+/// waits for the process it gets.
+#[allow(clippy::zombie_processes)]
 async fn start(data: &std::path::Path, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_fnlab"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fnlab"))
         .args(["--addr", &format!("127.0.0.1:{port}"), "--builds", "false"])
         .arg("--data")
         .arg(data)
@@ -40,7 +43,11 @@ async fn start(data: &std::path::Path, port: u16) -> Child {
         if up.is_ok_and(|r| r.status() == 200) {
             return child;
         }
-        assert!(Instant::now() < deadline, "fnlab did not start");
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("fnlab did not start");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

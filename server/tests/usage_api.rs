@@ -5,6 +5,7 @@
 mod common;
 
 #[path = "../../sandbox/tests/guests/mod.rs"]
+#[allow(dead_code)] // only the probe is used here
 mod guests;
 
 use std::time::{Duration, Instant};

@@ -4,8 +4,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::billing::QuotaAlerts;
 use super::upload::UploadComponent;
 use super::{RequireUser, Table};
+use crate::billing::quota_alerts;
 use crate::format::utc_time;
 use crate::functions::{
     CreateFunction, FunctionRow, NAME_MAX_LEN, NAME_PATTERN, list_functions, list_templates,
@@ -21,6 +23,7 @@ pub fn Dashboard() -> impl IntoView {
             <div class="page-head">
                 <h1>"Your functions"</h1>
             </div>
+            <Alerts />
             <NewFunction />
             <UploadComponent />
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -33,6 +36,22 @@ pub fn Dashboard() -> impl IntoView {
                 })}
             </Transition>
         </RequireUser>
+    }
+}
+
+/// Quota warnings, linking to the Billing page.
+#[component]
+fn Alerts() -> impl IntoView {
+    let alerts = Resource::new(|| (), |()| quota_alerts());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                alerts.await.ok().filter(|a| !a.is_empty()).map(|alerts| view! {
+                    <QuotaAlerts alerts />
+                    <p><a href="/billing">"See usage and costs on the Billing page"</a></p>
+                })
+            })}
+        </Transition>
     }
 }
 

@@ -14,14 +14,14 @@ use leptos_meta::{Script, Title};
 use leptos_router::hooks::use_params_map;
 
 use super::upload::UploadComponent;
-use super::{RequireUser, Table};
+use super::{RequireUser, Table, ticker};
 use crate::format::{bytes, micros, utc_time};
 use crate::functions::{
     DeleteFunction, FunctionView, InvocationRow, RollbackFunction, VersionRow, get_function,
 };
+use fnlab_billing::money::format_picos;
 
 /// How often the page refreshes its invocations, in the browser.
-#[cfg(feature = "hydrate")]
 const REFRESH: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The function page.
@@ -31,16 +31,7 @@ pub fn FunctionPage() -> impl IntoView {
     let name = move || params.read().get("name").unwrap_or_default();
     let rollback = ServerAction::<RollbackFunction>::new();
     let delete = ServerAction::<DeleteFunction>::new();
-    let (tick, set_tick) = signal(0u64);
-    #[cfg(feature = "hydrate")]
-    {
-        if let Ok(handle) = set_interval_with_handle(move || set_tick.update(|t| *t += 1), REFRESH)
-        {
-            on_cleanup(move || handle.clear());
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = set_tick;
+    let tick = ticker(REFRESH);
     // The head and the editor load once per function; the rest refreshes.
     let head = Resource::new(name, get_function);
     let view_data = Resource::new(
@@ -87,6 +78,7 @@ fn Head(function: FunctionView, delete: ServerAction<DeleteFunction>) -> impl In
         </div>
         <p>
             "Public URL: " <a class="mono" data-testid="function-url" href=url.clone() target="_blank" rel="noopener">{url.clone()}</a>
+            " · " <a href=format!("/functions/{name}/metrics") data-testid="metrics-link">"Metrics"</a>
         </p>
         <Show when=move || hydrated.get() fallback=|| view! { <p class="muted">"Loading the editor…"</p> }>
             <Editor name=name.clone() />
@@ -235,7 +227,7 @@ fn Invocations(rows: Vec<InvocationRow>) -> impl IntoView {
         .into_any();
     }
     view! {
-        <Table testid="invocations" class="invocations" columns=&["Time", "Version", "Status", "Outcome", "Duration", "CPU", "Memory", "In / out"]>
+        <Table testid="invocations" class="invocations" columns=&["Time", "Version", "Status", "Outcome", "Duration", "CPU", "Memory", "In / out", "Cost"]>
                 {rows
                     .into_iter()
                     .map(|row| {
@@ -251,10 +243,11 @@ fn Invocations(rows: Vec<InvocationRow>) -> impl IntoView {
                                 <td>{micros(row.cpu_us)}</td>
                                 <td>{bytes(row.peak_memory_bytes)}</td>
                                 <td>{format!("{} / {}", bytes(row.bytes_in), bytes(row.bytes_out))}</td>
+                                <td class="num" data-testid="invocation-cost">{format_picos(row.cost_picos.into())}</td>
                             </tr>
                             {(!log.is_empty()).then(|| view! {
                                 <tr class="log-row">
-                                    <td colspan="8"><pre class="log">{log}</pre></td>
+                                    <td colspan="9"><pre class="log">{log}</pre></td>
                                 </tr>
                             })}
                         }

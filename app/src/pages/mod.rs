@@ -1,9 +1,12 @@
 //! One module per page, plus the pieces several pages share.
 
 pub mod account;
+pub mod admin;
+pub mod billing;
 pub mod dashboard;
 pub mod function;
 pub mod landing;
+pub mod metrics;
 pub mod not_found;
 pub mod tokens;
 pub mod upload;
@@ -55,4 +58,19 @@ pub fn Table(
             <tbody>{children()}</tbody>
         </table>
     }
+}
+
+/// A counter that goes up every `period` once the page is hydrated (it
+/// stays at 0 on the server): resources that read it refresh themselves.
+pub fn ticker(period: std::time::Duration) -> ReadSignal<u64> {
+    let (tick, set_tick) = signal(0u64);
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(handle) = set_interval_with_handle(move || set_tick.update(|t| *t += 1), period) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (set_tick, period);
+    tick
 }

@@ -5,9 +5,9 @@
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, put};
-use fnlab_billing::calendar::{month_label, month_start, next_month, parse_instant};
-use fnlab_billing::report::{UserLine, UserSort, user_lines};
-use fnlab_metering::totals;
+use fnlab_billing::calendar::{month_label, month_start, parse_instant};
+use fnlab_billing::report::{UserLine, UserSort};
+use fnlab_metering::report;
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, ApiJson, AuthUser};
@@ -42,33 +42,6 @@ struct AdminUsage {
     users: Vec<UserLine>,
 }
 
-/// Every user's month with their plan, sorted.
-pub async fn users_month(
-    state: &AppState,
-    month: i64,
-    sort: UserSort,
-) -> Result<Vec<UserLine>, ApiError> {
-    let users = state.accounts.users_with_plans().await?;
-    let usage: std::collections::HashMap<_, _> =
-        totals::by_user(&state.pool, month, next_month(month))
-            .await?
-            .into_iter()
-            .collect();
-    let users = users
-        .into_iter()
-        .map(|u| {
-            let used = usage.get(&u.id).copied().unwrap_or_default();
-            (u.username, u.plan, used)
-        })
-        .collect();
-    Ok(user_lines(
-        &state.pricing.prices,
-        &state.pricing.plans,
-        users,
-        sort,
-    ))
-}
-
 /// `GET /admin/usage?month=2026-11&sort=cost` → 200 {month, sort, users:
 /// [{username, plan, requests, errors, gb_seconds, cpu_ms, bytes_out,
 /// cost_micros, alert_level}]}; 404 for non-admins; 400 for a bad month or
@@ -93,10 +66,17 @@ async fn usage(
             ))
         })?,
     };
+    let users = state
+        .accounts
+        .users_with_plans()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username, u.plan))
+        .collect();
     Ok(ApiJson(AdminUsage {
         month: month_label(month),
         sort,
-        users: users_month(&state, month, sort).await?,
+        users: report::users_month(&state.pool, &state.pricing, users, month, sort).await?,
     }))
 }
 
