@@ -11,7 +11,7 @@ use crate::AppState;
 
 /// How often a pass runs. An invocation is rolled up one to two passes
 /// after it was written; until then totals read it raw.
-pub const EVERY: Duration = Duration::from_secs(30);
+pub const EVERY: Duration = Duration::from_secs(10);
 
 /// How often raw records are expired.
 const EXPIRE_EVERY: Duration = Duration::from_secs(3600);
