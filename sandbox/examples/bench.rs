@@ -26,7 +26,10 @@ const LIMITS: FunctionLimits = FunctionLimits {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let number = |i: usize, default| args.get(i).map_or(default, |a| a.parse().expect("a number"));
+    let number = |i: usize, default| {
+        args.get(i)
+            .map_or(default, |a| a.parse().expect("a number"))
+    };
     let (requests, concurrency) = (number(0, 20_000), number(1, 8));
     let (component, sha) = match args.get(2) {
         Some(path) => {
