@@ -70,18 +70,25 @@ setup_rust() {
 # from guests/javascript/package-lock.json.
 setup_guest_tools() {
     local venv=$FNLAB_TOOLS/python js=$FNLAB_TOOLS/javascript
-    if ! "$venv/bin/python" -m pip show componentize-py 2>/dev/null | grep -qx "Version: $COMPONENTIZE_PY_VERSION"; then
+    # Each install leaves what it installed beside it; the server's build
+    # of a runtime reads these too, so new tools rebuild the runtimes.
+    if [ "$(cat "$venv/installed-version" 2>/dev/null)" != "$COMPONENTIZE_PY_VERSION" ]; then
         say "installing componentize-py $COMPONENTIZE_PY_VERSION"
         rm -rf "$venv"
         /usr/bin/python3 -m venv "$venv"
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "componentize-py==$COMPONENTIZE_PY_VERSION"
+        echo "$COMPONENTIZE_PY_VERSION" >"$venv/installed-version"
     fi
-    if ! cmp -s "$FNLAB_ROOT/guests/javascript/package-lock.json" "$js/package-lock.json"; then
+    local lock=$FNLAB_ROOT/guests/javascript/package-lock.json
+    if ! cmp -s "$lock" "$js/installed-from.json"; then
         say "installing componentize-js (guests/javascript/package-lock.json)"
         rm -rf "$js"
         mkdir -p "$js"
         cp "$FNLAB_ROOT/guests/javascript/package.json" "$FNLAB_ROOT/guests/javascript/package-lock.json" "$js/"
-        (cd "$js" && npm ci --silent --no-audit --no-fund)
+        # `npm ci` trips over the platform bindings that npm leaves out of
+        # the lock file; `npm install` keeps to the locked versions.
+        (cd "$js" && npm install --silent --no-audit --no-fund)
+        cp "$lock" "$js/installed-from.json"
     fi
 }
 

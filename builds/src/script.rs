@@ -156,7 +156,8 @@ impl ScriptToolchain {
             write_if_changed(&self.root.join("wit/deps").join(name), &contents)?;
             stamp.update(&contents);
         }
-        for marker in ["pyvenv.cfg", "../package-lock.json"] {
+        // What .ci/setup.sh says it installed there.
+        for marker in ["installed-version", "../installed-from.json"] {
             if let Ok(contents) = std::fs::read(self.tools.join(marker)) {
                 stamp.update(contents);
             }

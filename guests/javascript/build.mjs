@@ -7,6 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import { componentize } from '@bytecodealliance/componentize-js';
 
 const [sourcePath, witPath, out] = process.argv.slice(2);
-const { component } = await componentize({ sourcePath, witPath, worldName: 'runtime' });
+// `env: true` hands wizer the sandbox's (clean) environment: without HOME
+// it cannot start.
+const { component } = await componentize({ sourcePath, witPath, worldName: 'runtime', env: true });
 await writeFile(out, component);
 console.error(`runtime component: ${component.length} bytes`);

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{Client, building_server, call, deploy_source};
+use common::{Client, building_server, call, deploy_source, invocations};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -129,17 +129,11 @@ async fn bad_scripts_get_clear_errors() {
     let (status, _) = call(&ann, Method::GET, "/fn/ann/crash-js/", "").await;
     assert_eq!(status, 500);
     for (name, expected) in [("crash", "ZeroDivisionError"), ("crash-js", "no way")] {
-        let log = ann
-            .get(&format!("/api/v1/functions/{name}/invocations?limit=1"))
-            .await
-            .expect(200);
+        let log = invocations(&ann, name, 1).await;
         let stderr = log[0]["stderr"].as_str().unwrap();
         assert!(stderr.contains(expected), "{name}: {stderr}");
     }
-    let line = ann
-        .get("/api/v1/functions/crash/invocations?limit=1")
-        .await
-        .expect(200);
+    let line = invocations(&ann, "crash", 1).await;
     assert!(
         line[0]["stderr"]
             .as_str()

@@ -135,6 +135,25 @@ pub async fn call(client: &Client, method: Method, path: &str, body: &str) -> (u
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
+/// Polls the invocation log until it holds `n` records.
+pub async fn invocations(client: &Client, name: &str, n: usize) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let list = client
+            .get(&format!("/api/v1/functions/{name}/invocations?limit=100"))
+            .await
+            .expect(200);
+        if list.as_array().unwrap().len() >= n {
+            return list;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "expected {n} invocations, have {list}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// A running Fnlab server with its own data directory and database.
 pub struct TestServer {
     /// `http://127.0.0.1:port`.
