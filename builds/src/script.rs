@@ -206,6 +206,16 @@ impl ScriptToolchain {
         on_log: &mut (dyn FnMut(&str) + Send),
     ) -> Result<Built, Failure> {
         let internal = |e: String| Failure::new(FailureCode::Internal, e);
+        if self
+            .runtime
+            .try_lock()
+            .map_or(true, |runtime| runtime.is_none())
+        {
+            on_log(&format!(
+                "Preparing the {} runtime: it is built once per node, which takes a minute or so…\n",
+                self.recipe.language.as_str()
+            ));
+        }
         let runtime = self.runtime().await.map_err(|e| internal(e.to_string()))?;
         let _root_lock = root::lock(&self.root)
             .await
@@ -285,5 +295,35 @@ fn bind(host: PathBuf, inside: &str, writable: bool) -> Bind {
         host,
         inside: inside.into(),
         writable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_script_functions_get_their_source_in_the_environment() {
+        let env = |language| runtime_env(language, "print(1)");
+        let expected = vec![(SOURCE_VARIABLE.to_owned(), "print(1)".to_owned())];
+        assert_eq!(env("python"), Some(expected.clone()));
+        assert_eq!(env("javascript"), Some(expected));
+        assert_eq!(env("rust"), None);
+        assert_eq!(env("cobol"), None);
+    }
+
+    #[test]
+    fn recipes_target_the_wasi_version_of_their_world() {
+        for recipe in [&crate::python::RECIPE, &crate::javascript::RECIPE] {
+            let world = recipe
+                .files
+                .iter()
+                .find(|(path, _)| *path == "wit/world.wit");
+            let world = world.expect("a world").1;
+            assert!(
+                world.contains(&format!("wasi:http/proxy@{}", recipe.wasi_version)),
+                "{world}"
+            );
+        }
     }
 }

@@ -37,20 +37,18 @@ impl BuildSignal {
     }
 }
 
-/// Starts this node's build worker in the background.
+/// Starts this node's build worker in the background, and prepares the
+/// toolchains beside it (a build that needs one still being prepared
+/// waits for it, saying so in its log).
 pub fn spawn(state: AppState) {
+    let config = &state.config;
+    let toolchains = Arc::new(Toolchains::detect(
+        &config.build_dir(),
+        &config.tools(),
+        config.build_limits(),
+    ));
+    tokio::spawn(prepare(state.clone(), toolchains.clone()));
     tokio::spawn(async move {
-        let config = &state.config;
-        let toolchains =
-            Toolchains::detect(&config.build_dir(), &config.tools(), config.build_limits());
-        // The script runtimes are compiled (or reloaded) now, so that no
-        // deploy waits for wasmtime.
-        for runtime in toolchains.prepare().await {
-            let sandbox = state.gateway.sandbox();
-            if let Err(e) = sandbox.load(&sha256_hex(&runtime), &runtime).await {
-                tracing::error!(error = %e, "a script runtime does not load");
-            }
-        }
         loop {
             match next_build(&state).await {
                 Some(build) => run_build(&state, &toolchains, build).await,
@@ -60,6 +58,17 @@ pub fn spawn(state: AppState) {
             }
         }
     });
+}
+
+/// Readies every toolchain and compiles the script runtimes in the
+/// sandbox now, so that no deploy waits for wasmtime.
+async fn prepare(state: AppState, toolchains: Arc<Toolchains>) {
+    for runtime in toolchains.prepare().await {
+        let sandbox = state.gateway.sandbox();
+        if let Err(e) = sandbox.load(&sha256_hex(&runtime), &runtime).await {
+            tracing::error!(error = %e, "a script runtime does not load");
+        }
+    }
 }
 
 /// Claims the next build, after returning abandoned ones to the queue.
