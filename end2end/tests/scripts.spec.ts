@@ -9,8 +9,8 @@ const CASES = [
     template: "python-hello-world",
     starts: "def hello_world(request):",
     answer: "Hello Ann!",
-    // An unclosed call on the line typed at the end.
-    broken: "print('oops'",
+    // No brackets or quotes: the editor would close them.
+    broken: "x = = 1",
   },
   {
     language: "javascript",
