@@ -29,8 +29,14 @@ import sys
 import traceback
 from urllib.parse import parse_qsl, urlsplit
 
-# Loaded while the runtime is built, so functions importing them start fast.
-import collections, datetime, hashlib, math, random, re, string, time  # noqa: E401,F401
+# A function can import only what is loaded while the runtime is built (an
+# instance has no files to import from): these standard modules, snapshot
+# into the runtime, so importing them costs nothing at run time.
+import bisect, calendar, collections, copy, csv, dataclasses, datetime, decimal  # noqa: E401,F401
+import difflib, enum, fractions, functools, hashlib, heapq, hmac, html, io  # noqa: E401,F401
+import itertools, math, operator, pprint, random, re, secrets, statistics  # noqa: E401,F401
+import string, struct, textwrap, time, typing, unicodedata, uuid  # noqa: E401,F401
+import urllib.parse  # noqa: E401,F401
 
 from componentize_py_types import Err, Ok
 from wit_world import exports

@@ -58,6 +58,14 @@ async fn every_script_template_deploys_and_answers() {
         let (status, _) = call(&ann, Method::GET, &format!("/fn/ann/{id}/nowhere"), "").await;
         assert_eq!(status, 404, "{id}");
     }
+    // The standard modules the Python runtime preloads can be imported.
+    let imports = "import statistics, uuid, hmac\n\ndef hello_world(request):\n    \
+                   return str(statistics.mean([1, 2, 6])) + str(len(str(uuid.uuid4())))\n";
+    deploy_source(&ann, "imports", "python", imports)
+        .await
+        .expect(201);
+    let (status, body) = call(&ann, Method::GET, "/fn/ann/imports/", "").await;
+    assert_eq!((status, body.as_str()), (200, "336"), "{body}");
     // Functions of one language share the runtime, each with its own source.
     let (_, lambda) = call(&ann, Method::GET, "/fn/ann/python-lambda/", "").await;
     assert!(lambda.contains("Hello, world!"), "{lambda}");
