@@ -58,6 +58,12 @@ async fn every_script_template_deploys_and_answers() {
         let (status, _) = call(&ann, Method::GET, &format!("/fn/ann/{id}/nowhere"), "").await;
         assert_eq!(status, 404, "{id}");
     }
+    // print and console.log reach the invocation's log.
+    for id in ["python-lambda", "javascript-lambda"] {
+        let log = invocations(&ann, id, 1).await;
+        let stdout = log[0]["stdout"].as_str().unwrap();
+        assert!(stdout.contains("GET /hi (request "), "{id}: {log}");
+    }
     // The standard modules the Python runtime preloads can be imported.
     let imports = "import statistics, uuid, hmac\n\ndef hello_world(request):\n    \
                    return str(statistics.mean([1, 2, 6])) + str(len(str(uuid.uuid4())))\n";
