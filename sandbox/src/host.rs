@@ -1,6 +1,7 @@
 //! What a guest can reach: the WASI context of one request. No files, no
-//! environment of the host (only its program's own variables), no sockets, no outgoing HTTP; stdout and
-//! stderr go to size-capped buffers that end up in the invocation report.
+//! environment of the host (only its program's own variables), no
+//! sockets, no outgoing HTTP; stdout and stderr go to size-capped buffers
+//! that end up in the invocation report.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
