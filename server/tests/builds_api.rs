@@ -5,9 +5,18 @@
 
 mod common;
 
-use common::{Client, building_server, call, deploy_source};
+use common::{Client, TestServer, building_server, call, deploy_source};
 use reqwest::Method;
 use serde_json::{Value, json};
+
+/// A server that builds Rust only: with no JavaScript and Python tools it
+/// leaves their runtimes (tests/scripts_api.rs) alone, so that preparing
+/// them does not take the CPU from these tests' builds.
+async fn rust_server(extra: &[&str]) -> TestServer {
+    let mut flags = vec!["--tools", "/nonexistent/fnlab-tools"];
+    flags.extend_from_slice(extra);
+    building_server(&flags).await
+}
 
 /// Saves Rust `source` as `name`'s draft and deploys it, waiting.
 async fn deploy(client: &Client, name: &str, source: &str) -> common::Answer {
@@ -29,7 +38,7 @@ fn template_check(id: &str) -> (Method, &'static str, &'static str, u16, &'stati
 
 #[tokio::test]
 async fn every_template_deploys_and_answers() {
-    let server = building_server(&[]).await;
+    let server = rust_server(&[]).await;
     let ann = server.client();
     ann.sign_up_and_log_in("ann").await;
     let templates = ann.get("/api/v1/templates").await.expect(200);
@@ -81,7 +90,7 @@ fnlab::http!(handle);
 
 #[tokio::test]
 async fn compile_errors_land_on_the_users_lines_and_keep_the_live_version() {
-    let server = building_server(&[]).await;
+    let server = rust_server(&[]).await;
     let ann = server.client();
     ann.sign_up_and_log_in("ann").await;
     deploy(&ann, "f", HELLO).await.expect(201);
@@ -146,7 +155,7 @@ async fn compile_errors_land_on_the_users_lines_and_keep_the_live_version() {
 
 #[tokio::test]
 async fn deploying_without_waiting_reports_progress_and_builds_are_private() {
-    let server = building_server(&[]).await;
+    let server = rust_server(&[]).await;
     let ann = server.client();
     ann.sign_up_and_log_in("ann").await;
     ann.send(
@@ -262,7 +271,7 @@ async fn the_build_sandbox_refuses_every_escape() {
         std::env::var_os("RUSTUP_TOOLCHAIN").is_some() && std::env::var_os("RUSTUP_HOME").is_some(),
         "run the tests through rustup's cargo: the environment test needs its variables"
     );
-    let server = building_server(&[]).await;
+    let server = rust_server(&[]).await;
     let ann = server.client();
     ann.sign_up_and_log_in("ann").await;
     deploy(&ann, "f", HELLO).await.expect(201);
@@ -290,7 +299,7 @@ async fn the_build_sandbox_refuses_every_escape() {
 
 #[tokio::test]
 async fn builds_that_loop_or_eat_memory_are_stopped_at_their_limits() {
-    let server = building_server(&["--build-timeout-secs", "8", "--build-memory-mb", "768"]).await;
+    let server = rust_server(&["--build-timeout-secs", "8", "--build-memory-mb", "768"]).await;
     let ann = server.client();
     ann.sign_up_and_log_in("ann").await;
 
