@@ -12,6 +12,9 @@ export PATH="$HOME/.cargo/bin:$FNLAB_TOOLS/node_modules/.bin:$PATH"
 CARGO_LEPTOS_VERSION=0.3.10
 # wasm-opt from npm (Debian's binaryen is too old for the Rust 1.95 wasm output).
 BINARYEN_VERSION=132.0.0
+# The Python runtime's toolchain (PyPI); componentize-js is pinned, with
+# its lock file, in guests/javascript/.
+COMPONENTIZE_PY_VERSION=0.25.1
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -58,6 +61,34 @@ setup_rust() {
         say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm)"
         mkdir -p "$FNLAB_TOOLS"
         npm install --silent --no-audit --no-fund --prefix "$FNLAB_TOOLS" "binaryen@$BINARYEN_VERSION"
+    fi
+}
+
+# The JavaScript and Python toolchains, under $FNLAB_TOOLS where the server
+# looks for them (FNLAB_TOOLS): componentize-py in a virtual environment of
+# the system's Python (the build sandbox sees /usr only), componentize-js
+# from guests/javascript/package-lock.json.
+setup_guest_tools() {
+    local venv=$FNLAB_TOOLS/python js=$FNLAB_TOOLS/javascript
+    # Each install leaves what it installed beside it; the server's build
+    # of a runtime reads these too, so new tools rebuild the runtimes.
+    if [ "$(cat "$venv/installed-version" 2>/dev/null)" != "$COMPONENTIZE_PY_VERSION" ]; then
+        say "installing componentize-py $COMPONENTIZE_PY_VERSION"
+        rm -rf "$venv"
+        /usr/bin/python3 -m venv "$venv"
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "componentize-py==$COMPONENTIZE_PY_VERSION"
+        echo "$COMPONENTIZE_PY_VERSION" >"$venv/installed-version"
+    fi
+    local lock=$FNLAB_ROOT/guests/javascript/package-lock.json
+    if ! cmp -s "$lock" "$js/installed-from.json"; then
+        say "installing componentize-js (guests/javascript/package-lock.json)"
+        rm -rf "$js"
+        mkdir -p "$js"
+        cp "$FNLAB_ROOT/guests/javascript/package.json" "$FNLAB_ROOT/guests/javascript/package-lock.json" "$js/"
+        # `npm ci` trips over the platform bindings that npm leaves out of
+        # the lock file; `npm install` keeps to the locked versions.
+        (cd "$js" && npm install --silent --no-audit --no-fund)
+        cp "$lock" "$js/installed-from.json"
     fi
 }
 

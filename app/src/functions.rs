@@ -206,6 +206,8 @@ pub struct TemplateRow {
     pub id: String,
     /// Its name.
     pub name: String,
+    /// Its language: `rust`, `javascript` or `python`.
+    pub language: String,
     /// What it shows.
     pub description: String,
 }
@@ -218,6 +220,7 @@ pub async fn list_templates() -> Result<Vec<TemplateRow>, AppError> {
         .map(|t| TemplateRow {
             id: t.id.into(),
             name: t.name.into(),
+            language: t.language.as_str().into(),
             description: t.description.into(),
         })
         .collect())

@@ -8,7 +8,10 @@
 //! no network, no host files or environment, with wall-clock, memory and
 //! output limits). [`rust`] keeps a prepared crate whose dependencies stay
 //! compiled, so a warm build only compiles the user's own file, and maps
-//! rustc's messages to the user's lines ([`diagnostics`]).
+//! rustc's messages to the user's lines ([`diagnostics`]). JavaScript and
+//! Python ([`script`]) share one runtime component per language, built
+//! once per node; a deploy checks the source's syntax and the runtime runs
+//! it.
 //!
 //! No HTTP here, and no deploying: the server's worker hands the component
 //! to the same path an uploaded one takes.
@@ -18,7 +21,10 @@
 //! - [`queue`]: enqueue, claim, report progress, finish, read back.
 //! - [`templates`]: the functions a user can start from.
 //! - [`jail`]: running a command inside the sandbox, with limits.
+//! - [`toolchain`]: every language's toolchain behind one type.
 //! - [`rust`]: the Rust toolchain: the prepared crate and one build.
+//! - [`script`]: the JavaScript and Python runtimes and syntax checks,
+//!   with their recipes in `javascript` and `python`.
 //! - [`diagnostics`]: compiler messages as editor markers.
 
 #![deny(missing_docs)]
@@ -28,12 +34,19 @@ pub mod jail;
 pub mod model;
 pub mod queue;
 pub mod rust;
+pub mod script;
 pub mod templates;
+pub mod toolchain;
+
+mod javascript;
+mod python;
+mod root;
 
 pub use diagnostics::Diagnostic;
 pub use model::{BuildInfo, BuildState, Failure, FailureCode, Language};
 pub use queue::{Builds, ClaimedBuild};
 pub use templates::{TEMPLATES, Template};
+pub use toolchain::{BuildLimits, Built, Toolchains};
 
 /// Longest source a user may save or build, in bytes.
 pub const MAX_SOURCE_BYTES: usize = 256 * 1024;

@@ -11,6 +11,10 @@ use crate::Diagnostic;
 pub enum Language {
     /// Rust, compiled by rustc for wasm32-wasip2 against Fnlab's SDK.
     Rust,
+    /// JavaScript, run by the componentize-js runtime.
+    JavaScript,
+    /// Python, run by the componentize-py runtime.
+    Python,
 }
 
 impl Language {
@@ -18,16 +22,26 @@ impl Language {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Rust => "rust",
+            Self::JavaScript => "javascript",
+            Self::Python => "python",
         }
+    }
+
+    /// Every language, as the API lists them.
+    pub const ALL: [Self; 3] = [Self::Rust, Self::JavaScript, Self::Python];
+
+    /// Whether a shared runtime component runs its source (see
+    /// [`script`](crate::script)) rather than the source being compiled.
+    pub fn is_script(self) -> bool {
+        matches!(self, Self::JavaScript | Self::Python)
     }
 
     /// Parses a stored or requested name; `None` for a language Fnlab does
     /// not build.
     pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "rust" => Some(Self::Rust),
-            _ => None,
-        }
+        Self::ALL
+            .into_iter()
+            .find(|language| language.as_str() == name)
     }
 }
 

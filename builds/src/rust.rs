@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
-use crate::diagnostics::{Diagnostic, parse_line};
+use crate::diagnostics::parse_line;
 use crate::jail::{self, Bind, Ending, JailCommand, JailLimits};
 use crate::model::{Failure, FailureCode};
+use crate::root::{self, write_if_changed};
+use crate::toolchain::{BuildLimits, Built, ToolchainError};
 
 /// The prepared crate's files, embedded: (path under the build root,
 /// contents).
@@ -50,33 +52,6 @@ const WARM_UP_SOURCE: &str = include_str!("../../guests/templates/rust/hello.rs"
 /// The user's file, as rustc names it in its messages.
 const USER_FILE: &str = "src/lib.rs";
 
-/// Limits of one build.
-#[derive(Debug, Clone, Copy)]
-pub struct BuildLimits {
-    /// Wall-clock time.
-    pub wall: Duration,
-    /// Memory of the whole build.
-    pub memory_bytes: u64,
-    /// Largest component it may produce (also caps every file it writes,
-    /// with room for the compiler's intermediate files).
-    pub component_bytes: u64,
-}
-
-impl Default for BuildLimits {
-    fn default() -> Self {
-        Self {
-            wall: Duration::from_secs(60),
-            memory_bytes: 2 << 30,
-            component_bytes: 32 << 20,
-        }
-    }
-}
-
-/// The toolchain could not be found or prepared.
-#[derive(Debug, thiserror::Error)]
-#[error("the Rust toolchain is not usable: {0}")]
-pub struct ToolchainError(String);
-
 /// Builds Rust source into components, one at a time.
 pub struct RustToolchain {
     root: PathBuf,
@@ -84,15 +59,6 @@ pub struct RustToolchain {
     registry: PathBuf,
     limits: BuildLimits,
     busy: Mutex<()>,
-}
-
-/// A finished build's component.
-#[derive(Debug)]
-pub struct Built {
-    /// The component's bytes.
-    pub component: Vec<u8>,
-    /// Warnings the compiler gave on the user's lines.
-    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl RustToolchain {
@@ -191,7 +157,7 @@ impl RustToolchain {
         let internal = |e: std::io::Error| {
             Failure::new(FailureCode::Internal, format!("preparing the build: {e}"))
         };
-        let _root_lock = self.lock_root().await.map_err(internal)?;
+        let _root_lock = root::lock(&self.root).await.map_err(internal)?;
         let release = self.root.join("target/wasm32-wasip2/release");
         forget_previous_function(&release).map_err(internal)?;
         write_if_changed(&self.root.join("function").join(USER_FILE), source).map_err(internal)?;
@@ -280,16 +246,6 @@ impl RustToolchain {
             component,
             diagnostics,
         })
-    }
-
-    /// Takes the build root's lock file, waiting for any other process
-    /// building there.
-    async fn lock_root(&self) -> std::io::Result<std::fs::File> {
-        std::fs::create_dir_all(&self.root)?;
-        let file = std::fs::File::create(self.root.join(".lock"))?;
-        tokio::task::spawn_blocking(move || file.lock().map(|()| file))
-            .await
-            .map_err(std::io::Error::other)?
     }
 
     /// cargo, offline and locked, inside the sandbox.
@@ -383,16 +339,4 @@ fn forget_previous_function(release: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Writes `contents` to `path` unless it already holds them (so its mtime,
-/// which cargo's freshness checks read, stays put).
-fn write_if_changed(path: &Path, contents: &str) -> std::io::Result<()> {
-    if std::fs::read(path).is_ok_and(|current| current == contents.as_bytes()) {
-        return Ok(());
-    }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(path, contents)
 }

@@ -58,6 +58,48 @@ pub const TEMPLATES: &[Template] = &[
         description: "The classic AWS shape: handler(event, context) returning statusCode, headers and body.",
         source: include_str!("../../guests/templates/rust/lambda.rs"),
     },
+    Template {
+        id: "python-lambda",
+        name: "Lambda-style handler",
+        language: Language::Python,
+        description: "The AWS Lambda shape: lambda_handler(event, context) returning statusCode, headers and body.",
+        source: include_str!("../../guests/templates/python/lambda.py"),
+    },
+    Template {
+        id: "python-hello-world",
+        name: "Hello world (Cloud Functions)",
+        language: Language::Python,
+        description: "The Google Cloud Functions shape: hello_world(request) returning the response.",
+        source: include_str!("../../guests/templates/python/hello_world.py"),
+    },
+    Template {
+        id: "python-json-api",
+        name: "JSON API with routes",
+        language: Language::Python,
+        description: "Dispatches on method and path to small JSON handlers, with 400 and 404 answers.",
+        source: include_str!("../../guests/templates/python/json_api.py"),
+    },
+    Template {
+        id: "javascript-worker",
+        name: "Fetch handler (Workers)",
+        language: Language::JavaScript,
+        description: "The Cloudflare Workers shape: export default { fetch(request) } returning a Response.",
+        source: include_str!("../../guests/templates/javascript/worker.js"),
+    },
+    Template {
+        id: "javascript-lambda",
+        name: "Lambda-style handler",
+        language: Language::JavaScript,
+        description: "The AWS Lambda shape: handler(event, context) returning statusCode, headers and body.",
+        source: include_str!("../../guests/templates/javascript/lambda.js"),
+    },
+    Template {
+        id: "javascript-json-api",
+        name: "JSON API with routes",
+        language: Language::JavaScript,
+        description: "A fetch handler dispatching on method and path to small JSON handlers, with 400 and 404 answers.",
+        source: include_str!("../../guests/templates/javascript/json_api.js"),
+    },
 ];
 
 /// The template with this id.

@@ -252,7 +252,8 @@ impl Functions {
         name: &str,
     ) -> Result<Option<LiveFunction>, FunctionError> {
         let row = sqlx::query(
-            "select f.function_id, f.user_id, f.name, v.version, v.sha256, f.timeout_ms, f.memory_mb \
+            "select f.function_id, f.user_id, f.name, v.version, v.sha256, f.timeout_ms, f.memory_mb, \
+             v.language, v.source \
              from users u \
              join functions f on f.user_id = u.user_id and f.name = $2 \
              join versions v on v.function_id = f.function_id and v.version = f.live_version \
@@ -272,6 +273,10 @@ impl Functions {
             limits: Limits {
                 timeout_ms: row.try_get(5)?,
                 memory_mb: row.try_get(6)?,
+            },
+            source: match (row.try_get(7)?, row.try_get(8)?) {
+                (Some(language), Some(source)) => Some(Source { language, source }),
+                _ => None,
             },
         }))
     }

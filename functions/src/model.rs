@@ -103,4 +103,7 @@ pub struct LiveFunction {
     pub sha256: String,
     /// Its limits.
     pub limits: Limits,
+    /// The source it was built from, if any (a JavaScript or Python
+    /// version's component is its language's runtime, which runs this).
+    pub source: Option<Source>,
 }

@@ -2,7 +2,10 @@
 //! reload from the disk cache, and how many requests per second the
 //! sandbox serves with a fresh instance each (with latency percentiles).
 //!
-//! Run: `cargo run --release -p fnlab-sandbox --example bench [requests] [concurrency]`
+//! Run: `cargo run --release -p fnlab-sandbox --example bench [requests] [concurrency]
+//! [component.wasm [source]]`: the probe guest by default, or any component;
+//! with a source file, its text is the guests' `FNLAB_SOURCE` (how a script
+//! runtime gets its function, see `guests/`).
 
 #[path = "../tests/guests/mod.rs"]
 mod guests;
@@ -13,6 +16,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use fnlab_sandbox::{FunctionLimits, Invocation, Program, Sandbox, SandboxConfig};
 use http_body_util::{BodyExt, Empty};
+use sha2::Digest;
 
 const LIMITS: FunctionLimits = FunctionLimits {
     timeout: Duration::from_secs(10),
@@ -21,13 +25,25 @@ const LIMITS: FunctionLimits = FunctionLimits {
 
 #[tokio::main]
 async fn main() {
-    let mut args = std::env::args()
-        .skip(1)
-        .map(|a| a.parse::<usize>().expect("a number"));
-    let requests = args.next().unwrap_or(20_000);
-    let concurrency = args.next().unwrap_or(8);
-    let component = guests::probe();
-    let sha = guests::probe_sha();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let number = |i: usize, default| {
+        args.get(i)
+            .map_or(default, |a| a.parse().expect("a number"))
+    };
+    let (requests, concurrency) = (number(0, 20_000), number(1, 8));
+    let (component, sha) = match args.get(2) {
+        Some(path) => {
+            let bytes = std::fs::read(path).expect("component file");
+            let sha = hex::encode(sha2::Sha256::digest(&bytes));
+            (Box::leak(bytes.into_boxed_slice()) as &[u8], sha)
+        }
+        None => (guests::probe(), guests::probe_sha()),
+    };
+    let env: Vec<(String, String)> = args
+        .get(3)
+        .map(|path| std::fs::read_to_string(path).expect("source file"))
+        .map(|source| vec![("FNLAB_SOURCE".to_owned(), source)])
+        .unwrap_or_default();
     let cache = tempfile::tempdir().expect("temp dir");
     let config = SandboxConfig::new(cache.path().to_owned());
 
@@ -35,7 +51,7 @@ async fn main() {
     let compiled = Sandbox::new(config.clone()).expect("sandbox");
     compiled.load(&sha, component).await.expect("load");
     println!(
-        "compile probe ({} KiB):         {:>8.1} ms",
+        "compile ({} KiB):               {:>8.1} ms",
         component.len() / 1024,
         ms(started.elapsed())
     );
@@ -46,6 +62,13 @@ async fn main() {
     let program = sandbox.load(&sha, component).await.expect("load");
     println!(
         "reload from disk cache:         {:>8.1} ms",
+        ms(started.elapsed())
+    );
+    let program = program.with_env(env);
+    let started = Instant::now();
+    hello(&sandbox, &program).await;
+    println!(
+        "first request:                  {:>8.2} ms",
         ms(started.elapsed())
     );
 
@@ -106,9 +129,10 @@ async fn hello(sandbox: &Sandbox, program: &Arc<Program>) {
             request,
         )
         .await;
-    assert_eq!(response.status(), 200);
-    response.into_body().collect().await.expect("body");
-    report.await.expect("report");
+    let status = response.status();
+    let body = response.into_body().collect().await.expect("body");
+    let report = report.await.expect("report");
+    assert_eq!(status, 200, "{:?} {report:?}", body.to_bytes());
 }
 
 fn ms(d: Duration) -> f64 {

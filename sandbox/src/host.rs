@@ -1,6 +1,7 @@
 //! What a guest can reach: the WASI context of one request. No files, no
-//! environment of the host, no sockets, no outgoing HTTP; stdout and
-//! stderr go to size-capped buffers that end up in the invocation report.
+//! environment of the host (only its program's own variables), no
+//! sockets, no outgoing HTTP; stdout and stderr go to size-capped buffers
+//! that end up in the invocation report.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -27,9 +28,16 @@ pub struct Host {
 }
 
 impl Host {
-    /// A context with nothing of the host in it and the given log buffers.
-    pub(crate) fn new(stdout: CappedLog, stderr: CappedLog, limiter: MemoryLimiter) -> Self {
+    /// A context with nothing of the host in it, the given log buffers
+    /// and the program's environment variables.
+    pub(crate) fn new(
+        stdout: CappedLog,
+        stderr: CappedLog,
+        limiter: MemoryLimiter,
+        env: &[(String, String)],
+    ) -> Self {
         let wasi = WasiCtx::builder()
+            .envs(env)
             .stdout(stdout)
             .stderr(stderr)
             .allow_ip_name_lookup(false)

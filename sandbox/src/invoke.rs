@@ -214,7 +214,12 @@ impl Sandbox {
         let limiter = MemoryLimiter::new(limits.memory_bytes, tally.memory.clone());
         let mut store = Store::new(
             &self.inner.engine,
-            Host::new(tally.stdout.clone(), tally.stderr.clone(), limiter),
+            Host::new(
+                tally.stdout.clone(),
+                tally.stderr.clone(),
+                limiter,
+                &program.env,
+            ),
         );
         store.limiter(|host| &mut host.limiter);
         let deadline = Instant::now() + limits.timeout;

@@ -22,6 +22,23 @@ pub struct Program {
     /// How it was made ready.
     pub source: LoadSource,
     pub(crate) pre: ProxyPre<Host>,
+    /// The environment variables its guests see (`wasi:cli/environment`).
+    pub(crate) env: Arc<[(String, String)]>,
+}
+
+impl Program {
+    /// The same compiled program, whose guests see `env` as their
+    /// environment variables. A script runtime (JavaScript, Python) is one
+    /// component for every function; each function's source reaches it
+    /// this way, so deploying a script compiles nothing.
+    pub fn with_env(&self, env: Vec<(String, String)>) -> Arc<Program> {
+        Arc::new(Program {
+            sha256: self.sha256.clone(),
+            source: self.source,
+            pre: self.pre.clone(),
+            env: env.into(),
+        })
+    }
 }
 
 /// Where a program's native code came from.
@@ -138,6 +155,7 @@ impl Sandbox {
                 sha256: program.sha256.clone(),
                 source: LoadSource::Memory,
                 pre: program.pre.clone(),
+                env: program.env.clone(),
             }));
         }
         let loaded = self.load_uncached(sha256, component).await;
@@ -200,6 +218,7 @@ impl Sandbox {
             sha256: sha256.to_owned(),
             source,
             pre,
+            env: Arc::new([]),
         })
     }
 }

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use fnlab_builds::rust::RustToolchain;
-use fnlab_builds::{BuildState, ClaimedBuild, Diagnostic, Failure, FailureCode};
+use fnlab_builds::{BuildState, ClaimedBuild, Diagnostic, Failure, FailureCode, Toolchains};
 use fnlab_functions::Source;
+use fnlab_functions::sha256_hex;
 use tokio::sync::Notify;
 
 use crate::AppState;
@@ -37,32 +37,38 @@ impl BuildSignal {
     }
 }
 
-/// Starts this node's build worker in the background.
+/// Starts this node's build worker in the background, and prepares the
+/// toolchains beside it (a build that needs one still being prepared
+/// waits for it, saying so in its log).
 pub fn spawn(state: AppState) {
+    let config = &state.config;
+    let toolchains = Arc::new(Toolchains::detect(
+        &config.build_dir(),
+        &config.tools(),
+        config.build_limits(),
+    ));
+    tokio::spawn(prepare(state.clone(), toolchains.clone()));
     tokio::spawn(async move {
-        let toolchain =
-            RustToolchain::detect(state.config.build_dir(), state.config.build_limits());
-        let toolchain = match toolchain {
-            Ok(toolchain) => {
-                if let Err(e) = toolchain.prepare().await {
-                    tracing::error!(error = %e, "builds will fail until this is fixed");
-                }
-                Ok(toolchain)
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "this node cannot build Rust");
-                Err(e.to_string())
-            }
-        };
         loop {
             match next_build(&state).await {
-                Some(build) => run_build(&state, toolchain.as_ref(), build).await,
+                Some(build) => run_build(&state, &toolchains, build).await,
                 None => {
                     let _ = tokio::time::timeout(POLL_EVERY, state.build_signal.0.notified()).await;
                 }
             }
         }
     });
+}
+
+/// Readies every toolchain and compiles the script runtimes in the
+/// sandbox now, so that no deploy waits for wasmtime.
+async fn prepare(state: AppState, toolchains: Arc<Toolchains>) {
+    for runtime in toolchains.prepare().await {
+        let sandbox = state.gateway.sandbox();
+        if let Err(e) = sandbox.load(&sha256_hex(&runtime), &runtime).await {
+            tracing::error!(error = %e, "a script runtime does not load");
+        }
+    }
 }
 
 /// Claims the next build, after returning abandoned ones to the queue.
@@ -78,17 +84,10 @@ async fn next_build(state: &AppState) -> Option<ClaimedBuild> {
 }
 
 /// Runs one claimed build to its end, recording the outcome.
-async fn run_build(
-    state: &AppState,
-    toolchain: Result<&RustToolchain, &String>,
-    build: ClaimedBuild,
-) {
+async fn run_build(state: &AppState, toolchains: &Toolchains, build: ClaimedBuild) {
     let started = Instant::now();
     let log = Arc::new(Mutex::new(LogBuffer::default()));
-    let outcome = match toolchain {
-        Ok(toolchain) => compile_and_deploy(state, toolchain, &build, &log).await,
-        Err(why) => Err(Failure::new(FailureCode::Internal, why.clone())),
-    };
+    let outcome = compile_and_deploy(state, toolchains, &build, &log).await;
     let build_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     let rest = log.lock().expect("log lock").take();
     let recorded = match &outcome {
@@ -132,14 +131,14 @@ struct Live {
 /// Compiles the build's source while flushing its log, then deploys it.
 async fn compile_and_deploy(
     state: &AppState,
-    toolchain: &RustToolchain,
+    toolchains: &Toolchains,
     build: &ClaimedBuild,
     log: &Arc<Mutex<LogBuffer>>,
 ) -> Result<Live, Failure> {
     let compiled = {
         let sink = log.clone();
         let mut on_log = move |text: &str| sink.lock().expect("log lock").push(text);
-        let compile = toolchain.build(&build.source, &mut on_log);
+        let compile = toolchains.build(build.language, &build.source, &mut on_log);
         tokio::pin!(compile);
         let mut flush = tokio::time::interval(FLUSH_EVERY);
         loop {

@@ -91,6 +91,18 @@ pub struct Config {
     #[arg(long, env = "FNLAB_BUILD_DIR")]
     pub build_dir: Option<PathBuf>,
 
+    /// Where the JavaScript and Python build tools are (componentize-js in
+    /// javascript/, componentize-py in python/), as .ci/setup.sh installs
+    /// them. Default: ~/.cache/fnlab/tools.
+    #[arg(long, env = "FNLAB_TOOLS")]
+    pub tools: Option<PathBuf>,
+
+    /// Where native code compiled from components is cached (the script
+    /// runtimes' among it: reloading takes milliseconds, compiling
+    /// seconds). Default: cache/code inside FNLAB_DATA.
+    #[arg(long, env = "FNLAB_CODE_CACHE")]
+    pub code_cache: Option<PathBuf>,
+
     /// Longest one build may run, in seconds.
     #[arg(long, env = "FNLAB_BUILD_TIMEOUT_SECS", default_value_t = 60)]
     pub build_timeout_secs: u64,
@@ -209,9 +221,24 @@ impl Config {
             .unwrap_or_else(|| self.data.join("builds"))
     }
 
+    /// Where the JavaScript and Python build tools are.
+    pub fn tools(&self) -> PathBuf {
+        self.tools.clone().unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").unwrap_or_else(|| ".".into());
+            PathBuf::from(home).join(".cache/fnlab/tools")
+        })
+    }
+
+    /// Where compiled native code is cached.
+    pub fn code_cache(&self) -> PathBuf {
+        self.code_cache
+            .clone()
+            .unwrap_or_else(|| self.data.join("cache").join("code"))
+    }
+
     /// The limits of one build.
-    pub fn build_limits(&self) -> fnlab_builds::rust::BuildLimits {
-        fnlab_builds::rust::BuildLimits {
+    pub fn build_limits(&self) -> fnlab_builds::BuildLimits {
+        fnlab_builds::BuildLimits {
             wall: std::time::Duration::from_secs(self.build_timeout_secs),
             memory_bytes: self.build_memory_mb << 20,
             component_bytes: self.max_component_bytes,
@@ -308,6 +335,8 @@ impl std::fmt::Debug for Config {
             .field("max_component_bytes", &self.max_component_bytes)
             .field("builds", &self.builds)
             .field("build_dir", &self.build_dir)
+            .field("tools", &self.tools)
+            .field("code_cache", &self.code_cache)
             .field("build_timeout_secs", &self.build_timeout_secs)
             .field("build_memory_mb", &self.build_memory_mb)
             .field("pricing", &self.pricing)

@@ -247,7 +247,16 @@ async fn serve(
         ))
     })?;
     gateway.check_quota(&function).await?;
-    let program = gateway.program(&function).await?;
+    let mut program = gateway.program(&function).await?;
+    // A JavaScript or Python function's component is its language's
+    // shared runtime, which reads the function's source from its environment.
+    if let Some(env) = function
+        .source
+        .as_ref()
+        .and_then(|source| fnlab_builds::script::runtime_env(&source.language, &source.source))
+    {
+        program = program.with_env(env);
+    }
 
     let shared_origin = state.config.functions_url.is_none();
     let prefix_len = format!("/fn/{username}/{name}").len();

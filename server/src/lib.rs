@@ -111,7 +111,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
 
 /// The sandbox's settings from Fnlab's configuration.
 fn sandbox_config(config: &Config) -> SandboxConfig {
-    let mut sandbox = SandboxConfig::new(config.data.join("cache").join("code"));
+    let mut sandbox = SandboxConfig::new(config.code_cache());
     sandbox.max_memory_bytes = config.memory_mb << 20;
     sandbox.max_request_bytes = config.max_request_bytes;
     sandbox.max_response_bytes = config.max_response_bytes;

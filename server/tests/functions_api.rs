@@ -8,7 +8,7 @@ mod guests;
 
 use std::time::{Duration, Instant};
 
-use common::{Client, Db, TestServer, answer};
+use common::{Client, Db, TestServer, answer, invocations};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -36,25 +36,6 @@ async fn call(client: &Client, method: Method, path: &str, body: &str) -> reqwes
         .send()
         .await
         .unwrap()
-}
-
-/// Polls the invocation log until it holds `n` records.
-async fn invocations(client: &Client, name: &str, n: usize) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let list = client
-            .get(&format!("/api/v1/functions/{name}/invocations?limit=100"))
-            .await
-            .expect(200);
-        if list.as_array().unwrap().len() >= n {
-            return list;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "expected {n} invocations, have {list}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn upload_call_and_read_the_log(db: Db) {

@@ -39,6 +39,8 @@ function mount(root) {
   const saveButton = part("save");
   const language = new Compartment();
   let saved = "";
+  // The language the draft is saved in: the one it was loaded with.
+  let sourceLanguage = "rust";
   let busy = false;
 
   const view = new EditorView({
@@ -73,6 +75,7 @@ function mount(root) {
     status.dataset.kind = kind || "info";
   }
   function setSource(text, lang) {
+    sourceLanguage = LANGUAGES[lang] ? lang : "rust";
     view.dispatch({
       changes: { from: 0, to: view.state.doc.length, insert: text },
       effects: language.reconfigure((LANGUAGES[lang] || rust)()),
@@ -110,7 +113,7 @@ function mount(root) {
   }
 
   async function save() {
-    const answer = await api("PUT", `/functions/${name}`, { language: "rust", source: source() });
+    const answer = await api("PUT", `/functions/${name}`, { language: sourceLanguage, source: source() });
     if (answer.status === 200 || answer.status === 201) {
       saved = source();
       showDirty();

@@ -55,11 +55,34 @@ fn Alerts() -> impl IntoView {
     }
 }
 
-/// "New function": a name and a template; opens the editor on it.
+/// The languages of the "New function" picker: (value, label).
+const LANGUAGES: [(&str, &str); 3] = [
+    ("rust", "Rust"),
+    ("javascript", "JavaScript"),
+    ("python", "Python"),
+];
+
+/// "New function": a name, a language and one of its templates; opens the
+/// editor on it.
 #[component]
 fn NewFunction() -> impl IntoView {
     let create = ServerAction::<CreateFunction>::new();
     let templates = Resource::new(|| (), |()| list_templates());
+    let language = RwSignal::new(LANGUAGES[0].0.to_owned());
+    let template_select = NodeRef::<leptos::html::Select>::new();
+    // Another language: show its templates and pick its first.
+    let choose_language = move |ev| {
+        let chosen = event_target_value(&ev);
+        let first = templates.get().and_then(Result::ok).and_then(|rows| {
+            rows.into_iter()
+                .find(|row| row.language == chosen)
+                .map(|row| row.id)
+        });
+        language.set(chosen);
+        if let (Some(select), Some(first)) = (template_select.get(), first) {
+            select.set_value(&first);
+        }
+    };
     view! {
         <section class="card">
             <h2>"New function"</h2>
@@ -72,14 +95,26 @@ fn NewFunction() -> impl IntoView {
                     placeholder="function-name"
                     aria-label="New function name"
                 />
-                <select name="template" aria-label="Template">
+                <select aria-label="Language" on:change=choose_language>
+                    {LANGUAGES
+                        .map(|(value, label)| view! { <option value=value>{label}</option> })
+                        .collect_view()}
+                </select>
+                <select name="template" aria-label="Template" node_ref=template_select>
                     <Suspense>
                         {move || Suspend::new(async move {
                             templates
                                 .await
                                 .unwrap_or_default()
                                 .into_iter()
-                                .map(|t| view! { <option value=t.id title=t.description>{t.name}</option> })
+                                .map(|t| {
+                                    let other = Memo::new(move |_| language.get() != t.language);
+                                    view! {
+                                        <option value=t.id title=t.description hidden=other disabled=other>
+                                            {t.name}
+                                        </option>
+                                    }
+                                })
                                 .collect_view()
                         })}
                     </Suspense>

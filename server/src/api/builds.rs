@@ -101,7 +101,10 @@ pub(super) async fn save_draft(
 fn language(name: &str) -> Result<Language, ApiError> {
     Language::parse(name).ok_or_else(|| ApiError::Unprocessable {
         code: "unsupported_language",
-        message: format!("Fnlab cannot build {name:?}; the languages it builds are: rust"),
+        message: format!(
+            "Fnlab cannot build {name:?}; the languages it builds are: {}",
+            Language::ALL.map(Language::as_str).join(", ")
+        ),
     })
 }
 

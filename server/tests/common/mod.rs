@@ -80,6 +80,80 @@ pub fn build_dir() -> String {
     target.join("fnlab-test-builds").display().to_string()
 }
 
+/// The native-code cache every building test server shares, so the
+/// JavaScript and Python runtimes are compiled once, not once per test.
+pub fn code_cache() -> String {
+    std::path::Path::new(&build_dir())
+        .with_file_name("fnlab-test-code-cache")
+        .display()
+        .to_string()
+}
+
+/// A server that builds, sharing the warm build root and code cache.
+pub async fn building_server(extra: &[&str]) -> TestServer {
+    let (dir, cache) = (build_dir(), code_cache());
+    let mut flags = vec![
+        "--builds",
+        "true",
+        "--build-dir",
+        dir.as_str(),
+        "--code-cache",
+        cache.as_str(),
+    ];
+    flags.extend_from_slice(extra);
+    TestServer::start_with(Db::Sqlite, &flags).await
+}
+
+/// Saves `source` in `language` as `name`'s draft and deploys it, waiting.
+pub async fn deploy_source(client: &Client, name: &str, language: &str, source: &str) -> Answer {
+    let saved = client
+        .send(
+            Method::PUT,
+            &format!("/api/v1/functions/{name}"),
+            Some(json!({ "language": language, "source": source })),
+        )
+        .await;
+    assert!(
+        saved.status == 200 || saved.status == 201,
+        "saving the draft: {saved:?}"
+    );
+    client
+        .post(&format!("/api/v1/functions/{name}/deploy"), json!({}))
+        .await
+}
+
+/// Sends a request to a public function URL; returns status and body.
+pub async fn call(client: &Client, method: Method, path: &str, body: &str) -> (u16, String) {
+    let response = client
+        .http
+        .request(method, format!("{}{path}", client.base))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// Polls the invocation log until it holds `n` records.
+pub async fn invocations(client: &Client, name: &str, n: usize) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let list = client
+            .get(&format!("/api/v1/functions/{name}/invocations?limit=100"))
+            .await
+            .expect(200);
+        if list.as_array().unwrap().len() >= n {
+            return list;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "expected {n} invocations, have {list}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// A running Fnlab server with its own data directory and database.
 pub struct TestServer {
     /// `http://127.0.0.1:port`.

@@ -1,0 +1,118 @@
+// Fnlab's JavaScript runtime: ONE wasi:http/proxy component for every
+// JavaScript function, built once per node by componentize-js
+// (StarlingMonkey, a SpiderMonkey embedding with fetch, Request, Response,
+// URL, TextEncoder, crypto.getRandomValues, console).
+//
+// The function's source reaches each instance in the FNLAB_SOURCE
+// environment variable (wasi:cli/environment): it is evaluated as
+// `handler.js` and its exports called, so deploying a function compiles no
+// WebAssembly. Every request runs in a fresh instance, so nothing leaks
+// from one request to the next.
+//
+// The source is one ES module without imports. Its entry point is either
+// - `export default { fetch(request, env, ctx) }`: the Workers shape,
+//   returning a Response (or a promise of one); or
+// - `export const handler = async (event, context) => ...` (or
+//   `export function handler`): the AWS Lambda shape. `event` is an API
+//   Gateway proxy event (httpMethod, path, queryStringParameters, headers,
+//   body, isBase64Encoded), `context` has awsRequestId and functionName.
+//   Return {statusCode, headers, body} (a body that is not a string is sent
+//   as JSON), or any other value, sent as JSON with status 200.
+//
+// An uncaught exception answers 500 and its stack goes to stderr, which is
+// the invocation's log.
+
+import { getEnvironment } from 'wasi:cli/environment@0.2.10';
+
+addEventListener('fetch', (event) => event.respondWith(serve(event.request)));
+
+async function serve(request) {
+  try {
+    const source = new Map(getEnvironment()).get('FNLAB_SOURCE') ?? '';
+    const exports = load(source);
+    if (exports.default && typeof exports.default.fetch === 'function') {
+      return await exports.default.fetch(request, {}, { waitUntil() {}, passThroughOnException() {} });
+    }
+    if (typeof exports.handler === 'function') {
+      const event = await lambdaEvent(request);
+      const context = {
+        awsRequestId: request.headers.get('fnlab-request-id') ?? '',
+        functionName: request.headers.get('fnlab-function') ?? '',
+      };
+      return fromLambda(await exports.handler(event, context));
+    }
+    throw new Error('handler.js exports no entry point: write `export default { fetch(request) {…} }` '
+      + 'or `export const handler = async (event, context) => …`');
+  } catch (error) {
+    console.error(error instanceof Error ? `${error}\n${error.stack}` : String(error));
+    return new Response('Internal Server Error\n', { status: 500 });
+  }
+}
+
+// `export` keywords become assignments to the module's exports, on the
+// same lines, so that error positions stay the user's.
+const EXPORT = /^([ \t]*)export[ \t]+(?:(default)[ \t]+|((?:async[ \t]+)?function\*?|const|let|var|class)[ \t]+([A-Za-z_$][\w$]*))/gm;
+
+function load(source) {
+  const names = [];
+  const body = source.replace(EXPORT, (_, indent, isDefault, keyword, name) => {
+    if (isDefault) return `${indent}__exports.default = `;
+    names.push(name);
+    return `${indent}${keyword} ${name}`;
+  });
+  const tail = names.map((name) => `__exports.${name} = ${name};`).join(' ');
+  const exports = {};
+  (0, eval)(`(function (__exports) {${body}\n;${tail}\n})\n//# sourceURL=handler.js`)(exports);
+  return exports;
+}
+
+async function lambdaEvent(request) {
+  const url = new URL(request.url);
+  const query = {};
+  const multiQuery = {};
+  for (const [key, value] of url.searchParams) {
+    query[key] = value;
+    (multiQuery[key] ??= []).push(value);
+  }
+  const headers = {};
+  for (const [key, value] of request.headers) headers[key] = value;
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  let body = null;
+  let isBase64Encoded = false;
+  if (bytes.length > 0) {
+    try {
+      body = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      body = btoa(String.fromCharCode(...bytes));
+      isBase64Encoded = true;
+    }
+  }
+  const hasQuery = Object.keys(query).length > 0;
+  return {
+    httpMethod: request.method,
+    path: url.pathname,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    headers,
+    body,
+    isBase64Encoded,
+  };
+}
+
+function fromLambda(result) {
+  if (result instanceof Response) return result;
+  const lambda = result !== null && typeof result === 'object' && 'statusCode' in result;
+  const status = lambda ? Number(result.statusCode) : 200;
+  const headers = new Headers(lambda ? result.headers ?? {} : {});
+  let body = lambda ? result.body : result;
+  if (lambda && result.isBase64Encoded && typeof body === 'string') {
+    body = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
+  } else if (body !== undefined && body !== null && typeof body !== 'string') {
+    body = JSON.stringify(body);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  }
+  if (typeof body === 'string' && !headers.has('content-type')) {
+    headers.set('content-type', 'text/plain; charset=utf-8');
+  }
+  return new Response(body ?? null, { status, headers });
+}

@@ -1,0 +1,210 @@
+"""Fnlab's Python runtime: ONE wasi:http/proxy component for every Python
+function, built once per node by componentize-py.
+
+The function's source reaches each instance in the FNLAB_SOURCE environment
+variable (wasi:cli/environment): it is compiled as `handler.py` and its entry
+point called, so deploying a function compiles no WebAssembly. Every request
+runs in a fresh instance, so nothing leaks from one request to the next.
+
+The entry point is the first of these the source defines:
+
+- ``lambda_handler(event, context)`` or ``handler(event, context)``: the AWS
+  Lambda shape. ``event`` is an API Gateway proxy event (httpMethod, path,
+  queryStringParameters, headers, body, isBase64Encoded); ``context`` has
+  aws_request_id and function_name. Return {"statusCode", "headers", "body"}
+  (a body that is not a string is sent as JSON), or any other value, which
+  is sent as JSON with status 200.
+- ``hello_world(request)`` or ``main(request)``: the Cloud Functions shape.
+  ``request`` looks like Flask's (method, path, args, headers, data,
+  get_data(), get_json()). Return a string, a dict or list (sent as JSON),
+  or a tuple (body, status) or (body, status, headers).
+
+An uncaught exception answers 500 and its traceback goes to stderr, which
+is the invocation's log.
+"""
+
+import base64
+import json
+import sys
+import traceback
+from urllib.parse import parse_qsl, urlsplit
+
+# A function can import only what is loaded while the runtime is built (an
+# instance has no files to import from): these standard modules, snapshot
+# into the runtime, so importing them costs nothing at run time.
+import bisect, calendar, collections, copy, csv, dataclasses, datetime, decimal  # noqa: E401,F401
+import difflib, enum, fractions, functools, hashlib, heapq, hmac, html, io  # noqa: E401,F401
+import itertools, math, operator, pprint, random, re, secrets, statistics  # noqa: E401,F401
+import string, struct, textwrap, time, typing, unicodedata, uuid  # noqa: E401,F401
+import urllib.parse  # noqa: E401,F401
+
+from componentize_py_types import Err, Ok
+from wit_world import exports
+from wit_world.imports import environment
+from wit_world.imports.streams import StreamError_Closed
+from wit_world.imports.types import (
+    Fields,
+    IncomingBody,
+    IncomingRequest,
+    Method_Other,
+    OutgoingBody,
+    OutgoingResponse,
+    ResponseOutparam,
+)
+
+LAMBDA_NAMES = ("lambda_handler", "handler")
+REQUEST_NAMES = ("hello_world", "main")
+
+
+class Context:
+    """The Lambda context: what AWS's has that makes sense here."""
+
+    def __init__(self, headers):
+        self.aws_request_id = headers.get("fnlab-request-id", "")
+        self.function_name = headers.get("fnlab-function", "")
+
+
+class Request:
+    """A Flask-like request for the Cloud Functions shape."""
+
+    def __init__(self, method, path, query, headers, body):
+        self.method = method
+        self.path = path
+        self.args = dict(parse_qsl(query, keep_blank_values=True))
+        self.headers = headers
+        self.data = body
+
+    def get_data(self, as_text=False):
+        return self.data.decode("utf-8", "replace") if as_text else self.data
+
+    def get_json(self, silent=False):
+        try:
+            return json.loads(self.data or b"null")
+        except ValueError:
+            if silent:
+                return None
+            raise
+
+
+def method_name(method):
+    if isinstance(method, Method_Other):
+        return method.value
+    return type(method).__name__.split("_", 1)[1].upper()
+
+
+def read_body(request):
+    body = request.consume()
+    stream = body.stream()
+    chunks = []
+    while True:
+        try:
+            chunks.append(stream.blocking_read(65536))
+        except Err as e:
+            if isinstance(e.value, StreamError_Closed):
+                break
+            raise
+    stream.__exit__(None, None, None)
+    IncomingBody.finish(body)
+    return b"".join(chunks)
+
+
+def lambda_event(method, path, query, headers, body):
+    pairs = parse_qsl(query, keep_blank_values=True)
+    multi = {}
+    for key, value in pairs:
+        multi.setdefault(key, []).append(value)
+    try:
+        text, encoded = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode(), True
+    return {
+        "httpMethod": method,
+        "path": path,
+        "queryStringParameters": dict(pairs) if pairs else None,
+        "multiValueQueryStringParameters": multi or None,
+        "headers": headers,
+        "body": text if body else None,
+        "isBase64Encoded": encoded,
+    }
+
+
+def as_bytes(body):
+    if body is None:
+        return b"", None
+    if isinstance(body, bytes):
+        return body, "application/octet-stream"
+    if isinstance(body, str):
+        return body.encode(), "text/plain; charset=utf-8"
+    return json.dumps(body).encode(), "application/json"
+
+
+def from_lambda(result):
+    """(status, headers, body) from a Lambda handler's return value."""
+    if isinstance(result, dict) and "statusCode" in result:
+        headers = dict(result.get("headers") or {})
+        body = result.get("body")
+        if result.get("isBase64Encoded") and isinstance(body, str):
+            body = base64.b64decode(body)
+        return int(result["statusCode"]), headers, body
+    return 200, {}, result
+
+
+def from_request_style(result):
+    """(status, headers, body) from a Cloud Functions handler's return value."""
+    if isinstance(result, tuple):
+        body = result[0]
+        status = int(result[1]) if len(result) > 1 else 200
+        headers = dict(result[2]) if len(result) > 2 else {}
+        return status, headers, body
+    return 200, {}, result
+
+
+def run(method, path, query, headers, body):
+    source = dict(environment.get_environment()).get("FNLAB_SOURCE", "")
+    scope = {"__name__": "handler", "__file__": "handler.py"}
+    exec(compile(source, "handler.py", "exec"), scope)
+    for name in LAMBDA_NAMES:
+        if callable(scope.get(name)):
+            event = lambda_event(method, path, query, headers, body)
+            return from_lambda(scope[name](event, Context(headers)))
+    for name in REQUEST_NAMES:
+        if callable(scope.get(name)):
+            request = Request(method, path, query, headers, body)
+            return from_request_style(scope[name](request))
+    raise LookupError(
+        "handler.py defines no entry point: write lambda_handler(event, context) "
+        "or hello_world(request)"
+    )
+
+
+def respond(response_out, status, headers, body):
+    data, default_type = as_bytes(body)
+    fields = [(k.lower(), str(v).encode()) for k, v in headers.items()]
+    if default_type and not any(k == "content-type" for k, _ in fields):
+        fields.append(("content-type", default_type.encode()))
+    response = OutgoingResponse(Fields.from_list(fields))
+    response.set_status_code(status)
+    out = response.body()
+    ResponseOutparam.set(response_out, Ok(response))
+    stream = out.write()
+    for start in range(0, len(data), 4096):
+        stream.blocking_write_and_flush(data[start : start + 4096])
+    stream.__exit__(None, None, None)
+    OutgoingBody.finish(out, None)
+
+
+class IncomingHandler(exports.IncomingHandler):
+    def handle(self, request: IncomingRequest, response_out: ResponseOutparam) -> None:
+        try:
+            url = urlsplit(request.path_with_query() or "/")
+            headers = {}
+            for name, value in request.headers().entries():
+                headers[name.lower()] = value.decode("utf-8", "replace")
+            body = read_body(request)
+            status, out_headers, out_body = run(
+                method_name(request.method()), url.path or "/", url.query, headers, body
+            )
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            status, out_headers, out_body = 500, {}, "Internal Server Error\n"
+        respond(response_out, status, out_headers, out_body)
