@@ -66,6 +66,10 @@ function mount(root) {
 
   const source = () => view.state.doc.toString();
   const dirty = () => source() !== saved;
+  // What the user started from: the saved draft, or the template offered
+  // for an uploaded component. Leaving asks only when they changed it.
+  let baseline = "";
+  const edited = () => source() !== baseline;
   function showDirty() {
     root.classList.toggle("dirty", dirty());
     if (saveButton) saveButton.textContent = dirty() ? "Save" : "Saved";
@@ -100,6 +104,7 @@ function mount(root) {
     const answer = await api("GET", `/functions/${name}`);
     if (answer.status === 200 && answer.json.draft) {
       setSource(answer.json.draft.source, answer.json.draft.language);
+      baseline = source();
       say("Ready. Ctrl/Cmd-S saves, Ctrl/Cmd-Enter deploys.");
       return;
     }
@@ -108,6 +113,7 @@ function mount(root) {
     const hello = (templates.json || [])[0];
     setSource(hello ? hello.source : "", "rust");
     saved = "";
+    baseline = source();
     showDirty();
     say("This function has no source yet (it was uploaded as a component). Deploying this replaces it.");
   }
@@ -116,6 +122,7 @@ function mount(root) {
     const answer = await api("PUT", `/functions/${name}`, { language: sourceLanguage, source: source() });
     if (answer.status === 200 || answer.status === 201) {
       saved = source();
+      baseline = saved;
       showDirty();
       say("Saved.", "ok");
       return true;
@@ -228,10 +235,10 @@ function mount(root) {
   deployButton.addEventListener("click", deploy);
   if (saveButton) saveButton.addEventListener("click", save);
   window.addEventListener("beforeunload", (e) => {
-    if (root.isConnected && dirty()) e.preventDefault();
+    if (root.isConnected && edited()) e.preventDefault();
   });
   load();
-  root.fnlabEditor = { view, source, save, deploy, dirty };
+  root.fnlabEditor = { view, source, save, deploy, dirty, edited };
   return root.fnlabEditor;
 }
 
@@ -333,7 +340,7 @@ document.addEventListener("click", (e) => {
   const link = e.target.closest && e.target.closest("a[href]");
   if (!link || link.target === "_blank") return;
   const unsaved = [...document.querySelectorAll("[data-fnlab-editor]")].some(
-    (root) => root.fnlabEditor && root.fnlabEditor.dirty(),
+    (root) => root.fnlabEditor && root.fnlabEditor.edited(),
   );
   if (unsaved && !window.confirm("Your changes are not saved. Leave this page anyway?")) {
     e.preventDefault();
