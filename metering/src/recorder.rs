@@ -160,37 +160,63 @@ async fn write_all(
     }
 }
 
-/// One transaction inserting `records` with one cached single-row
-/// statement: SQLite runs a prepared statement many times far faster than
-/// it prepares one statement with thousands of placeholders.
-async fn insert(pool: &Pool, records: &[UsageRecord]) -> Result<(), sqlx::Error> {
-    let placeholders: Vec<String> = (1..=COLUMNS.len()).map(|n| format!("${n}")).collect();
-    let sql = format!(
-        "insert into invocations ({}) values ({}) on conflict (request_id) do nothing",
+/// Rows per insert statement: enough to spare most of sqlx's per-statement
+/// round trip to its SQLite thread, few enough that the statement (cached
+/// per connection) is cheap to prepare.
+const ROWS_PER_STATEMENT: usize = 16;
+
+/// The insert statement for `rows` records. The placeholders are written
+/// out as `$n`: sqlx's query builder writes `?` for the `Any` driver, which
+/// PostgreSQL rejects.
+fn insert_sql(rows: usize) -> String {
+    let rows: Vec<String> = (0..rows)
+        .map(|row| {
+            let first = row * COLUMNS.len() + 1;
+            let params: Vec<String> = (first..first + COLUMNS.len())
+                .map(|n| format!("${n}"))
+                .collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    format!(
+        "insert into invocations ({}) values {} on conflict (request_id) do nothing",
         COLUMNS.join(", "),
-        placeholders.join(", ")
-    );
+        rows.join(", ")
+    )
+}
+
+/// Inserts `records` in one transaction, [`ROWS_PER_STATEMENT`] per
+/// statement.
+async fn insert(pool: &Pool, records: &[UsageRecord]) -> Result<(), sqlx::Error> {
+    let full = insert_sql(ROWS_PER_STATEMENT);
     let mut tx = pool.begin().await?;
-    for r in records {
-        sqlx::query(&sql)
-            .bind(r.request_id.clone())
-            .bind(r.user_id)
-            .bind(r.function_id)
-            .bind(r.function_name.clone())
-            .bind(r.version)
-            .bind(r.started_at)
-            .bind(r.wall_us)
-            .bind(r.cpu_us)
-            .bind(r.peak_memory_bytes)
-            .bind(r.memory_mb)
-            .bind(r.bytes_in)
-            .bind(r.bytes_out)
-            .bind(r.status)
-            .bind(r.outcome.clone())
-            .bind(r.stdout.clone())
-            .bind(r.stderr.clone())
-            .execute(&mut *tx)
-            .await?;
+    for chunk in records.chunks(ROWS_PER_STATEMENT) {
+        let sql = if chunk.len() == ROWS_PER_STATEMENT {
+            full.clone()
+        } else {
+            insert_sql(chunk.len())
+        };
+        let mut query = sqlx::query(&sql);
+        for r in chunk {
+            query = query
+                .bind(r.request_id.clone())
+                .bind(r.user_id)
+                .bind(r.function_id)
+                .bind(r.function_name.clone())
+                .bind(r.version)
+                .bind(r.started_at)
+                .bind(r.wall_us)
+                .bind(r.cpu_us)
+                .bind(r.peak_memory_bytes)
+                .bind(r.memory_mb)
+                .bind(r.bytes_in)
+                .bind(r.bytes_out)
+                .bind(r.status)
+                .bind(r.outcome.clone())
+                .bind(r.stdout.clone())
+                .bind(r.stderr.clone());
+        }
+        query.execute(&mut *tx).await?;
     }
     tx.commit().await
 }
