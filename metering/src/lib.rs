@@ -6,17 +6,19 @@
 //! `on conflict do nothing`, so a batch retried after an error is never
 //! counted twice.
 //!
-//! Reading usage back is cheap at any volume: a background pass rolls
-//! records up per function per hour ([`rollup`]), and every total is read
-//! from those rollups plus the few records not rolled up yet ([`totals`],
-//! [`metrics`]). For quotas, [`live`] keeps each user's month in memory.
+//! Reading usage back is cheap at any volume: the writer adds each batch
+//! to per-function hourly rollups in the transaction that inserts it
+//! ([`rollup`]), and every total is read from those rollups ([`totals`],
+//! [`metrics`]); nothing reads raw records back to bill them. For quotas,
+//! [`live`] keeps each user's month in memory.
 //! Prices and quotas themselves are `fnlab-billing`'s.
 //!
 //! # Layout
 //! - [`record`]: the record and its outcome.
 //! - [`recorder`]: the batching writer.
 //! - [`query`]: reading records back (a function's latest invocations).
-//! - [`rollup`]: hourly rollups and the expiry of raw records.
+//! - [`rollup`]: hourly rollups, the one-off backlog catch-up, and the
+//!   expiry of raw records.
 //! - [`totals`]: usage per function, day or user over a period.
 //! - [`metrics`]: a function's invocations, errors and latency per step.
 //! - [`histogram`]: latency histograms that add up and give percentiles.
@@ -26,6 +28,7 @@
 #![deny(missing_docs)]
 
 pub mod histogram;
+mod json_rows;
 pub mod live;
 pub mod metrics;
 pub mod query;

@@ -18,6 +18,7 @@ use fnlab_billing::Usage;
 use fnlab_billing::calendar::{month_start, next_month};
 use fnlab_db::Pool;
 
+use crate::record::UsageRecord;
 use crate::totals;
 
 /// The in-memory book. Cheap to clone.
@@ -53,20 +54,11 @@ pub enum Known {
 }
 
 impl LiveUsage {
-    /// Runs `f` on `user_id`'s tally for the month holding `at_ms`, which
-    /// starts afresh when that month is newer; `None` when it is older (a
-    /// straggler from last month does not count against this one).
+    /// Runs `f` on `user_id`'s tally for the month holding `at_ms` (see
+    /// [`tally`]).
     fn with<T>(&self, user_id: i64, at_ms: i64, f: impl FnOnce(&mut Tally) -> T) -> Option<T> {
         let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        let tally = users.entry(user_id).or_default();
-        let month = month_start(at_ms);
-        if tally.month < month {
-            *tally = Tally {
-                month,
-                ..Tally::default()
-            };
-        }
-        (tally.month == month).then(|| f(tally))
+        tally(&mut users, user_id, at_ms).map(f)
     }
 
     /// Counts an invocation handed to the recorder.
@@ -74,9 +66,15 @@ impl LiveUsage {
         self.with(user_id, started_at, |tally| tally.recorded += usage);
     }
 
-    /// Counts an invocation the recorder has written.
-    pub fn written(&self, user_id: i64, started_at: i64, usage: Usage) {
-        self.with(user_id, started_at, |tally| tally.written += usage);
+    /// Counts the invocations the recorder has just written (taking the
+    /// lock once for the batch).
+    pub fn written<'a>(&self, records: impl IntoIterator<Item = &'a UsageRecord>) {
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        for record in records {
+            if let Some(tally) = tally(&mut users, record.user_id, record.started_at) {
+                tally.written += record.usage();
+            }
+        }
     }
 
     /// What is known of `user_id`'s month at `now_ms`. At most one caller
@@ -135,6 +133,21 @@ impl LiveUsage {
         })
         .unwrap_or_else(|| Ok(Usage::default()))
     }
+}
+
+/// `user_id`'s tally for the month holding `at_ms`, which starts afresh
+/// when that month is newer; `None` when it is older (a straggler from last
+/// month does not count against this one).
+fn tally(users: &mut HashMap<i64, Tally>, user_id: i64, at_ms: i64) -> Option<&mut Tally> {
+    let tally = users.entry(user_id).or_default();
+    let month = month_start(at_ms);
+    if tally.month < month {
+        *tally = Tally {
+            month,
+            ..Tally::default()
+        };
+    }
+    (tally.month == month).then_some(tally)
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
 //! A function's metrics over a window: invocations, errors and latency per
-//! step. Steps of an hour or more read the hourly rollups (plus what is not
-//! rolled up yet); shorter steps read the raw invocations, which are kept
+//! step. Steps of an hour or more read the hourly rollups; shorter steps read the raw invocations, which are kept
 //! for at least a day.
 
 use fnlab_billing::calendar::HOUR_MS;
@@ -9,7 +8,7 @@ use fnlab_db::Pool;
 use sqlx::Row;
 
 use crate::histogram::Latency;
-use crate::totals::{BILLED, UNROLLED};
+use crate::totals::BILLED;
 
 /// One step of a series.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,8 +44,7 @@ pub async fn series(
             .ok()
             .filter(|i| *i < steps)
     };
-    let hourly = step_ms >= HOUR_MS;
-    if hourly {
+    if step_ms >= HOUR_MS {
         let rows = sqlx::query(
             "select hour, requests, errors, latency from usage_hourly \
              where function_id = $1 and hour >= $2 and hour < $3",
@@ -63,23 +61,22 @@ pub async fn series(
                 point.latency.merge(&Latency::decode(row.try_get(3)?));
             }
         }
-    }
-    let raw = format!(
-        "select started_at, wall_us, status from invocations \
-         where function_id = $1 and started_at >= $2 and started_at < $3 and {BILLED} and {}",
-        if hourly { UNROLLED } else { "1 = 1" }
-    );
-    let rows = sqlx::query(&raw)
+    } else {
+        let rows = sqlx::query(&format!(
+            "select started_at, wall_us, status from invocations \
+             where function_id = $1 and started_at >= $2 and started_at < $3 and {BILLED}"
+        ))
         .bind(function_id)
         .bind(from)
         .bind(to)
         .fetch_all(pool)
         .await?;
-    for row in rows {
-        if let Some(point) = index(row.try_get(0)?).map(|i| &mut points[i]) {
-            point.invocations += 1;
-            point.errors += i64::from(row.try_get::<i64, _>(2)? >= 500);
-            point.latency.add(row.try_get(1)?);
+        for row in rows {
+            if let Some(point) = index(row.try_get(0)?).map(|i| &mut points[i]) {
+                point.invocations += 1;
+                point.errors += i64::from(row.try_get::<i64, _>(2)? >= 500);
+                point.latency.add(row.try_get(1)?);
+            }
         }
     }
     Ok(points)

@@ -26,7 +26,7 @@ pub async fn latest_invocations(
 ) -> Result<Vec<Invocation>, sqlx::Error> {
     let rows = sqlx::query(&format!(
         "select invocation_id, {} from invocations where user_id = $1 and function_id = $2 \
-         order by invocation_id desc limit $3",
+         order by started_at desc, invocation_id desc limit $3",
         COLUMNS.join(", ")
     ))
     .bind(user_id)
@@ -66,11 +66,16 @@ pub async fn last_invocations(
     pool: &Pool,
     user_id: i64,
 ) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "select function_id, max(started_at) from invocations where user_id = $1 group by function_id",
+    let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "select function_id, \
+                (select max(started_at) from invocations i where i.function_id = f.function_id) \
+         from functions f where user_id = $1",
     )
     .bind(user_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(function, last)| Some((function, last?)))
+        .collect())
 }

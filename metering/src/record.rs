@@ -56,6 +56,16 @@ impl UsageRecord {
     }
 }
 
+/// A new id for a request that starts at `at_ms`: 32 hex digits, the
+/// first 12 the time in ms and the other 20 random. Unique across nodes
+/// (80 random bits per millisecond) and increasing with time, so that each
+/// record lands at the end of the unique index on request ids: random ids
+/// would dirty a random page of it per record, which made writing a record
+/// three times as costly.
+pub fn new_request_id(at_ms: i64) -> String {
+    format!("{at_ms:012x}{}", fnlab_db::random_hex(10))
+}
+
 /// The columns of `invocations` a [`UsageRecord`] fills, in field order.
 pub(crate) const COLUMNS: [&str; 16] = [
     "request_id",

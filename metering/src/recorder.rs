@@ -1,15 +1,21 @@
 //! The batching writer: the request path only pushes a record onto a
 //! channel; a background task writes up to [`RecorderOptions::batch`]
-//! records per transaction, at least every [`RecorderOptions::interval`].
+//! records per transaction, at least every [`RecorderOptions::interval`],
+//! and adds them to the hourly rollups in the same transaction.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use fnlab_db::Pool;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::json_rows;
 use crate::live::LiveUsage;
 use crate::record::{COLUMNS, UsageRecord};
+use crate::rollup::{self, Hours};
 
 /// How the recorder batches.
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +29,7 @@ pub struct RecorderOptions {
 impl Default for RecorderOptions {
     fn default() -> Self {
         Self {
-            batch: 256,
+            batch: 1024,
             interval: Duration::from_millis(250),
         }
     }
@@ -91,6 +97,7 @@ async fn write_batches(
     let mut ticker = tokio::time::interval(options.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut pending: Vec<UsageRecord> = Vec::new();
+    let mut writer = Writer { pool, conn: None };
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
@@ -100,13 +107,13 @@ async fn write_batches(
                 if pending.len() < options.batch { continue; }
             }
         }
-        write_all(&pool, &live, &mut pending, options.batch, None).await;
+        write_all(&mut writer, &live, &mut pending, options.batch, None).await;
     }
     while let Ok(record) = receiver.try_recv() {
         pending.push(record);
     }
     write_all(
-        &pool,
+        &mut writer,
         &live,
         &mut pending,
         options.batch,
@@ -131,7 +138,7 @@ const SHUTDOWN_PATIENCE: Duration = Duration::from_secs(30);
 /// until it lands (or `patience` runs out): records are money. The retry is
 /// safe because inserts ignore request ids already stored.
 async fn write_all(
-    pool: &Pool,
+    writer: &mut Writer,
     live: &LiveUsage,
     pending: &mut Vec<UsageRecord>,
     batch: usize,
@@ -144,11 +151,10 @@ async fn write_all(
             return;
         }
         let n = pending.len().min(batch);
-        match insert(pool, &pending[..n]).await {
+        match writer.insert(&pending[..n]).await {
             Ok(()) => {
-                for record in pending.drain(..n) {
-                    live.written(record.user_id, record.started_at, record.usage());
-                }
+                live.written(&pending[..n]);
+                pending.drain(..n);
                 pause = Duration::from_millis(100);
             }
             Err(e) => {
@@ -160,63 +166,123 @@ async fn write_all(
     }
 }
 
-/// Rows per insert statement: enough to spare most of sqlx's per-statement
-/// round trip to its SQLite thread, few enough that the statement (cached
-/// per connection) is cheap to prepare.
-const ROWS_PER_STATEMENT: usize = 16;
+/// The writer's own connection, kept between batches: a SQLite connection
+/// drops its page cache whenever another one has written, so taking any
+/// connection from the pool would start most batches cold. Replaced after
+/// an error, in case it is the connection that broke.
+struct Writer {
+    pool: Pool,
+    conn: Option<PoolConnection<Any>>,
+}
 
-/// The insert statement for `rows` records. The placeholders are written
-/// out as `$n`: sqlx's query builder writes `?` for the `Any` driver, which
-/// PostgreSQL rejects.
-fn insert_sql(rows: usize) -> String {
-    let rows: Vec<String> = (0..rows)
-        .map(|row| {
-            let first = row * COLUMNS.len() + 1;
-            let params: Vec<String> = (first..first + COLUMNS.len())
-                .map(|n| format!("${n}"))
-                .collect();
-            format!("({})", params.join(", "))
+impl Writer {
+    /// Inserts `records` and adds the ones not stored before to the hourly
+    /// rollups, in one transaction. (A record is stored before only when a
+    /// batch is retried after a commit that landed but reported an error.)
+    async fn insert(&mut self, records: &[UsageRecord]) -> Result<(), sqlx::Error> {
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => self.conn.insert(self.pool.acquire().await?),
+        };
+        let result = insert(conn, records).await;
+        if result.is_err() {
+            self.conn = None;
+        }
+        result
+    }
+}
+
+/// See [`Writer::insert`].
+async fn insert(conn: &mut AnyConnection, records: &[UsageRecord]) -> Result<(), sqlx::Error> {
+    let batch = batch_json(records);
+    let unpacked = json_rows::unpacked(conn);
+    let mut tx = conn.begin().await?;
+    let inserted = sqlx::query(&insert_sql(unpacked, false))
+        .bind(&batch)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let mut hours = Hours::default();
+    if usize::try_from(inserted) == Ok(records.len()) {
+        records.iter().for_each(|r| hours.count_record(r));
+    } else {
+        // Some were stored already: insert again, counting only what this
+        // insert stores.
+        tx.rollback().await?;
+        tx = conn.begin().await?;
+        let stored: Vec<String> = sqlx::query_scalar(&insert_sql(unpacked, true))
+            .bind(&batch)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut stored: HashSet<&str> = stored.iter().map(String::as_str).collect();
+        for r in records {
+            if stored.remove(r.request_id.as_str()) {
+                hours.count_record(r);
+            }
+        }
+    }
+    rollup::add(&mut tx, hours).await?;
+    tx.commit().await
+}
+
+/// The statement that inserts a batch of records, passed as [`json_rows`]
+/// ([`batch_json`]) unpacked by `unpacked`; with `returning`, it returns
+/// the request ids it stored.
+fn insert_sql(unpacked: &str, returning: bool) -> String {
+    let values: Vec<String> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, column)| {
+            if TEXT_COLUMNS.contains(column) {
+                json_rows::text(i)
+            } else {
+                json_rows::bigint(i)
+            }
         })
         .collect();
+    // `where true` tells SQLite's parser that `on conflict` is the
+    // upsert's, not a join's.
     format!(
-        "insert into invocations ({}) values {} on conflict (request_id) do nothing",
+        "insert into invocations ({}) select {} from {unpacked} where true \
+         on conflict (request_id) do nothing{}",
         COLUMNS.join(", "),
-        rows.join(", ")
+        values.join(", "),
+        if returning {
+            " returning request_id"
+        } else {
+            ""
+        }
     )
 }
 
-/// Inserts `records` in one transaction, [`ROWS_PER_STATEMENT`] per
-/// statement.
-async fn insert(pool: &Pool, records: &[UsageRecord]) -> Result<(), sqlx::Error> {
-    let full = insert_sql(ROWS_PER_STATEMENT);
-    let mut tx = pool.begin().await?;
-    for chunk in records.chunks(ROWS_PER_STATEMENT) {
-        let sql = if chunk.len() == ROWS_PER_STATEMENT {
-            full.clone()
-        } else {
-            insert_sql(chunk.len())
-        };
-        let mut query = sqlx::query(&sql);
-        for r in chunk {
-            query = query
-                .bind(r.request_id.clone())
-                .bind(r.user_id)
-                .bind(r.function_id)
-                .bind(r.function_name.clone())
-                .bind(r.version)
-                .bind(r.started_at)
-                .bind(r.wall_us)
-                .bind(r.cpu_us)
-                .bind(r.peak_memory_bytes)
-                .bind(r.memory_mb)
-                .bind(r.bytes_in)
-                .bind(r.bytes_out)
-                .bind(r.status)
-                .bind(r.outcome.clone())
-                .bind(r.stdout.clone())
-                .bind(r.stderr.clone());
-        }
-        query.execute(&mut *tx).await?;
-    }
-    tx.commit().await
+/// The [`COLUMNS`] that hold text.
+const TEXT_COLUMNS: [&str; 5] = ["request_id", "function_name", "outcome", "stdout", "stderr"];
+
+/// `records` as the rows [`insert_sql`] reads: each an array of
+/// [`COLUMNS`] in order.
+fn batch_json(records: &[UsageRecord]) -> String {
+    let rows: Vec<_> = records
+        .iter()
+        .map(|r| {
+            (
+                &r.request_id,
+                r.user_id,
+                r.function_id,
+                &r.function_name,
+                r.version,
+                r.started_at,
+                r.wall_us,
+                r.cpu_us,
+                r.peak_memory_bytes,
+                r.memory_mb,
+                r.bytes_in,
+                r.bytes_out,
+                r.status,
+                &r.outcome,
+                &r.stdout,
+                &r.stderr,
+            )
+        })
+        .collect();
+    serde_json::to_string(&rows).expect("strings and integers always serialize")
 }

@@ -1,8 +1,8 @@
 //! Usage over a period, summed by function, by day or by user. Each answer
-//! is one SQL statement over the hourly rollups plus the invocations not
-//! rolled up yet, so it is exact at any moment (one snapshot: an invocation
-//! is in exactly one of the two) and a finished invocation counts as soon
-//! as its record is written.
+//! is one SQL statement over the hourly rollups, which the usage writer
+//! keeps up to date in the transaction that writes each record: exact at
+//! any moment, and a finished invocation counts as soon as its record is
+//! written.
 //!
 //! Periods are `[from, to)` in ms since the epoch and should start and end
 //! on whole hours: rollups are hourly.
@@ -23,35 +23,17 @@ pub struct FunctionUsage {
     pub usage: Usage,
 }
 
-/// The billed quantities of one raw invocation, in SQL: the same rounding
-/// as [`Usage::of_invocation`] (duration up to whole ms, at least one,
-/// times memory; CPU up to whole ms; throttled invocations left out by
-/// [`BILLED`]).
-const RAW_USAGE: &str = "1 as requests, \
-     case when status >= 500 then 1 else 0 end as errors, \
-     (case when wall_us > 0 then (wall_us + 999) / 1000 else 1 end) * memory_mb as mb_ms, \
-     case when cpu_us > 0 then (cpu_us + 999) / 1000 else 0 end as cpu_ms, \
-     bytes_in, bytes_out";
-
 /// Invocations that ran (throttled ones are only logged; see
 /// [`fnlab_billing::usage::THROTTLED_OUTCOME`]).
 pub(crate) const BILLED: &str = "outcome <> 'too_many_requests'";
 
-/// The invocations not yet in `usage_hourly`.
-pub(crate) const UNROLLED: &str =
-    "invocation_id > (select last_invocation_id from usage_rollup_state where rollup_id = 1)";
-
-/// Every billed invocation in `[$1, $2)` passing `filter`, rolled up or
-/// not, as rows of (user_id, function_id, function_name, t, quantities…).
+/// The hourly rows in `[$1, $2)` passing `filter`, as (user_id,
+/// function_id, function_name, t, quantities…).
 fn usage_rows(filter: &str) -> String {
     format!(
         "select user_id, function_id, function_name, hour as t, \
                 requests, errors, mb_ms, cpu_ms, bytes_in, bytes_out \
-         from usage_hourly where hour >= $1 and hour < $2 and {filter} \
-         union all \
-         select user_id, function_id, function_name, started_at as t, {RAW_USAGE} \
-         from invocations \
-         where started_at >= $1 and started_at < $2 and {filter} and {BILLED} and {UNROLLED}"
+         from usage_hourly where hour >= $1 and hour < $2 and {filter}"
     )
 }
 

@@ -60,6 +60,11 @@ async fn shutdown_writes_every_queued_record_exactly_once() {
     recorder.record(record(5));
     task.shutdown().await;
     assert_eq!(count(&pool).await, 1_000);
+    let billed: i64 = sqlx::query_scalar("select sum(requests) from usage_hourly")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(billed, 1_000, "the repeated record was rolled up twice");
 }
 
 #[tokio::test]

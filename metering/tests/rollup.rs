@@ -1,13 +1,14 @@
-//! Rollups, totals, metrics and the live book on a real SQLite file: the
-//! same numbers before and after records are rolled up, nothing counted
-//! twice.
+//! Rollups, totals, metrics and the live book on a real SQLite file: every
+//! written record counts at once and once, whoever wrote it, and the
+//! backlog an older Fnlab left is rolled up exactly once.
 
 use std::time::Duration;
 
 use fnlab_billing::Usage;
 use fnlab_billing::calendar::{HOUR_MS, hour_start};
+use fnlab_metering::histogram::Latency;
 use fnlab_metering::live::Known;
-use fnlab_metering::rollup::{expire_raw, max_invocation_id, roll_up};
+use fnlab_metering::rollup::{catch_up, expire_raw};
 use fnlab_metering::{LiveUsage, Recorder, RecorderOptions, UsageRecord, metrics, totals};
 
 /// 2026-11-23 10:00 UTC.
@@ -76,7 +77,7 @@ fn expected(records: &[UsageRecord]) -> Usage {
 }
 
 #[tokio::test]
-async fn totals_are_the_same_before_and_after_rollup() {
+async fn totals_count_every_record_once_as_soon_as_it_is_written() {
     let (_dir, pool) = pool().await;
     let live = LiveUsage::default();
     let records = sample();
@@ -85,24 +86,13 @@ async fn totals_are_the_same_before_and_after_rollup() {
     let want = expected(&records);
     assert_eq!(want.requests, 29);
     assert_eq!(want.errors, 1);
-
-    let before = totals::of_user(&pool, 1, from, to).await.unwrap();
-    assert_eq!(before, want);
-    let days_before = totals::by_day(&pool, 1, from, to).await.unwrap();
-
-    // Roll up half, then the rest: every intermediate answer is exact.
-    assert_eq!(roll_up(&pool, 15).await.unwrap(), 15);
-    assert_eq!(totals::of_user(&pool, 1, from, to).await.unwrap(), want);
-    let upto = max_invocation_id(&pool).await.unwrap();
-    assert_eq!(roll_up(&pool, upto).await.unwrap(), 15);
-    assert_eq!(roll_up(&pool, upto).await.unwrap(), 0);
     assert_eq!(totals::of_user(&pool, 1, from, to).await.unwrap(), want);
     assert_eq!(
-        totals::by_day(&pool, 1, from, to).await.unwrap(),
-        days_before
+        totals::by_user(&pool, from, to).await.unwrap(),
+        vec![(1, want)]
     );
-    let by_user = totals::by_user(&pool, from, to).await.unwrap();
-    assert_eq!(by_user, vec![(1, want)]);
+    let days = totals::by_day(&pool, 1, from, to).await.unwrap();
+    assert_eq!(days, vec![(T0 - T0 % 86_400_000, want)]);
 
     let by_function = totals::by_function(&pool, 1, from, to).await.unwrap();
     assert_eq!(by_function.len(), 2);
@@ -114,7 +104,11 @@ async fn totals_are_the_same_before_and_after_rollup() {
     let f2 = by_function.iter().find(|f| f.function_id == 2).unwrap();
     assert_eq!((f2.name.as_str(), f2.usage), ("f2", expected(&odd)));
 
-    // A record arriving late for an hour already rolled up still counts.
+    // Written again (a retried batch): nothing changes.
+    write(&pool, &live, records.clone()).await;
+    assert_eq!(totals::of_user(&pool, 1, from, to).await.unwrap(), want);
+
+    // A record arriving late for an earlier hour still counts.
     let late = record(99, 1, T0 + 60_000, 4_000, 200);
     write(&pool, &live, vec![late.clone()]).await;
     let mut want_late = want;
@@ -123,19 +117,119 @@ async fn totals_are_the_same_before_and_after_rollup() {
         totals::of_user(&pool, 1, from, to).await.unwrap(),
         want_late
     );
-    roll_up(&pool, max_invocation_id(&pool).await.unwrap())
-        .await
-        .unwrap();
-    assert_eq!(
-        totals::of_user(&pool, 1, from, to).await.unwrap(),
-        want_late
-    );
 
-    // Raw records rolled up may expire; the totals stay.
+    // Raw records may expire; the totals stay.
     assert_eq!(expire_raw(&pool, to).await.unwrap(), 31);
     assert_eq!(
         totals::of_user(&pool, 1, from, to).await.unwrap(),
         want_late
+    );
+}
+
+/// Every latency histogram in `usage_hourly`, merged.
+async fn stored_latency(pool: &fnlab_db::Pool) -> Latency {
+    let texts: Vec<String> = sqlx::query_scalar("select latency from usage_hourly")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    let mut all = Latency::default();
+    for text in texts {
+        all.merge(&Latency::decode(&text));
+    }
+    all
+}
+
+#[tokio::test]
+async fn writers_on_several_nodes_add_to_the_same_hours() {
+    let (_dir, pool) = pool().await;
+    // Two nodes' writers, small batches, the same functions and hours.
+    let options = RecorderOptions {
+        batch: 8,
+        interval: Duration::from_millis(5),
+    };
+    let nodes: Vec<_> = (0..2)
+        .map(|_| Recorder::start(pool.clone(), options, LiveUsage::default()))
+        .collect();
+    let records: Vec<UsageRecord> = (0..400)
+        .map(|n| record(n, 1 + n % 3, T0 + n * 1_000, 1_000 + n * 10, 200))
+        .collect();
+    for (n, record) in records.iter().enumerate() {
+        nodes[n % 2].0.record(record.clone());
+        if n % 50 == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+    for (_, task) in nodes {
+        task.shutdown().await;
+    }
+    let want = expected(&records);
+    let got = totals::of_user(&pool, 1, T0, T0 + HOUR_MS).await.unwrap();
+    assert_eq!(got, want);
+    assert_eq!(stored_latency(&pool).await.count(), want.requests);
+}
+
+#[tokio::test]
+async fn the_backlog_of_an_older_fnlab_is_rolled_up_once() {
+    let (_dir, pool) = pool().await;
+    let live = LiveUsage::default();
+    let records = sample();
+    // An older Fnlab wrote thirty records and its rollup pass took the
+    // first ten; it inserted the other twenty without rolling them up.
+    write(&pool, &live, records[..10].to_vec()).await;
+    for r in &records[10..] {
+        sqlx::query(
+            "insert into invocations (request_id, user_id, function_id, function_name, version, \
+                 started_at, wall_us, cpu_us, peak_memory_bytes, memory_mb, bytes_in, bytes_out, \
+                 status, outcome, stdout, stderr) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, '', '')",
+        )
+        .bind(&r.request_id)
+        .bind(r.user_id)
+        .bind(r.function_id)
+        .bind(&r.function_name)
+        .bind(r.version)
+        .bind(r.started_at)
+        .bind(r.wall_us)
+        .bind(r.cpu_us)
+        .bind(r.peak_memory_bytes)
+        .bind(r.memory_mb)
+        .bind(r.bytes_in)
+        .bind(r.bytes_out)
+        .bind(r.status)
+        .bind(&r.outcome)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query("update usage_backlog set after_id = 10, through_id = 30")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (from, to) = (T0, T0 + 3 * HOUR_MS);
+    let first_ten = expected(&records[..10]);
+    assert_eq!(
+        totals::of_user(&pool, 1, from, to).await.unwrap(),
+        first_ten
+    );
+
+    // The backlog is kept until it is rolled up; the rest may expire.
+    assert_eq!(expire_raw(&pool, to).await.unwrap(), 10);
+
+    // Two nodes start at once: each returns with the backlog rolled up,
+    // and between them they took it once.
+    let (a, b) = tokio::join!(catch_up(&pool), catch_up(&pool));
+    assert_eq!(a.unwrap() + b.unwrap(), 20);
+    assert_eq!(catch_up(&pool).await.unwrap(), 0);
+    let want = expected(&records);
+    assert_eq!(totals::of_user(&pool, 1, from, to).await.unwrap(), want);
+    assert_eq!(stored_latency(&pool).await.count(), want.requests);
+
+    // New records after the backlog count once.
+    let late = record(99, 1, T0 + 60_000, 4_000, 200);
+    write(&pool, &live, vec![late.clone()]).await;
+    assert_eq!(
+        totals::of_user(&pool, 1, from, to).await.unwrap(),
+        want + late.usage()
     );
 }
 
@@ -144,7 +238,6 @@ async fn metrics_series_count_every_invocation_once() {
     let (_dir, pool) = pool().await;
     let live = LiveUsage::default();
     write(&pool, &live, sample()).await;
-    roll_up(&pool, 10).await.unwrap();
     let (from, to) = (hour_start(T0), hour_start(T0) + 3 * HOUR_MS);
     let hourly = metrics::series(&pool, 1, from, to, HOUR_MS).await.unwrap();
     assert_eq!(hourly.len(), 3);

@@ -27,8 +27,10 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 
-    /// Most database connections this process opens.
-    #[arg(long, env = "FNLAB_DB_CONNECTIONS", default_value_t = 16)]
+    /// Most database connections this process opens (at least 2: the usage
+    /// writer keeps one to itself).
+    #[arg(long, env = "FNLAB_DB_CONNECTIONS", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(2..))]
     pub db_connections: u32,
 
     /// Directory of the built web assets (pkg/, favicon). Default: target/site,

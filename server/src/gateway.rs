@@ -263,7 +263,7 @@ async fn serve(
     let mut request = guest_request(request, prefix_len, shared_origin);
     // The guest learns its request id and name (the Lambda-style context);
     // whatever the caller sent under these names is replaced.
-    let request_id = fnlab_db::random_hex(16);
+    let request_id = fnlab_metering::record::new_request_id(fnlab_db::now_ms());
     for (header, value) in [(REQUEST_ID_HEADER, &request_id), (FUNCTION_HEADER, name)] {
         if let Ok(value) = HeaderValue::from_str(value) {
             request.headers_mut().insert(header, value);

@@ -11,7 +11,7 @@
 //! - [`api`]: the REST API under `/api/v1`.
 //! - [`gateway`]: the public function URLs under `/fn/`.
 //! - [`quota`]: monthly quotas checked at the gateway, from memory.
-//! - [`rollups`]: hourly usage rollups and the expiry of raw records.
+//! - [`retention`]: the expiry of raw invocation records.
 //! - [`deploy`]: making a component a function's live version.
 //! - [`builder`]: the worker that builds source from the editor.
 //! - [`pages`]: the Leptos pages and server functions, and the site's files.
@@ -26,7 +26,7 @@ pub mod gateway;
 pub mod observe;
 pub mod pages;
 pub mod quota;
-pub mod rollups;
+pub mod retention;
 pub mod sessions;
 pub mod state;
 
@@ -87,6 +87,11 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     let functions = Functions::new(pool.clone());
     let accounts = Accounts::new(pool.clone());
     let sandbox = Sandbox::new(sandbox_config(&config))?;
+    // Before any new record: what an older Fnlab left unrolled.
+    let caught_up = fnlab_metering::rollup::catch_up(&pool).await?;
+    if caught_up > 0 {
+        tracing::info!(invocations = caught_up, "rolled up the usage backlog");
+    }
     let live = LiveUsage::default();
     let usage = Recorder::start(pool.clone(), RecorderOptions::default(), live.clone());
     let quotas = quota::Quotas::new(live, pool.clone(), accounts.clone(), pricing.clone());
@@ -105,7 +110,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     if state.config.builds {
         builder::spawn(state.clone());
     }
-    rollups::spawn(state.clone());
+    retention::spawn(state.clone());
     Ok(state)
 }
 

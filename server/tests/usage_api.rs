@@ -114,7 +114,7 @@ async fn concurrent_requests_are_billed_exactly_once(db: Db) {
         .filter(|i| i["outcome"] != "too_many_requests")
         .collect();
     assert_eq!(billed.len() as i64, answered);
-    let mb_ms = billed_mb_ms(&Value::Array(billed.into_iter().cloned().collect()));
+    let mb_ms = billed_mb_ms(&Value::Array(billed.iter().map(|i| (*i).clone()).collect()));
     assert_eq!(
         usage["gb_seconds"].as_f64().unwrap(),
         mb_ms as f64 / 1_024_000.0
@@ -122,14 +122,13 @@ async fn concurrent_requests_are_billed_exactly_once(db: Db) {
     assert_eq!(usage["functions"][0]["name"], "probe");
     assert_eq!(usage["functions"][0]["requests"], answered);
     assert_eq!(usage["errors"], 0);
+    let first_billed = &billed[0];
     assert!(
-        invocations[0]["cost_picos"].as_i64().unwrap() > 0,
-        "{}",
-        invocations[0]
+        first_billed["cost_picos"].as_i64().unwrap() > 0,
+        "{first_billed}"
     );
 
-    // The same totals after the hour is rolled up, and for an explicit
-    // period holding today.
+    // The same totals for an explicit period holding today.
     let restarted = usage.clone();
     let today = &restarted["from"];
     let explicit = ann
@@ -164,6 +163,60 @@ async fn concurrent_requests_are_billed_exactly_once(db: Db) {
         .expect_error(400, "bad_request");
 }
 both_backends!(concurrent_requests_are_billed_exactly_once);
+
+async fn two_nodes_bill_every_invocation_once(db: Db) {
+    let a = TestServer::start(db).await;
+    let b = a.another_node().await;
+    let ann = a.client();
+    ann.sign_up_and_log_in("ann").await;
+    deploy_probe(&ann, "probe").await;
+    // The deploy reaches node b within a second; the calls until then
+    // answer 404 and are not billed.
+    let on_b = Client {
+        base: b.base.clone(),
+        ..ann.clone()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while call(&on_b, "ann", "probe", "/hello").await != 200 {
+        assert!(Instant::now() < deadline, "the deploy never reached node b");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Both nodes' writers add to the same hourly row at once.
+    let calls = (0..96).map(|i| {
+        let node = if i % 2 == 0 {
+            ann.clone()
+        } else {
+            on_b.clone()
+        };
+        async move { call(&node, "ann", "probe", "/hello").await }
+    });
+    let statuses = futures_util::future::join_all(calls).await;
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
+    let answered = 1 + statuses.iter().filter(|s| **s == 200).count() as i64;
+    let usage = usage_with(&ann, answered).await;
+    let metrics = ann
+        .get("/api/v1/functions/probe/metrics?window=24h")
+        .await
+        .expect(200);
+    assert_eq!(metrics["invocations"], answered);
+
+    // Every answered call is in one latency histogram, once.
+    let pool = fnlab_db::open(&a.database_url, 1).await.unwrap();
+    let texts: Vec<String> = sqlx::query_scalar("select latency from usage_hourly")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let counted: i64 = texts
+        .iter()
+        .map(|text| fnlab_metering::histogram::Latency::decode(text).count())
+        .sum();
+    assert_eq!(counted, answered, "{usage}");
+}
+both_backends!(two_nodes_bill_every_invocation_once);
 
 async fn quotas_and_the_free_tier(db: Db) {
     // $1 per request, nothing per GB-second, two free requests a month,

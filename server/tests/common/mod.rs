@@ -196,6 +196,20 @@ impl TestServer {
         server
     }
 
+    /// Another node on this server's database: its own data directory and
+    /// port, the same flags.
+    pub async fn another_node(&self) -> Self {
+        let mut node = Self {
+            base: String::new(),
+            data: tempfile::tempdir().expect("temp dir"),
+            database_url: self.database_url.clone(),
+            flags: self.flags.clone(),
+            running: None,
+        };
+        node.boot().await;
+        node
+    }
+
     async fn boot(&mut self) {
         let data = self
             .data
