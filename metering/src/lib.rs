@@ -23,6 +23,7 @@
 //! - [`metrics`]: a function's invocations, errors and latency per step.
 //! - [`histogram`]: latency histograms that add up and give percentiles.
 //! - [`live`]: this month's usage per user, in memory, for quotas.
+//! - `json_rows` (private): many rows passed as one JSON parameter.
 //! - [`report`]: the priced billing views.
 
 #![deny(missing_docs)]
