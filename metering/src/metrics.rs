@@ -8,7 +8,10 @@ use fnlab_db::Pool;
 use sqlx::Row;
 
 use crate::histogram::Latency;
-use crate::totals::BILLED;
+
+/// Invocations that ran (throttled ones are only logged; see
+/// [`fnlab_billing::usage::THROTTLED_OUTCOME`]).
+const BILLED: &str = "outcome <> 'too_many_requests'";
 
 /// One step of a series.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -23,19 +23,8 @@ pub struct FunctionUsage {
     pub usage: Usage,
 }
 
-/// Invocations that ran (throttled ones are only logged; see
-/// [`fnlab_billing::usage::THROTTLED_OUTCOME`]).
-pub(crate) const BILLED: &str = "outcome <> 'too_many_requests'";
-
-/// The hourly rows in `[$1, $2)` passing `filter`, as (user_id,
-/// function_id, function_name, t, quantities…).
-fn usage_rows(filter: &str) -> String {
-    format!(
-        "select user_id, function_id, function_name, hour as t, \
-                requests, errors, mb_ms, cpu_ms, bytes_in, bytes_out \
-         from usage_hourly where hour >= $1 and hour < $2 and {filter}"
-    )
-}
+/// The hourly rows in the period `[$1, $2)`.
+const IN_PERIOD: &str = "from usage_hourly where hour >= $1 and hour < $2";
 
 /// The sums, as six columns after the grouping ones.
 const SUMS: &str = "cast(sum(requests) as bigint), cast(sum(errors) as bigint), \
@@ -62,9 +51,8 @@ pub async fn by_function(
     to: i64,
 ) -> Result<Vec<FunctionUsage>, sqlx::Error> {
     let sql = format!(
-        "select function_id, max(function_name), {SUMS} from ({}) u \
-         group by function_id order by 3 desc, 2",
-        usage_rows("user_id = $3")
+        "select function_id, max(function_name), {SUMS} {IN_PERIOD} and user_id = $3 \
+         group by function_id order by 3 desc, 2"
     );
     let rows = sqlx::query(&sql)
         .bind(from)
@@ -91,11 +79,10 @@ pub async fn by_day_and_function(
     from: i64,
     to: i64,
 ) -> Result<Vec<(i64, String, Usage)>, sqlx::Error> {
-    let day = "t - (t % 86400000)";
+    let day = "hour - (hour % 86400000)";
     let sql = format!(
-        "select {day} as day, max(function_name) as name, {SUMS} from ({}) u \
-         group by {day}, function_id order by 1, 2",
-        usage_rows("user_id = $3")
+        "select {day} as day, max(function_name) as name, {SUMS} {IN_PERIOD} and user_id = $3 \
+         group by {day}, function_id order by 1, 2"
     );
     let rows = sqlx::query(&sql)
         .bind(from)
@@ -129,10 +116,7 @@ pub async fn by_day(
 /// Every user's usage in `[from, to)`, by user id (users without usage
 /// left out).
 pub async fn by_user(pool: &Pool, from: i64, to: i64) -> Result<Vec<(i64, Usage)>, sqlx::Error> {
-    let sql = format!(
-        "select user_id, {SUMS} from ({}) u group by user_id",
-        usage_rows("1 = 1")
-    );
+    let sql = format!("select user_id, {SUMS} {IN_PERIOD} group by user_id");
     let rows = sqlx::query(&sql)
         .bind(from)
         .bind(to)
