@@ -31,7 +31,7 @@ pub async fn signed_in_user() -> Result<Option<CurrentUser>, AppError> {
 #[server(prefix = "/_app", endpoint = "sign_up")]
 pub async fn sign_up(username: String, password: String) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
-    let user = ctx.services.accounts.sign_up(&username, &password).await?;
+    let user = ctx.fnlab.sign_up(&username, &password).await?;
     session::start(&ctx.session, user.id).await?;
     leptos_axum::redirect("/dashboard");
     Ok(())
@@ -42,7 +42,7 @@ pub async fn sign_up(username: String, password: String) -> Result<(), AppError>
 #[server(prefix = "/_app", endpoint = "log_in")]
 pub async fn log_in(username: String, password: String) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
-    let user = ctx.services.accounts.log_in(&username, &password).await?;
+    let user = ctx.fnlab.log_in(&username, &password).await?;
     session::start(&ctx.session, user.id).await?;
     leptos_axum::redirect("/dashboard");
     Ok(())

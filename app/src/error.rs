@@ -47,48 +47,28 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// The one translation of the use cases' errors into what a page shows.
 #[cfg(feature = "ssr")]
-impl From<fnlab_accounts::AccountError> for AppError {
-    fn from(e: fnlab_accounts::AccountError) -> Self {
-        use fnlab_accounts::AccountError as E;
+impl From<fnlab_usecases::Error> for AppError {
+    fn from(e: fnlab_usecases::Error) -> Self {
+        use fnlab_usecases::Error as E;
         match e {
-            E::NotFound => Self::NotFound,
-            E::Database(_) | E::Hashing(_) => {
-                tracing::error!(error = %e, "account operation failed");
+            E::NotFound | E::Forbidden => Self::NotFound,
+            E::Internal(detail) => {
+                tracing::error!(error = %detail, "a use case failed");
                 Self::Internal
             }
-            E::InvalidUsername(_)
-            | E::WeakPassword(_)
-            | E::InvalidTokenName(_)
-            | E::UsernameTaken(_)
-            | E::BadCredentials
-            | E::Throttled { .. } => Self::Invalid(capitalize(&e.to_string())),
+            // Wrong credentials on the log-in form are a message for the
+            // form; "not signed in" is the adapter's own Unauthorized.
+            E::Missing(_)
+            | E::Invalid { .. }
+            | E::Malformed(_)
+            | E::Conflict { .. }
+            | E::Unauthorized(_)
+            | E::Throttled { .. }
+            | E::QuotaExceeded { .. }
+            | E::BuildFailed(_) => Self::Invalid(capitalize(&e.to_string())),
         }
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<fnlab_functions::FunctionError> for AppError {
-    fn from(e: fnlab_functions::FunctionError) -> Self {
-        use fnlab_functions::FunctionError as E;
-        match e {
-            E::NotFound => Self::NotFound,
-            E::Database(_) => {
-                tracing::error!(error = %e, "function operation failed");
-                Self::Internal
-            }
-            E::InvalidName(_) | E::InvalidLimits(_) | E::NoSuchVersion { .. } => {
-                Self::Invalid(capitalize(&e.to_string()))
-            }
-        }
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, "database query failed");
-        Self::Internal
     }
 }
 

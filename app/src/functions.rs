@@ -1,8 +1,10 @@
 //! Functions in the dashboard: the list, one function's versions and
-//! latest invocations, rollback and delete. Uploading a component goes
-//! through the REST API (`PUT /api/v1/functions/{name}/component`) from the
-//! browser, since it sends raw bytes.
+//! latest invocations (and then only what changed), rollback, delete and
+//! creating one from a template. Uploading a component goes through the
+//! REST API (`PUT /api/v1/functions/{name}/component`) from the browser,
+//! since it sends raw bytes.
 
+use fnlab_functions::Language;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -90,7 +92,19 @@ pub struct FunctionView {
     pub memory_mb: i64,
     /// Versions, newest first.
     pub versions: Vec<VersionRow>,
+    /// Last change (deploy, rollback, limits), ms since the Unix epoch:
+    /// what [`function_changes`] compares.
+    pub updated_at: i64,
     /// Latest invocations, newest first.
+    pub invocations: Vec<InvocationRow>,
+}
+
+/// What changed on a function since the page last looked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Changes {
+    /// The whole function again, when it changed (a deploy, a rollback).
+    pub function: Option<FunctionView>,
+    /// Invocations newer than the newest the page has, newest first.
     pub invocations: Vec<InvocationRow>,
 }
 
@@ -102,16 +116,15 @@ pub const PAGE_INVOCATIONS: i64 = 25;
 #[server(prefix = "/_app", endpoint = "list_functions")]
 pub async fn list_functions() -> Result<Vec<FunctionRow>, AppError> {
     let ctx = ServerCtx::get().await?;
-    let user = ctx.require_user().await?;
-    let functions = ctx.services.functions.list(user.id).await?;
-    let last = fnlab_metering::query::last_invocations(&ctx.services.pool, user.id).await?;
+    let actor = ctx.require_actor().await?;
+    let functions = ctx.fnlab.functions(&actor).await?;
     Ok(functions
         .into_iter()
-        .map(|f| FunctionRow {
-            url: fnlab_functions::public_url(&ctx.services.functions_base, &user.username, &f.name),
-            last_invocation_at: last.get(&f.id).copied(),
-            live_version: f.live_version,
-            name: f.name,
+        .map(|listed| FunctionRow {
+            url: listed.url,
+            last_invocation_at: listed.last_invocation_at,
+            live_version: listed.function.live_version,
+            name: listed.function.name,
         })
         .collect())
 }
@@ -121,23 +134,60 @@ pub async fn list_functions() -> Result<Vec<FunctionRow>, AppError> {
 #[server(prefix = "/_app", endpoint = "get_function")]
 pub async fn get_function(name: String) -> Result<FunctionView, AppError> {
     let ctx = ServerCtx::get().await?;
-    let user = ctx.require_user().await?;
-    let detail = ctx.services.functions.get(user.id, &name).await?;
-    let f = detail.function;
-    let invocations = fnlab_metering::query::latest_invocations(
-        &ctx.services.pool,
-        user.id,
-        f.id,
-        PAGE_INVOCATIONS,
-    )
-    .await?;
+    let actor = ctx.require_actor().await?;
+    function_view(&ctx, &actor, &name).await
+}
+
+/// What changed on function `name` since the page saw it as of
+/// `updated_at` with invocations up to id `newest_invocation`: the
+/// function again only if it changed, and only the newer invocations.
+#[allow(missing_docs)] // the arguments struct that #[server] generates
+#[server(prefix = "/_app", endpoint = "function_changes")]
+pub async fn function_changes(
+    name: String,
+    updated_at: i64,
+    newest_invocation: Option<i64>,
+) -> Result<Changes, AppError> {
+    let ctx = ServerCtx::get().await?;
+    let actor = ctx.require_actor().await?;
+    let summary = ctx.fnlab.summary(&actor, &name).await?;
+    if summary.updated_at != updated_at {
+        return Ok(Changes {
+            function: Some(function_view(&ctx, &actor, &name).await?),
+            invocations: Vec::new(),
+        });
+    }
+    let invocations = ctx
+        .fnlab
+        .invocations(&actor, &name, newest_invocation, PAGE_INVOCATIONS)
+        .await?;
+    Ok(Changes {
+        function: None,
+        invocations: invocations.into_iter().map(invocation_row).collect(),
+    })
+}
+
+#[cfg(feature = "ssr")]
+async fn function_view(
+    ctx: &ServerCtx,
+    actor: &fnlab_usecases::Actor,
+    name: &str,
+) -> Result<FunctionView, AppError> {
+    let detailed = ctx.fnlab.function(actor, name).await?;
+    let invocations = ctx
+        .fnlab
+        .invocations(actor, name, None, PAGE_INVOCATIONS)
+        .await?;
+    let f = detailed.detail.function;
     Ok(FunctionView {
-        url: fnlab_functions::public_url(&ctx.services.functions_base, &user.username, &f.name),
+        url: detailed.url,
         name: f.name,
         live_version: f.live_version,
         timeout_ms: f.limits.timeout_ms,
         memory_mb: f.limits.memory_mb,
-        versions: detail
+        updated_at: f.updated_at,
+        versions: detailed
+            .detail
             .versions
             .into_iter()
             .map(|v| VersionRow {
@@ -148,29 +198,28 @@ pub async fn get_function(name: String) -> Result<FunctionView, AppError> {
                 has_source: v.language.is_some(),
             })
             .collect(),
-        invocations: invocations
-            .into_iter()
-            .map(|i| {
-                let cost_picos = ctx.services.pricing.prices.gross_picos(&i.record.usage());
-                let r = i.record;
-                InvocationRow {
-                    cost_picos,
-                    id: i.id,
-                    started_at: r.started_at,
-                    version: r.version,
-                    status: r.status,
-                    outcome: r.outcome,
-                    wall_us: r.wall_us,
-                    cpu_us: r.cpu_us,
-                    peak_memory_bytes: r.peak_memory_bytes,
-                    bytes_in: r.bytes_in,
-                    bytes_out: r.bytes_out,
-                    stdout: r.stdout,
-                    stderr: r.stderr,
-                }
-            })
-            .collect(),
+        invocations: invocations.into_iter().map(invocation_row).collect(),
     })
+}
+
+#[cfg(feature = "ssr")]
+fn invocation_row(priced: fnlab_usecases::catalog::PricedInvocation) -> InvocationRow {
+    let r = priced.invocation.record;
+    InvocationRow {
+        cost_picos: priced.cost_picos,
+        id: priced.invocation.id,
+        started_at: r.started_at,
+        version: r.version,
+        status: r.status,
+        outcome: r.outcome,
+        wall_us: r.wall_us,
+        cpu_us: r.cpu_us,
+        peak_memory_bytes: r.peak_memory_bytes,
+        bytes_in: r.bytes_in,
+        bytes_out: r.bytes_out,
+        stdout: r.stdout,
+        stderr: r.stderr,
+    }
 }
 
 /// Makes `version` of `name` live again.
@@ -178,12 +227,8 @@ pub async fn get_function(name: String) -> Result<FunctionView, AppError> {
 #[server(prefix = "/_app", endpoint = "rollback_function")]
 pub async fn rollback_function(name: String, version: i64) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
-    let user = ctx.require_user().await?;
-    ctx.services
-        .functions
-        .rollback(user.id, &name, version)
-        .await?;
-    (ctx.services.live_changed)(&user.username, &name);
+    let actor = ctx.require_actor().await?;
+    ctx.fnlab.rollback(&actor, &name, version).await?;
     Ok(())
 }
 
@@ -192,9 +237,8 @@ pub async fn rollback_function(name: String, version: i64) -> Result<(), AppErro
 #[server(prefix = "/_app", endpoint = "delete_function")]
 pub async fn delete_function(name: String) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
-    let user = ctx.require_user().await?;
-    ctx.services.functions.delete(user.id, &name).await?;
-    (ctx.services.live_changed)(&user.username, &name);
+    let actor = ctx.require_actor().await?;
+    ctx.fnlab.delete(&actor, &name).await?;
     leptos_axum::redirect("/dashboard");
     Ok(())
 }
@@ -206,8 +250,8 @@ pub struct TemplateRow {
     pub id: String,
     /// Its name.
     pub name: String,
-    /// Its language: `rust`, `javascript` or `python`.
-    pub language: String,
+    /// Its language.
+    pub language: Language,
     /// What it shows.
     pub description: String,
 }
@@ -215,12 +259,15 @@ pub struct TemplateRow {
 /// The templates a new function can start from.
 #[server(prefix = "/_app", endpoint = "list_templates")]
 pub async fn list_templates() -> Result<Vec<TemplateRow>, AppError> {
-    Ok(fnlab_builds::TEMPLATES
+    let ctx = ServerCtx::get().await?;
+    Ok(ctx
+        .fnlab
+        .templates()
         .iter()
         .map(|t| TemplateRow {
             id: t.id.into(),
             name: t.name.into(),
-            language: t.language.as_str().into(),
+            language: t.language,
             description: t.description.into(),
         })
         .collect())
@@ -232,22 +279,8 @@ pub async fn list_templates() -> Result<Vec<TemplateRow>, AppError> {
 #[server(prefix = "/_app", endpoint = "create_function")]
 pub async fn create_function(name: String, template: String) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
-    let user = ctx.require_user().await?;
-    let template = fnlab_builds::templates::find(&template)
-        .ok_or_else(|| AppError::Invalid(format!("there is no template {template}")))?;
-    if ctx.services.functions.summary(user.id, &name).await.is_ok() {
-        return Err(AppError::Invalid(format!(
-            "you already have a function called {name}"
-        )));
-    }
-    let source = fnlab_functions::Source {
-        language: template.language.as_str().into(),
-        source: template.source.into(),
-    };
-    ctx.services
-        .functions
-        .save_draft(user.id, &name, &source, ctx.services.default_limits)
-        .await?;
+    let actor = ctx.require_actor().await?;
+    ctx.fnlab.create_function(&actor, &name, &template).await?;
     leptos_axum::redirect(&format!("/functions/{name}"));
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Fnlab's web UI: the pages, the components they share and the server
-//! functions behind them. Server functions stay thin: they check who is
-//! asking and call the domain crates.
+//! functions behind them. Server functions stay thin: they find who is
+//! asking, call one use case of `fnlab-usecases` (the same the REST API
+//! calls), and shape its answer for the page.
 //!
 //! The same crate is compiled twice: with `ssr` into the server, which
 //! renders the pages, and with `hydrate` into WebAssembly, which makes them
@@ -17,7 +18,7 @@
 //! - [`error`]: the error every server function returns.
 //! - [`format`]: rendering numbers and times the same on server and browser.
 //! - `session` and `ctx` (server only): the signed-in user in the session,
-//!   and what server functions reach through the request.
+//!   and the use cases server functions reach through the request.
 
 pub mod auth;
 pub mod billing;

@@ -37,8 +37,8 @@ pub struct CreatedToken {
 #[server(prefix = "/_app", endpoint = "list_tokens")]
 pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
     let ctx = ServerCtx::get().await?;
-    let user = ctx.require_user().await?;
-    let tokens = ctx.services.accounts.list_tokens(user.id).await?;
+    let actor = ctx.require_actor().await?;
+    let tokens = ctx.fnlab.tokens(&actor).await?;
     Ok(tokens
         .into_iter()
         .map(|t| TokenRow {
@@ -55,8 +55,8 @@ pub async fn list_tokens() -> Result<Vec<TokenRow>, AppError> {
 #[server(prefix = "/_app", endpoint = "create_token")]
 pub async fn create_token(name: String) -> Result<CreatedToken, AppError> {
     let ctx = ServerCtx::get().await?;
-    let user = ctx.require_user().await?;
-    let token = ctx.services.accounts.create_token(user.id, &name).await?;
+    let actor = ctx.require_actor().await?;
+    let token = ctx.fnlab.create_token(&actor, &name).await?;
     Ok(CreatedToken {
         id: token.id,
         name: token.name,
@@ -69,7 +69,7 @@ pub async fn create_token(name: String) -> Result<CreatedToken, AppError> {
 #[server(prefix = "/_app", endpoint = "revoke_token")]
 pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
-    let user = ctx.require_user().await?;
-    ctx.services.accounts.revoke_token(user.id, id).await?;
+    let actor = ctx.require_actor().await?;
+    ctx.fnlab.revoke_token(&actor, id).await?;
     Ok(())
 }

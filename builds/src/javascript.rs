@@ -4,7 +4,7 @@
 //! `build.mjs` through componentize-js's JS API, and a function's syntax is
 //! checked by `check.mjs` (acorn) with the system's Node.
 
-use crate::model::Language;
+use crate::Language;
 use crate::script::Recipe;
 
 /// How JavaScript's runtime is built and its functions checked.

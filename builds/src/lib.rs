@@ -17,7 +17,7 @@
 //! to the same path an uploaded one takes.
 //!
 //! # Layout
-//! - [`model`]: languages, build states and what a build looks like.
+//! - [`model`]: build states and what a build looks like.
 //! - [`queue`]: enqueue, claim, report progress, finish, read back.
 //! - [`templates`]: the functions a user can start from.
 //! - [`jail`]: running a command inside the sandbox, with limits.
@@ -43,10 +43,8 @@ mod python;
 mod root;
 
 pub use diagnostics::Diagnostic;
-pub use model::{BuildInfo, BuildState, Failure, FailureCode, Language};
-pub use queue::{Builds, ClaimedBuild};
+pub use fnlab_functions::{Language, MAX_SOURCE_BYTES};
+pub use model::{BuildInfo, BuildState, Failure, FailureCode};
+pub use queue::{BuildProgress, Builds, ClaimedBuild};
 pub use templates::{TEMPLATES, Template};
 pub use toolchain::{BuildLimits, Built, Toolchains};
-
-/// Longest source a user may save or build, in bytes.
-pub const MAX_SOURCE_BYTES: usize = 256 * 1024;

@@ -4,46 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Diagnostic;
-
-/// A language the editor builds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    /// Rust, compiled by rustc for wasm32-wasip2 against Fnlab's SDK.
-    Rust,
-    /// JavaScript, run by the componentize-js runtime.
-    JavaScript,
-    /// Python, run by the componentize-py runtime.
-    Python,
-}
-
-impl Language {
-    /// Its name as stored and as the API spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Rust => "rust",
-            Self::JavaScript => "javascript",
-            Self::Python => "python",
-        }
-    }
-
-    /// Every language, as the API lists them.
-    pub const ALL: [Self; 3] = [Self::Rust, Self::JavaScript, Self::Python];
-
-    /// Whether a shared runtime component runs its source (see
-    /// [`script`](crate::script)) rather than the source being compiled.
-    pub fn is_script(self) -> bool {
-        matches!(self, Self::JavaScript | Self::Python)
-    }
-
-    /// Parses a stored or requested name; `None` for a language Fnlab does
-    /// not build.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|language| language.as_str() == name)
-    }
-}
+use fnlab_functions::Language;
 
 /// Where a build is: queued → compiling → storing → live, or failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

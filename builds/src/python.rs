@@ -4,7 +4,7 @@
 //! `guests/python/check.py` with the system's Python, as the runtime
 //! compiles it on each request.
 
-use crate::model::Language;
+use crate::Language;
 use crate::script::Recipe;
 
 /// How Python's runtime is built and its functions checked.

@@ -9,7 +9,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::Diagnostic;
-use crate::model::{BuildInfo, BuildState, Failure, FailureCode, FailureSummary, Language};
+use crate::Language;
+use crate::model::{BuildInfo, BuildState, Failure, FailureCode, FailureSummary};
 
 /// The build queue, cheap to clone.
 #[derive(Clone)]
@@ -35,6 +36,20 @@ pub struct ClaimedBuild {
     pub source: String,
 }
 
+/// Where a build is, as someone following it reads it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildProgress {
+    /// Its state.
+    pub state: BuildState,
+    /// How long its whole log is, in characters.
+    pub log_chars: i64,
+    /// The log after the characters the reader had seen.
+    pub new_log: String,
+    /// Whether this process's worker is building it (so its progress is
+    /// announced in-process, and nobody need poll the database for it).
+    pub on_this_node: bool,
+}
+
 /// Columns of [`BuildInfo`], in [`info_from_row`]'s order.
 const INFO_COLUMNS: &str = "b.build_id, f.name, b.language, b.state, b.error_code, b.error_message, \
      b.diagnostics, b.log, b.version, b.build_ms, b.created_at, b.started_at, b.finished_at";
@@ -57,8 +72,9 @@ fn info_from_row(row: &AnyRow) -> Result<BuildInfo, sqlx::Error> {
     Ok(BuildInfo {
         id: row.try_get(0)?,
         function: row.try_get(1)?,
-        language: Language::parse(&language)
-            .ok_or_else(|| decode("language", format!("unknown language {language}")))?,
+        language: language
+            .parse::<Language>()
+            .map_err(|e| decode("language", e.to_string()))?,
         state: BuildState::parse(&state)
             .ok_or_else(|| decode("state", format!("unknown state {state}")))?,
         error: error_code.map(|code| FailureSummary {
@@ -133,7 +149,7 @@ impl Builds {
                 .fetch_optional(&self.pool)
                 .await?
                 .unwrap_or_default();
-        let Some(language) = Language::parse(&language) else {
+        let Ok(language) = language.parse::<Language>() else {
             self.fail(
                 id,
                 &Failure::new(
@@ -271,6 +287,38 @@ impl Builds {
         .await?
         .map(|row| info_from_row(&row))
         .transpose()
+    }
+
+    /// Where build `id` of `user_id` is, with the part of its log after its
+    /// first `seen` characters; `None` when there is none or it is not
+    /// theirs.
+    pub async fn progress_since(
+        &self,
+        user_id: i64,
+        id: i64,
+        seen: i64,
+    ) -> Result<Option<BuildProgress>, sqlx::Error> {
+        let row = sqlx::query(
+            "select state, length(log), substr(log, $3 + 1), worker from builds \
+             where build_id = $1 and user_id = $2",
+        )
+        .bind(id)
+        .bind(user_id)
+        .bind(seen)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let state: String = row.try_get(0)?;
+        let worker: Option<String> = row.try_get(3)?;
+        Ok(Some(BuildProgress {
+            state: BuildState::parse(&state).ok_or_else(|| sqlx::Error::ColumnDecode {
+                index: "state".into(),
+                source: format!("unknown state {state}").into(),
+            })?,
+            log_chars: row.try_get(1)?,
+            new_log: row.try_get(2)?,
+            on_this_node: worker.as_deref() == Some(self.worker.as_str()),
+        }))
     }
 
     /// How many builds wait before build `id` (0 when it is next or running).

@@ -19,9 +19,10 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
+use crate::Language;
 use crate::diagnostics::Diagnostic;
 use crate::jail::{self, Bind, Ending, JailCommand, JailLimits};
-use crate::model::{Failure, FailureCode, Language};
+use crate::model::{Failure, FailureCode};
 use crate::root::{self, write_if_changed};
 use crate::toolchain::{BuildLimits, Built, ToolchainError};
 
@@ -77,10 +78,10 @@ pub(crate) struct Recipe {
 /// The environment a script function's runtime needs: its source in
 /// [`SOURCE_VARIABLE`]; `None` for a compiled language, whose component
 /// is the function itself.
-pub fn runtime_env(language: &str, source: &str) -> Option<Vec<(String, String)>> {
-    Language::parse(language)
-        .filter(|language| language.is_script())
-        .map(|_| vec![(SOURCE_VARIABLE.to_owned(), source.to_owned())])
+pub fn runtime_env(language: Language, source: &str) -> Option<Vec<(String, String)>> {
+    language
+        .is_script()
+        .then(|| vec![(SOURCE_VARIABLE.to_owned(), source.to_owned())])
 }
 
 /// One script language's toolchain on this node.
@@ -306,10 +307,9 @@ mod tests {
     fn only_script_functions_get_their_source_in_the_environment() {
         let env = |language| runtime_env(language, "print(1)");
         let expected = vec![(SOURCE_VARIABLE.to_owned(), "print(1)".to_owned())];
-        assert_eq!(env("python"), Some(expected.clone()));
-        assert_eq!(env("javascript"), Some(expected));
-        assert_eq!(env("rust"), None);
-        assert_eq!(env("cobol"), None);
+        assert_eq!(env(Language::Python), Some(expected.clone()));
+        assert_eq!(env(Language::JavaScript), Some(expected));
+        assert_eq!(env(Language::Rust), None);
     }
 
     #[test]

@@ -5,8 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::Language;
 use crate::diagnostics::Diagnostic;
-use crate::model::{Failure, FailureCode, Language};
+use crate::model::{Failure, FailureCode};
 use crate::rust::RustToolchain;
 use crate::script::ScriptToolchain;
 use crate::{javascript, python};

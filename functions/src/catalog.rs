@@ -8,6 +8,7 @@ use sqlx::{Acquire, Row};
 use crate::model::{
     Deployed, FunctionDetail, FunctionSummary, Limits, LiveFunction, Source, VersionInfo,
 };
+use crate::store::decode_language;
 use crate::{FunctionError, Functions, validate_name};
 
 /// Columns of [`FunctionSummary`], in [`summary_from_row`]'s order.
@@ -63,7 +64,7 @@ impl Functions {
     /// One function of `user_id` with its versions, newest first.
     pub async fn get(&self, user_id: i64, name: &str) -> Result<FunctionDetail, FunctionError> {
         let function = self.summary(user_id, name).await?;
-        let versions: Vec<(i64, String, i64, i64, Option<String>)> = sqlx::query_as(
+        let rows: Vec<(i64, String, i64, i64, Option<String>)> = sqlx::query_as(
             "select v.version, v.sha256, a.size, v.created_at, v.language \
              from versions v join artifacts a on a.sha256 = v.sha256 \
              where v.function_id = $1 order by v.version desc",
@@ -71,18 +72,18 @@ impl Functions {
         .bind(function.id)
         .fetch_all(&self.pool)
         .await?;
-        let versions = versions
+        let versions = rows
             .into_iter()
-            .map(
-                |(version, sha256, size, created_at, language)| VersionInfo {
+            .map(|(version, sha256, size, created_at, language)| {
+                Ok(VersionInfo {
                     version,
                     sha256,
                     size,
                     created_at,
-                    language,
-                },
-            )
-            .collect();
+                    language: decode_language(language)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
         Ok(FunctionDetail { function, versions })
     }
 
@@ -106,16 +107,6 @@ impl Functions {
         // A write first, so that SQLite takes its write lock up front and
         // concurrent deploys queue instead of failing to upgrade a read lock.
         sqlx::query(
-            "insert into artifacts (sha256, bytes, size, created_at) values ($1, $2, $3, $4) \
-             on conflict (sha256) do nothing",
-        )
-        .bind(sha256)
-        .bind(component)
-        .bind(i64::try_from(component.len()).unwrap_or(i64::MAX))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
             "insert into functions (user_id, name, timeout_ms, memory_mb, created_at, updated_at) \
              values ($1, $2, $3, $4, $5, $5) on conflict (user_id, name) do nothing",
         )
@@ -126,6 +117,24 @@ impl Functions {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        // Components are stored once: a redeploy of the same bytes (or the
+        // shared runtime of every JavaScript or Python version) sends none.
+        let stored: Option<i64> = sqlx::query_scalar("select 1 from artifacts where sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if stored.is_none() {
+            sqlx::query(
+                "insert into artifacts (sha256, bytes, size, created_at) values ($1, $2, $3, $4) \
+                 on conflict (sha256) do nothing",
+            )
+            .bind(sha256)
+            .bind(component)
+            .bind(i64::try_from(component.len()).unwrap_or(i64::MAX))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
         // The update locks the function's row (PostgreSQL), so concurrent
         // deploys of one function number their versions one after another.
         let function_id: i64 = sqlx::query_scalar(
@@ -228,20 +237,20 @@ impl Functions {
         self.summary(user_id, name).await
     }
 
-    /// Deletes `name` and its versions. Its invocation records stay: they are
-    /// what its owner is billed for. Components stay too (another version or
-    /// user may run the same bytes).
-    pub async fn delete(&self, user_id: i64, name: &str) -> Result<(), FunctionError> {
-        let deleted = sqlx::query("delete from functions where user_id = $1 and name = $2")
-            .bind(user_id)
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
-        if deleted.rows_affected() == 0 {
-            return Err(FunctionError::NotFound);
-        }
+    /// Deletes `name` and its versions; returns the function's id. Its
+    /// invocation records stay: they are what its owner is billed for.
+    /// Components stay too (another version or user may run the same bytes).
+    pub async fn delete(&self, user_id: i64, name: &str) -> Result<i64, FunctionError> {
+        let deleted: Option<i64> = sqlx::query_scalar(
+            "delete from functions where user_id = $1 and name = $2 returning function_id",
+        )
+        .bind(user_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        let function_id = deleted.ok_or(FunctionError::NotFound)?;
         tracing::info!(user_id, name, "function deleted");
-        Ok(())
+        Ok(function_id)
     }
 
     /// The live version of `username`'s function `name`, as the public URL
@@ -274,7 +283,7 @@ impl Functions {
                 timeout_ms: row.try_get(5)?,
                 memory_mb: row.try_get(6)?,
             },
-            source: match (row.try_get(7)?, row.try_get(8)?) {
+            source: match (decode_language(row.try_get(7)?)?, row.try_get(8)?) {
                 (Some(language), Some(source)) => Some(Source { language, source }),
                 _ => None,
             },

@@ -3,12 +3,13 @@
 //! built from.
 
 use crate::model::{Draft, Limits, Source};
-use crate::{FunctionError, Functions, validate_name};
+use crate::store::decode_language;
+use crate::{FunctionError, Functions, check_source, validate_name};
 
 impl Functions {
     /// Saves `source` as the draft of `user_id`'s function `name`, creating
     /// the function (with `limits`, and no live version yet) when needed.
-    /// Returns the draft as saved.
+    /// Returns the draft as saved; a source over the size limit is refused.
     pub async fn save_draft(
         &self,
         user_id: i64,
@@ -17,6 +18,7 @@ impl Functions {
         limits: Limits,
     ) -> Result<Draft, FunctionError> {
         validate_name(name)?;
+        check_source(source)?;
         let now = fnlab_db::now_ms();
         sqlx::query(
             "insert into functions (user_id, name, timeout_ms, memory_mb, created_at, updated_at, \
@@ -29,7 +31,7 @@ impl Functions {
         .bind(limits.timeout_ms)
         .bind(limits.memory_mb)
         .bind(now)
-        .bind(&source.language)
+        .bind(source.language.as_str())
         .bind(&source.source)
         .execute(&self.pool)
         .await?;
@@ -50,7 +52,7 @@ impl Functions {
         .fetch_optional(&self.pool)
         .await?;
         let (language, source, saved_at) = row.ok_or(FunctionError::NotFound)?;
-        Ok(match (language, source) {
+        Ok(match (decode_language(language)?, source) {
             (Some(language), Some(source)) => Some(Draft {
                 source: Source { language, source },
                 saved_at: saved_at.unwrap_or_default(),
@@ -79,7 +81,7 @@ impl Functions {
             name: name.to_owned(),
             version,
         })?;
-        Ok(language
+        Ok(decode_language(language)?
             .zip(source)
             .map(|(language, source)| Source { language, source }))
     }

@@ -3,72 +3,41 @@
 //! the gateway runs. Versions point at components stored once by their
 //! SHA-256, so any server node can load any version from the database.
 //!
-//! No HTTP and no sandbox here: the server validates and compiles a
-//! component with `fnlab-sandbox` before it hands the bytes to
+//! No HTTP and no sandbox here: the use-case layer validates and compiles
+//! a component with `fnlab-sandbox` before it hands the bytes to
 //! [`Functions::add_version`].
 //!
+//! Without its default `store` feature the crate is only [`model`]: plain
+//! data that the browser half of the UI shares (a [`Language`] is the same
+//! enum from the database row to the page).
+//!
 //! # Layout
-//! - [`model`]: what a function, a version and the live version look like.
-//! - [`catalog`]: creating, listing, deploying, rolling back and deleting.
-//! - [`drafts`]: the source saved in the editor, and each version's source.
+//! - [`model`]: what a function, a version, a language and the live
+//!   version look like.
+//! - `catalog`: creating, listing, deploying, rolling back and deleting.
+//! - `drafts`: the source saved in the editor, and each version's source.
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "store")]
 pub mod catalog;
+#[cfg(feature = "store")]
 pub mod drafts;
 pub mod model;
 
 pub use model::{
-    Deployed, Draft, FunctionDetail, FunctionSummary, Limits, LiveFunction, Source, VersionInfo,
+    Deployed, Draft, FunctionDetail, FunctionSummary, Language, Limits, LiveFunction, Source,
+    UnknownLanguage, VersionInfo,
 };
 
-use fnlab_db::Pool;
+#[cfg(feature = "store")]
+pub use store::*;
 
 /// Longest function name (it is part of a public URL).
 pub const NAME_LEN: std::ops::RangeInclusive<usize> = 1..=48;
 
-/// The functions service: a handle on the database, cheap to clone.
-#[derive(Clone)]
-pub struct Functions {
-    pool: Pool,
-}
-
-impl Functions {
-    /// Functions kept in `pool`.
-    pub fn new(pool: Pool) -> Self {
-        Self { pool }
-    }
-}
-
-/// What can go wrong with a function.
-#[derive(Debug, thiserror::Error)]
-pub enum FunctionError {
-    /// The name breaks the URL naming rule; the message says how.
-    #[error("{0}")]
-    InvalidName(String),
-    /// Limits outside what this server allows; the message says which.
-    #[error("{0}")]
-    InvalidLimits(String),
-    /// No such function for this user (or not theirs).
-    #[error("no such function")]
-    NotFound,
-    /// The function exists but has no such version.
-    #[error("function {name} has no version {version}")]
-    NoSuchVersion {
-        /// The function.
-        name: String,
-        /// The version asked for.
-        version: i64,
-    },
-    /// The database failed.
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
-}
-
-/// Checks a function name against the URL naming rule (after lowercasing).
-pub fn validate_name(name: &str) -> Result<(), FunctionError> {
-    fnlab_db::slug::check("a function name", name, NAME_LEN).map_err(FunctionError::InvalidName)
-}
+/// Longest source a user may save or build, in bytes.
+pub const MAX_SOURCE_BYTES: usize = 256 * 1024;
 
 /// The public URL of `username`'s function `name` under `base` (the origin
 /// that serves functions, without a trailing slash).
@@ -76,8 +45,82 @@ pub fn public_url(base: &str, username: &str, name: &str) -> String {
     format!("{}/fn/{username}/{name}/", base.trim_end_matches('/'))
 }
 
-/// The SHA-256 of a component, hex encoded: its identity everywhere.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
+#[cfg(feature = "store")]
+mod store {
+    use fnlab_db::Pool;
+
+    use crate::{Language, MAX_SOURCE_BYTES, NAME_LEN, Source};
+
+    /// The functions service: a handle on the database, cheap to clone.
+    #[derive(Clone)]
+    pub struct Functions {
+        pub(crate) pool: Pool,
+    }
+
+    impl Functions {
+        /// Functions kept in `pool`.
+        pub fn new(pool: Pool) -> Self {
+            Self { pool }
+        }
+    }
+
+    /// What can go wrong with a function.
+    #[derive(Debug, thiserror::Error)]
+    pub enum FunctionError {
+        /// The name breaks the URL naming rule; the message says how.
+        #[error("{0}")]
+        InvalidName(String),
+        /// The source is over [`MAX_SOURCE_BYTES`].
+        #[error("the source is {} KiB; the limit is {} KiB", .0 >> 10, MAX_SOURCE_BYTES >> 10)]
+        SourceTooLarge(usize),
+        /// Limits outside what this server allows; the message says which.
+        #[error("{0}")]
+        InvalidLimits(String),
+        /// No such function for this user (or not theirs).
+        #[error("no such function")]
+        NotFound,
+        /// The function exists but has no such version.
+        #[error("function {name} has no version {version}")]
+        NoSuchVersion {
+            /// The function.
+            name: String,
+            /// The version asked for.
+            version: i64,
+        },
+        /// The database failed.
+        #[error("database: {0}")]
+        Database(#[from] sqlx::Error),
+    }
+
+    /// Checks a function name against the URL naming rule (after lowercasing).
+    pub fn validate_name(name: &str) -> Result<(), FunctionError> {
+        fnlab_db::slug::check("a function name", name, NAME_LEN).map_err(FunctionError::InvalidName)
+    }
+
+    /// Checks source about to be saved or built: at most [`MAX_SOURCE_BYTES`].
+    pub fn check_source(source: &Source) -> Result<(), FunctionError> {
+        if source.source.len() > MAX_SOURCE_BYTES {
+            return Err(FunctionError::SourceTooLarge(source.source.len()));
+        }
+        Ok(())
+    }
+
+    /// The SHA-256 of a component, hex encoded: its identity everywhere.
+    pub fn sha256_hex(bytes: &[u8]) -> String {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(bytes))
+    }
+
+    /// A stored language name as a [`Language`]; a name no Fnlab wrote is a
+    /// decoding error.
+    pub(crate) fn decode_language(name: Option<String>) -> Result<Option<Language>, sqlx::Error> {
+        name.map(|name| {
+            name.parse()
+                .map_err(|e: crate::UnknownLanguage| sqlx::Error::ColumnDecode {
+                    index: "language".into(),
+                    source: e.into(),
+                })
+        })
+        .transpose()
+    }
 }

@@ -43,15 +43,79 @@ pub struct VersionInfo {
     pub created_at: i64,
     /// The language of the source it was built from; `None` for an
     /// uploaded component.
-    pub language: Option<String>,
+    pub language: Option<Language>,
+}
+
+/// A language functions are written in: one enum from the database row to
+/// the page, spelled in lowercase wherever it is stored or sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// Rust, compiled by rustc for wasm32-wasip2 against Fnlab's SDK.
+    Rust,
+    /// JavaScript, run by the componentize-js runtime.
+    JavaScript,
+    /// Python, run by the componentize-py runtime.
+    Python,
+}
+
+impl Language {
+    /// Every language, in the order the editor offers them.
+    pub const ALL: [Self; 3] = [Self::Rust, Self::JavaScript, Self::Python];
+
+    /// Its name as stored and as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rust => "rust",
+            Self::JavaScript => "javascript",
+            Self::Python => "python",
+        }
+    }
+
+    /// The name people read, such as `JavaScript`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Rust => "Rust",
+            Self::JavaScript => "JavaScript",
+            Self::Python => "Python",
+        }
+    }
+
+    /// Whether a shared runtime component runs its source, rather than the
+    /// source being compiled into a component of its own.
+    pub fn is_script(self) -> bool {
+        matches!(self, Self::JavaScript | Self::Python)
+    }
+}
+
+impl std::fmt::Display for Language {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A language name Fnlab does not know; its message lists the ones it does.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Fnlab cannot build {0:?}; the languages it builds are: rust, javascript, python")]
+pub struct UnknownLanguage(pub String);
+
+impl std::str::FromStr for Language {
+    type Err = UnknownLanguage;
+
+    fn from_str(name: &str) -> Result<Self, UnknownLanguage> {
+        Self::ALL
+            .into_iter()
+            .find(|language| language.as_str() == name)
+            .ok_or_else(|| UnknownLanguage(name.to_owned()))
+    }
 }
 
 /// Source code written in the editor: a function's saved draft, or the
 /// source a version was built from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
-    /// Its language, such as `rust`.
-    pub language: String,
+    /// Its language.
+    pub language: Language,
     /// The code.
     pub source: String,
 }

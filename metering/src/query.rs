@@ -17,20 +17,23 @@ pub struct Invocation {
 }
 
 /// The latest `limit` invocations of function `function_id` owned by
-/// `user_id`, newest first.
+/// `user_id`, newest first; with `after`, only those stored after the
+/// invocation of that id (what a page that has them all up to it lacks).
 pub async fn latest_invocations(
     pool: &Pool,
     user_id: i64,
     function_id: i64,
+    after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Invocation>, sqlx::Error> {
     let rows = sqlx::query(&format!(
         "select invocation_id, {} from invocations where user_id = $1 and function_id = $2 \
-         order by started_at desc, invocation_id desc limit $3",
+         and invocation_id > $3 order by started_at desc, invocation_id desc limit $4",
         COLUMNS.join(", ")
     ))
     .bind(user_id)
     .bind(function_id)
+    .bind(after.unwrap_or(i64::MIN))
     .bind(limit)
     .fetch_all(pool)
     .await?;

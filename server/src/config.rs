@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::Parser;
 use fnlab_billing::{FreeTier, Plans, PriceSheet, Pricing, PricingModel};
 use fnlab_functions::Limits;
+use fnlab_usecases::Settings;
 
 /// Fnlab: write, deploy and host serverless functions in WebAssembly sandboxes.
 #[derive(Clone, Parser)]
@@ -203,11 +204,6 @@ impl Config {
         }
     }
 
-    /// The public URL of `username`'s function `name`.
-    pub fn function_url(&self, username: &str, name: &str) -> String {
-        fnlab_functions::public_url(&self.functions_base(), username, name)
-    }
-
     /// The limits a new function gets: the server's ceilings.
     pub fn default_limits(&self) -> Limits {
         Limits {
@@ -271,28 +267,15 @@ impl Config {
         Ok(Pricing { prices, plans })
     }
 
-    /// Whether `username` may see everyone's usage.
-    pub fn is_admin(&self, username: &str) -> bool {
-        self.admin.iter().any(|admin| admin.trim() == username)
-    }
-
-    /// Checks per-function limits against the ceilings; the error says which
-    /// one is out of range.
-    pub fn check_limits(&self, limits: Limits) -> Result<(), String> {
-        let ceiling = self.default_limits();
-        if !(1..=ceiling.timeout_ms).contains(&limits.timeout_ms) {
-            return Err(format!(
-                "timeout_ms must be between 1 and {}",
-                ceiling.timeout_ms
-            ));
+    /// What the use cases read of the configuration.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            functions_base: self.functions_base(),
+            ceilings: self.default_limits(),
+            admins: self.admin.clone(),
+            build_timeout: std::time::Duration::from_secs(self.build_timeout_secs),
+            metering: self.metering,
         }
-        if !(1..=ceiling.memory_mb).contains(&limits.memory_mb) {
-            return Err(format!(
-                "memory_mb must be between 1 and {}",
-                ceiling.memory_mb
-            ));
-        }
-        Ok(())
     }
 
     /// Where the built site lives: the configured directory, `target/site`

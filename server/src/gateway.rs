@@ -1,17 +1,11 @@
 //! The public function URLs: `ANY /fn/{user}/{function}/{*rest}` runs the
-//! function's live version in the sandbox, streams its response back and
-//! records one usage record per invocation, off the request path.
-//!
-//! Before running, the owner's monthly quotas are checked ([`Quotas`]),
-//! from memory. Looking up the live version costs no database round trip
-//! per request either:
-//! it is cached for [`LIVE_TTL`] (so other nodes see a deploy within that
-//! time; this node forgets at once). The component's bytes are loaded from
-//! the database only when its program is not in memory.
+//! function's live version through [`Fnlab::invoke`](fnlab_usecases::Fnlab::invoke)
+//! and streams its response back. This adapter only shapes the request
+//! the guest sees (its path, its request id and name, no dashboard
+//! cookies) and the response the caller gets (its request id, and on the
+//! dashboard's origin a sandboxing CSP and no `Set-Cookie`).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -19,18 +13,9 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use fnlab_functions::{Functions, LiveFunction};
-use fnlab_metering::recorder::RecorderTask;
-use fnlab_metering::{Recorder, UsageRecord};
-use fnlab_sandbox::{FunctionLimits, Invocation, InvocationReport, Program, Sandbox};
-use tokio_util::task::TaskTracker;
 
 use crate::AppState;
 use crate::api::ApiError;
-use crate::quota::Quotas;
-
-/// How long a looked-up live version is trusted.
-pub const LIVE_TTL: Duration = Duration::from_secs(1);
 
 /// The header that tells the guest, and then the caller, which invocation
 /// served a request.
@@ -43,182 +28,6 @@ pub const FUNCTION_HEADER: &str = "fnlab-function";
 /// can neither read Fnlab's cookies nor call its API as the visitor.
 pub const SANDBOX_CSP: &str =
     "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads";
-
-/// The gateway's shared parts.
-#[derive(Clone)]
-pub struct Gateway {
-    inner: Arc<GatewayInner>,
-}
-
-struct GatewayInner {
-    functions: Functions,
-    sandbox: Sandbox,
-    metering: Option<(Recorder, Quotas)>,
-    writer: Mutex<Option<RecorderTask>>,
-    reports: TaskTracker,
-    live: Mutex<HashMap<FunctionKey, (Option<LiveFunction>, Instant)>>,
-}
-
-/// A function by its public name: (username, function name).
-type FunctionKey = (String, String);
-
-impl Gateway {
-    /// A gateway running functions from `functions` in `sandbox`, recording
-    /// usage through `recorder` (whose writer it drains on shutdown) and
-    /// enforcing `quotas`. With `metering` false it does neither (to
-    /// measure what they cost).
-    pub fn new(
-        functions: Functions,
-        sandbox: Sandbox,
-        (recorder, writer): (Recorder, RecorderTask),
-        quotas: Quotas,
-        metering: bool,
-    ) -> Self {
-        Self {
-            inner: Arc::new(GatewayInner {
-                functions,
-                sandbox,
-                metering: metering.then_some((recorder, quotas)),
-                writer: Mutex::new(Some(writer)),
-                reports: TaskTracker::new(),
-                live: Mutex::default(),
-            }),
-        }
-    }
-
-    /// The sandbox functions run in.
-    pub fn sandbox(&self) -> &Sandbox {
-        &self.inner.sandbox
-    }
-
-    /// Forgets the cached live version of `username`'s `name` (after a
-    /// deploy, rollback, limit change or delete on this node).
-    pub fn forget(&self, username: &str, name: &str) {
-        let mut live = self.inner.live.lock().unwrap_or_else(|e| e.into_inner());
-        live.remove(&(username.to_owned(), name.to_owned()));
-    }
-
-    /// Waits for the reports of invocations still finishing, then writes
-    /// every usage record. Call once the server has stopped taking requests.
-    pub async fn shutdown(&self) {
-        self.inner.reports.close();
-        self.inner.reports.wait().await;
-        let writer = self
-            .inner
-            .writer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(writer) = writer {
-            writer.shutdown().await;
-        }
-    }
-
-    async fn live(&self, username: &str, name: &str) -> Result<Option<LiveFunction>, ApiError> {
-        let key = (username.to_owned(), name.to_owned());
-        {
-            let live = self.inner.live.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((found, at)) = live.get(&key)
-                && at.elapsed() < LIVE_TTL
-            {
-                return Ok(found.clone());
-            }
-        }
-        let found = self.inner.functions.live(username, name).await?;
-        let mut live = self.inner.live.lock().unwrap_or_else(|e| e.into_inner());
-        live.insert(key, (found.clone(), Instant::now()));
-        Ok(found)
-    }
-
-    async fn program(&self, function: &LiveFunction) -> Result<Arc<Program>, ApiError> {
-        if let Some(program) = self.inner.sandbox.ready(&function.sha256) {
-            return Ok(program);
-        }
-        let bytes = self
-            .inner
-            .functions
-            .component(&function.sha256)
-            .await?
-            .ok_or_else(|| {
-                ApiError::Internal(format!(
-                    "component {} of a live version is missing",
-                    function.sha256
-                ))
-            })?;
-        self.inner
-            .sandbox
-            .load(&function.sha256, &bytes)
-            .await
-            .map_err(|e| {
-                ApiError::Internal(format!(
-                    "stored component {} no longer loads: {e}",
-                    function.sha256
-                ))
-            })
-    }
-
-    /// 429 when the owner of `function` has used up a monthly quota.
-    async fn check_quota(&self, function: &LiveFunction) -> Result<(), ApiError> {
-        let Some((_, quotas)) = &self.inner.metering else {
-            return Ok(());
-        };
-        quotas.check(function.user_id).await.map_err(|exceeded| {
-            tracing::info!(user_id = function.user_id, function = %function.name, %exceeded, "quota exceeded");
-            let now = fnlab_db::now_ms();
-            let next = fnlab_billing::calendar::next_month(now);
-            ApiError::QuotaExceeded {
-                message: exceeded.to_string(),
-                retry_after_secs: u64::try_from((next - now) / 1000).unwrap_or(0),
-            }
-        })
-    }
-
-    /// Records `report` once it arrives, without holding up the response.
-    fn record_when_done(
-        &self,
-        function: LiveFunction,
-        request_id: String,
-        report: tokio::sync::oneshot::Receiver<InvocationReport>,
-    ) {
-        let Some((recorder, _)) = &self.inner.metering else {
-            return;
-        };
-        let recorder = recorder.clone();
-        self.inner.reports.spawn(async move {
-            let Ok(report) = report.await else {
-                tracing::error!(request_id, "an invocation ended without a report");
-                return;
-            };
-            recorder.record(usage_record(&function, request_id, report));
-        });
-    }
-}
-
-fn usage_record(
-    function: &LiveFunction,
-    request_id: String,
-    report: InvocationReport,
-) -> UsageRecord {
-    let int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    UsageRecord {
-        request_id,
-        user_id: function.user_id,
-        function_id: function.function_id,
-        function_name: function.name.clone(),
-        version: function.version,
-        started_at: report.started_at_ms,
-        wall_us: int(report.wall_us),
-        cpu_us: int(report.cpu_us),
-        peak_memory_bytes: int(report.peak_memory_bytes),
-        memory_mb: function.limits.memory_mb,
-        bytes_in: int(report.bytes_in),
-        bytes_out: int(report.bytes_out),
-        status: i64::from(report.status),
-        outcome: report.outcome.code().to_owned(),
-        stdout: report.stdout,
-        stderr: report.stderr,
-    }
-}
 
 /// The `/fn/…` routes.
 pub fn router() -> Router<AppState> {
@@ -240,24 +49,6 @@ async fn serve(
     if let Some(moved) = redirect_to_functions_origin(&state, &request) {
         return Ok(moved);
     }
-    let gateway = &state.gateway;
-    let function = gateway.live(username, name).await?.ok_or_else(|| {
-        ApiError::NotFoundBecause(format!(
-            "there is no function {username}/{name} (or it has no live version)"
-        ))
-    })?;
-    gateway.check_quota(&function).await?;
-    let mut program = gateway.program(&function).await?;
-    // A JavaScript or Python function's component is its language's
-    // shared runtime, which reads the function's source from its environment.
-    if let Some(env) = function
-        .source
-        .as_ref()
-        .and_then(|source| fnlab_builds::script::runtime_env(&source.language, &source.source))
-    {
-        program = program.with_env(env);
-    }
-
     let shared_origin = state.config.functions_url.is_none();
     let prefix_len = format!("/fn/{username}/{name}").len();
     let mut request = guest_request(request, prefix_len, shared_origin);
@@ -269,17 +60,10 @@ async fn serve(
             request.headers_mut().insert(header, value);
         }
     }
-    let invocation = Invocation {
-        user_id: function.user_id,
-        limits: FunctionLimits {
-            timeout: Duration::from_millis(u64::try_from(function.limits.timeout_ms).unwrap_or(0)),
-            memory_bytes: u64::try_from(function.limits.memory_mb).unwrap_or(0) << 20,
-        },
-    };
-    let (response, report) = gateway
-        .sandbox()
-        .invoke(&program, invocation, request)
-        .await;
+    let response = state
+        .fnlab
+        .invoke(username, name, request, request_id.clone())
+        .await?;
     let mut response = response.map(Body::new);
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -292,7 +76,6 @@ async fn serve(
             HeaderValue::from_static(SANDBOX_CSP),
         );
     }
-    gateway.record_when_done(function, request_id, report);
     Ok(response.into_response())
 }
 

@@ -10,10 +10,11 @@
 //! - [`state`]: the shared [`AppState`].
 //! - [`api`]: the REST API under `/api/v1`.
 //! - [`gateway`]: the public function URLs under `/fn/`.
-//! - [`quota`]: monthly quotas checked at the gateway, from memory.
 //! - [`retention`]: the expiry of raw invocation records.
-//! - [`deploy`]: making a component a function's live version.
 //! - [`builder`]: the worker that builds source from the editor.
+//!
+//! Every route, page and worker is an adapter over one use case of
+//! [`fnlab_usecases::Fnlab`]: it parses, calls, and shapes the answer.
 //! - [`pages`]: the Leptos pages and server functions, and the site's files.
 //! - [`sessions`]: the session cookie and its store.
 //! - [`observe`]: request spans and error logging.
@@ -21,11 +22,9 @@
 pub mod api;
 pub mod builder;
 pub mod config;
-pub mod deploy;
 pub mod gateway;
 pub mod observe;
 pub mod pages;
-pub mod quota;
 pub mod retention;
 pub mod sessions;
 pub mod state;
@@ -37,13 +36,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use builder::BuildSignal;
-use fnlab_accounts::Accounts;
-use fnlab_builds::Builds;
-use fnlab_functions::Functions;
-use fnlab_metering::{LiveUsage, Recorder, RecorderOptions};
 use fnlab_sandbox::{Sandbox, SandboxConfig};
-use gateway::Gateway;
+use fnlab_usecases::Fnlab;
 use tokio::net::TcpListener;
 
 pub use config::Config;
@@ -84,31 +78,21 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     let pricing = Arc::new(config.pricing().map_err(StartError::Config)?);
     let pool = fnlab_db::open(&config.database_url(), config.db_connections).await?;
     let leptos = pages::leptos_options(&config);
-    let functions = Functions::new(pool.clone());
-    let accounts = Accounts::new(pool.clone());
     let sandbox = Sandbox::new(sandbox_config(&config))?;
     // Before any new record: what an older Fnlab left unrolled.
     let caught_up = fnlab_metering::rollup::catch_up(&pool).await?;
     if caught_up > 0 {
         tracing::info!(invocations = caught_up, "rolled up the usage backlog");
     }
-    let live = LiveUsage::default();
-    let usage = Recorder::start(pool.clone(), RecorderOptions::default(), live.clone());
-    let quotas = quota::Quotas::new(live, pool.clone(), accounts.clone(), pricing.clone());
-    let gateway = Gateway::new(functions.clone(), sandbox, usage, quotas, config.metering);
+    let fnlab = Fnlab::new(pool.clone(), sandbox, pricing, config.settings());
     let state = AppState {
-        accounts,
-        pricing,
-        functions,
-        builds: Builds::new(pool.clone()),
-        build_signal: BuildSignal::default(),
-        gateway,
+        fnlab,
         pool,
         config: Arc::new(config),
         leptos,
     };
     if state.config.builds {
-        builder::spawn(state.clone());
+        builder::spawn(&state);
     }
     retention::spawn(state.clone());
     Ok(state)
@@ -154,14 +138,14 @@ pub async fn start(
 ) -> Result<Running, StartError> {
     let listener = TcpListener::bind(state.config.addr).await?;
     let addr = listener.local_addr()?;
-    let gateway = state.gateway.clone();
+    let fnlab = state.fnlab.clone();
     let app = app(state).await?;
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         // Every request has been answered: write every usage record.
-        gateway.shutdown().await;
+        fnlab.shutdown().await;
         served
     });
     Ok(Running { addr, task })

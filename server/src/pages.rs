@@ -1,6 +1,5 @@
 //! The Leptos pages and server functions, and the site's static files.
 
-use app::ctx::Services;
 use app::error::AppError;
 use app::{App, shell};
 use axum::Router;
@@ -34,25 +33,14 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-/// Page routes, server-function routes (with the domain services in their
+/// Page routes, server-function routes (with the use cases in their
 /// context) and a fallback that serves files from the site root.
 pub fn router(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
-    let services = Services {
-        accounts: state.accounts.clone(),
-        functions: state.functions.clone(),
-        pool: state.pool.clone(),
-        functions_base: state.config.functions_base(),
-        default_limits: state.config.default_limits(),
-        pricing: state.pricing.clone(),
-        admins: std::sync::Arc::new(state.config.admin.clone()),
-        live_changed: {
-            let gateway = state.gateway.clone();
-            std::sync::Arc::new(move |username: &str, name: &str| gateway.forget(username, name))
-        },
-    };
+    // Server functions reach the use cases through their context.
+    let fnlab = state.fnlab.clone();
     Router::new()
-        .leptos_routes_with_context(state, routes, move || provide_context(services.clone()), {
+        .leptos_routes_with_context(state, routes, move || provide_context(fnlab.clone()), {
             let options = state.leptos.clone();
             move || shell(options.clone())
         })

@@ -5,8 +5,6 @@
 
 use std::time::Duration;
 
-use fnlab_metering::rollup::expire_raw;
-
 use crate::AppState;
 
 /// How often raw records are expired.
@@ -25,8 +23,8 @@ pub fn spawn(state: AppState) {
 }
 
 async fn expire(state: &AppState) {
-    let retention_ms = i64::from(state.config.usage_retention_days) * 86_400_000;
-    match expire_raw(&state.pool, fnlab_db::now_ms() - retention_ms).await {
+    let days = state.config.usage_retention_days;
+    match state.fnlab.expire_invocations(days).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(deleted = n, "expired raw invocation records"),
         Err(e) => tracing::error!(error = %e, "cannot expire raw invocation records"),

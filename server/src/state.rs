@@ -3,34 +3,20 @@
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use fnlab_accounts::Accounts;
-use fnlab_billing::Pricing;
-use fnlab_builds::Builds;
 use fnlab_db::Pool;
-use fnlab_functions::Functions;
+use fnlab_usecases::Fnlab;
 use leptos::prelude::LeptosOptions;
 
 use crate::Config;
-use crate::builder::BuildSignal;
-use crate::gateway::Gateway;
 
 /// Shared state of the whole server.
 #[derive(Clone, FromRef)]
 pub struct AppState {
-    /// Database pool.
+    /// Database pool (for the health check and the session store).
     pub pool: Pool,
-    /// Accounts service.
-    pub accounts: Accounts,
-    /// The price sheet and plans.
-    pub pricing: Arc<Pricing>,
-    /// Functions, versions and components.
-    pub functions: Functions,
-    /// The queue of builds from the editor.
-    pub builds: Builds,
-    /// Wakes this node's build worker.
-    pub build_signal: BuildSignal,
-    /// The public function URLs and the sandbox behind them.
-    pub gateway: Gateway,
+    /// Every use case: what the REST API, the pages, the gateway and the
+    /// workers call.
+    pub fnlab: Fnlab,
     /// Configuration, as parsed at start-up.
     pub config: Arc<Config>,
     /// Where the site's files are and how to render pages.

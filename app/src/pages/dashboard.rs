@@ -1,6 +1,7 @@
 //! `/dashboard`: the signed-in user's functions, starting a new one from a
 //! template, and deploying a ready component.
 
+use fnlab_functions::Language;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -55,24 +56,19 @@ fn Alerts() -> impl IntoView {
     }
 }
 
-/// The languages of the "New function" picker: (value, label).
-const LANGUAGES: [(&str, &str); 3] = [
-    ("rust", "Rust"),
-    ("javascript", "JavaScript"),
-    ("python", "Python"),
-];
-
 /// "New function": a name, a language and one of its templates; opens the
 /// editor on it.
 #[component]
 fn NewFunction() -> impl IntoView {
     let create = ServerAction::<CreateFunction>::new();
     let templates = Resource::new(|| (), |()| list_templates());
-    let language = RwSignal::new(LANGUAGES[0].0.to_owned());
+    let language = RwSignal::new(Language::ALL[0]);
     let template_select = NodeRef::<leptos::html::Select>::new();
     // Another language: show its templates and pick its first.
     let choose_language = move |ev| {
-        let chosen = event_target_value(&ev);
+        let Ok(chosen) = event_target_value(&ev).parse::<Language>() else {
+            return;
+        };
         let first = templates.get().and_then(Result::ok).and_then(|rows| {
             rows.into_iter()
                 .find(|row| row.language == chosen)
@@ -96,8 +92,8 @@ fn NewFunction() -> impl IntoView {
                     aria-label="New function name"
                 />
                 <select aria-label="Language" on:change=choose_language>
-                    {LANGUAGES
-                        .map(|(value, label)| view! { <option value=value>{label}</option> })
+                    {Language::ALL
+                        .map(|l| view! { <option value=l.as_str()>{l.label()}</option> })
                         .collect_view()}
                 </select>
                 <select name="template" aria-label="Template" node_ref=template_select>

@@ -1,7 +1,9 @@
 //! `/functions/{name}`: one function: its URL, the code editor with deploy
 //! progress and a test console, versions (roll back with a click, read
 //! each one's source), a component upload, and the latest invocations with
-//! their logs, refreshed every few seconds.
+//! their logs. Once loaded, the page asks every second only for what
+//! changed: the function again after a deploy or rollback, else just the
+//! invocations newer than the newest it shows.
 //!
 //! The editor and the console are CodeMirror and plain DOM wired by
 //! `public/editor/editor.js` (built from `app/editor/`), which finds the
@@ -17,11 +19,12 @@ use super::upload::UploadComponent;
 use super::{RequireUser, Table, ticker};
 use crate::format::{bytes, micros, utc_time};
 use crate::functions::{
-    DeleteFunction, FunctionView, InvocationRow, RollbackFunction, VersionRow, get_function,
+    DeleteFunction, FunctionView, InvocationRow, PAGE_INVOCATIONS, RollbackFunction, VersionRow,
+    function_changes, get_function,
 };
 use fnlab_billing::money::format_picos;
 
-/// How often the page refreshes its invocations, in the browser.
+/// How often the page asks what changed, in the browser.
 const REFRESH: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The function page.
@@ -31,12 +34,12 @@ pub fn FunctionPage() -> impl IntoView {
     let name = move || params.read().get("name").unwrap_or_default();
     let rollback = ServerAction::<RollbackFunction>::new();
     let delete = ServerAction::<DeleteFunction>::new();
-    let tick = ticker(REFRESH);
-    // The head and the editor load once per function; the rest refreshes.
+    // The head and the editor load once per function; the details again
+    // after a rollback, and then follow the changes.
     let head = Resource::new(name, get_function);
     let view_data = Resource::new(
-        move || (name(), rollback.version().get(), tick.get()),
-        |(name, _, _)| get_function(name),
+        move || (name(), rollback.version().get()),
+        |(name, _)| get_function(name),
     );
     let fallback = || view! { <p class="muted">"Loading…"</p> };
     view! {
@@ -53,7 +56,7 @@ pub fn FunctionPage() -> impl IntoView {
             </Transition>
             <Transition fallback>
                 {move || Suspend::new(async move {
-                    view_data.await.ok().map(|function| view! { <Details function rollback /> })
+                    view_data.await.ok().map(|function| view! { <LiveDetails function rollback /> })
                 })}
             </Transition>
         </RequireUser>
@@ -143,8 +146,42 @@ fn TestConsole(name: String, url: String) -> impl IntoView {
     }
 }
 
-/// Limits, versions and the latest invocations: refreshed every few
-/// seconds.
+/// [`Details`] kept current: each tick asks only for what changed since
+/// what it shows (one request in flight at a time).
+#[component]
+fn LiveDetails(function: FunctionView, rollback: ServerAction<RollbackFunction>) -> impl IntoView {
+    let current = RwSignal::new(function);
+    let tick = ticker(REFRESH);
+    let asking = StoredValue::new(false);
+    Effect::new(move |_| {
+        if tick.get() == 0 || asking.get_value() {
+            return;
+        }
+        asking.set_value(true);
+        let (name, updated_at, newest) = current.with_untracked(|f| {
+            let newest = f.invocations.iter().map(|i| i.id).max();
+            (f.name.clone(), f.updated_at, newest)
+        });
+        leptos::task::spawn_local(async move {
+            if let Ok(changes) = function_changes(name, updated_at, newest).await {
+                if let Some(function) = changes.function {
+                    current.set(function);
+                } else if !changes.invocations.is_empty() {
+                    current.update(|f| {
+                        let mut rows = changes.invocations;
+                        rows.append(&mut f.invocations);
+                        rows.truncate(usize::try_from(PAGE_INVOCATIONS).unwrap_or_default());
+                        f.invocations = rows;
+                    });
+                }
+            }
+            asking.set_value(false);
+        });
+    });
+    move || view! { <Details function=current.get() rollback /> }
+}
+
+/// Limits, versions and the latest invocations.
 #[component]
 fn Details(function: FunctionView, rollback: ServerAction<RollbackFunction>) -> impl IntoView {
     let FunctionView {

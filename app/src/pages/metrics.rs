@@ -1,5 +1,5 @@
 //! `/functions/{name}/metrics?window=1h|24h|7d`: invocations, errors and
-//! latency percentiles of one function as charts, refreshed every few
+//! latency percentiles of one function as charts, refreshed every five
 //! seconds.
 
 use fnlab_billing::calendar::{date_label, rfc3339};

@@ -4,7 +4,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use fnlab_accounts::User;
+use fnlab_usecases::Actor;
 use tower_sessions::Session;
 
 use super::ApiError;
@@ -14,7 +14,7 @@ use crate::AppState;
 /// header is present (a bad token is 401 even with a session), else by the
 /// session cookie.
 #[derive(Debug, Clone)]
-pub struct AuthUser(pub User);
+pub struct AuthUser(pub Actor);
 
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
@@ -28,8 +28,8 @@ impl FromRequestParts<AppState> for AuthUser {
                 .ok_or_else(|| {
                     ApiError::Unauthorized("the Authorization header must be Bearer <token>".into())
                 })?;
-            return match state.accounts.user_for_token(token.trim()).await? {
-                Some(user) => Ok(Self(user)),
+            return match state.fnlab.actor_for_token(token.trim()).await? {
+                Some(actor) => Ok(Self(actor)),
                 None => Err(ApiError::Unauthorized(
                     "the API token is not valid (revoked or mistyped?)".into(),
                 )),
@@ -43,8 +43,8 @@ impl FromRequestParts<AppState> for AuthUser {
         };
         // The account may have gone since the session was made.
         state
-            .accounts
-            .user(user_id)
+            .fnlab
+            .actor(user_id)
             .await?
             .map(Self)
             .ok_or_else(ApiError::unauthorized)

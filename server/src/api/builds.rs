@@ -4,24 +4,22 @@
 //! caller: another user's function or build is a plain 404.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::{get, post};
-use fnlab_builds::{BuildInfo, BuildState, Language, MAX_SOURCE_BYTES, TEMPLATES, Template};
-use fnlab_functions::{Draft, FunctionError, Source};
+use fnlab_builds::Template;
+use fnlab_functions::{Draft, Source};
+use fnlab_usecases::builds::{BuildEvent, BuildStatus, DeployOutcome};
+use fnlab_usecases::catalog::SavedDraft;
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{ApiError, ApiJson, AuthUser, BuildFailure};
+use super::{ApiError, ApiJson, AuthUser};
 use crate::AppState;
-
-/// How often a waiting deploy or an event stream looks at its build.
-const WATCH_EVERY: Duration = Duration::from_millis(100);
 
 /// The `/api/v1` routes of this module (`PUT /functions/{name}` is routed
 /// by the functions module, beside the path's other methods).
@@ -39,17 +37,16 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /templates` → 200 [{id, name, language, description, source}].
-async fn templates() -> ApiJson<&'static [Template]> {
-    ApiJson(TEMPLATES)
+async fn templates(State(state): State<AppState>) -> ApiJson<&'static [Template]> {
+    ApiJson(state.fnlab.templates())
 }
 
-/// What saving a draft answers.
-#[derive(Serialize)]
-pub(super) struct SavedDraft {
-    name: String,
+/// A draft as sent: the language is read by the use case, so that an
+/// unknown one gets its reason rather than a JSON error.
+#[derive(Deserialize)]
+pub(super) struct DraftRequest {
     language: String,
-    saved_at: i64,
-    url: String,
+    source: String,
 }
 
 /// `PUT /functions/{name}` {language, source} → 200 (201 when it created
@@ -57,89 +54,41 @@ pub(super) struct SavedDraft {
 /// language, a source over the size limit or a bad name.
 pub(super) async fn save_draft(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthUser(actor): AuthUser,
     Path(name): Path<String>,
-    ApiJson(body): ApiJson<Source>,
+    ApiJson(body): ApiJson<DraftRequest>,
 ) -> Result<(StatusCode, ApiJson<SavedDraft>), ApiError> {
-    language(&body.language)?;
-    if body.source.len() > MAX_SOURCE_BYTES {
-        return Err(ApiError::Unprocessable {
-            code: "source_too_large",
-            message: format!(
-                "the source is {} KiB; the limit is {} KiB",
-                body.source.len() >> 10,
-                MAX_SOURCE_BYTES >> 10
-            ),
-        });
-    }
-    let existed = match state.functions.summary(user.id, &name).await {
-        Ok(_) => true,
-        Err(FunctionError::NotFound) => false,
-        Err(e) => return Err(e.into()),
-    };
-    let draft = state
-        .functions
-        .save_draft(user.id, &name, &body, state.config.default_limits())
+    let saved = state
+        .fnlab
+        .save_draft(&actor, &name, &body.language, body.source)
         .await?;
-    let status = if existed {
-        StatusCode::OK
-    } else {
+    let status = if saved.created {
         StatusCode::CREATED
+    } else {
+        StatusCode::OK
     };
-    Ok((
-        status,
-        ApiJson(SavedDraft {
-            url: state.config.function_url(&user.username, &name),
-            name,
-            language: draft.source.language,
-            saved_at: draft.saved_at,
-        }),
-    ))
-}
-
-/// The language named in a request, or 422 naming the ones Fnlab builds.
-fn language(name: &str) -> Result<Language, ApiError> {
-    Language::parse(name).ok_or_else(|| ApiError::Unprocessable {
-        code: "unsupported_language",
-        message: format!(
-            "Fnlab cannot build {name:?}; the languages it builds are: {}",
-            Language::ALL.map(Language::as_str).join(", ")
-        ),
-    })
+    Ok((status, ApiJson(saved)))
 }
 
 /// `GET /functions/{name}/source` → 200 {language, source, saved_at}; 404
 /// when the function has no saved source.
 async fn draft(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthUser(actor): AuthUser,
     Path(name): Path<String>,
 ) -> Result<ApiJson<Draft>, ApiError> {
-    state
-        .functions
-        .draft(user.id, &name)
-        .await?
-        .map(ApiJson)
-        .ok_or_else(|| ApiError::NotFoundBecause(format!("function {name} has no saved source")))
+    Ok(ApiJson(state.fnlab.draft(&actor, &name).await?))
 }
 
 /// `GET /functions/{name}/versions/{version}/source` → 200 {language,
 /// source}; 404 for an uploaded component.
 async fn version_source(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthUser(actor): AuthUser,
     Path((name, version)): Path<(String, i64)>,
 ) -> Result<ApiJson<Source>, ApiError> {
-    state
-        .functions
-        .version_source(user.id, &name, version)
-        .await?
-        .map(ApiJson)
-        .ok_or_else(|| {
-            ApiError::NotFoundBecause(format!(
-                "version {version} of {name} was uploaded as a component: it has no source"
-            ))
-        })
+    let source = state.fnlab.version_source(&actor, &name, version);
+    Ok(ApiJson(source.await?))
 }
 
 #[derive(Deserialize)]
@@ -153,113 +102,45 @@ struct DeployQuery {
 /// version stays). With `wait=false`: 202 {build_id} at once.
 async fn deploy(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthUser(actor): AuthUser,
     Path(name): Path<String>,
     Query(query): Query<DeployQuery>,
 ) -> Result<(StatusCode, ApiJson<Value>), ApiError> {
-    let function = state.functions.summary(user.id, &name).await?;
-    let draft = state
-        .functions
-        .draft(user.id, &name)
-        .await?
-        .ok_or_else(|| ApiError::Unprocessable {
-            code: "no_source",
-            message: format!(
-                "function {name} has no saved source: save it first with PUT /api/v1/functions/{name}"
-            ),
-        })?;
-    let id = state
-        .builds
-        .enqueue(
-            user.id,
-            function.id,
-            language(&draft.source.language)?,
-            &draft.source.source,
-        )
-        .await?;
-    state.build_signal.queued();
-    let queued = (
-        StatusCode::ACCEPTED,
-        ApiJson(
-            json!({ "build_id": id, "state": "queued", "status_url": format!("/api/v1/builds/{id}") }),
+    let wait = query.wait != Some(false);
+    Ok(match state.fnlab.deploy(&actor, &name, wait).await? {
+        DeployOutcome::Queued { build_id } => (
+            StatusCode::ACCEPTED,
+            ApiJson(json!({
+                "build_id": build_id,
+                "state": "queued",
+                "status_url": format!("/api/v1/builds/{build_id}"),
+            })),
         ),
-    );
-    if query.wait == Some(false) {
-        return Ok(queued);
-    }
-    // Wait for the build's own limit, plus room for builds queued before it;
-    // past that, answer as if not waiting.
-    let patience = Duration::from_secs(state.config.build_timeout_secs) + Duration::from_secs(300);
-    let Ok(build) = tokio::time::timeout(patience, finished(&state, user.id, id)).await else {
-        return Ok(queued);
-    };
-    let build = build?;
-    match (build.state, build.error) {
-        (BuildState::Live, _) => Ok((
+        DeployOutcome::Live {
+            build_id,
+            version,
+            url,
+            build_ms,
+        } => (
             StatusCode::CREATED,
             ApiJson(json!({
-                "version": build.version,
-                "url": state.config.function_url(&user.username, &name),
-                "build_ms": build.build_ms,
-                "build_id": id,
+                "version": version,
+                "url": url,
+                "build_ms": build_ms,
+                "build_id": build_id,
             })),
-        )),
-        (_, error) => {
-            let error =
-                error.ok_or_else(|| ApiError::Internal("a failed build has no reason".into()))?;
-            Err(ApiError::BuildFailed(BuildFailure {
-                build_id: id,
-                code: error.code,
-                message: error.message,
-                diagnostics: build.diagnostics,
-            }))
-        }
-    }
-}
-
-/// Waits until build `id` is over.
-async fn finished(state: &AppState, user_id: i64, id: i64) -> Result<BuildInfo, ApiError> {
-    loop {
-        let build = state
-            .builds
-            .get(user_id, id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        if build.state.is_done() {
-            return Ok(build);
-        }
-        tokio::time::sleep(WATCH_EVERY).await;
-    }
-}
-
-/// A build with how many builds wait before it.
-#[derive(Serialize)]
-struct BuildView {
-    #[serde(flatten)]
-    build: BuildInfo,
-    queue_position: i64,
+        ),
+    })
 }
 
 /// `GET /builds/{id}` → 200 {id, function, state, error, diagnostics, log,
 /// version, build_ms, queue_position, …}; 404.
 async fn build(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthUser(actor): AuthUser,
     Path(id): Path<i64>,
-) -> Result<ApiJson<BuildView>, ApiError> {
-    let build = state
-        .builds
-        .get(user.id, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let queue_position = match build.state {
-        BuildState::Queued => state.builds.position(id).await?,
-        _ => 0,
-    };
-    Ok(ApiJson(BuildView {
-        build,
-        queue_position,
-    }))
+) -> Result<ApiJson<BuildStatus>, ApiError> {
+    Ok(ApiJson(state.fnlab.build(&actor, id).await?))
 }
 
 /// `GET /builds/{id}/events` → a server-sent event stream: `state`
@@ -268,84 +149,32 @@ async fn build(
 /// end; 404.
 async fn build_events(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthUser(actor): AuthUser,
     Path(id): Path<i64>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    state
-        .builds
-        .get(user.id, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let watch = Watch {
-        state,
-        user_id: user.id,
-        id,
-        sent_state: None,
-        sent_log: 0,
-        over: false,
-    };
+    let watch = state.fnlab.watch_build(&actor, id).await?;
     let stream = futures_util::stream::unfold(watch, |mut watch| async move {
         let events = watch.next().await?;
         Some((
-            futures_util::stream::iter(events.into_iter().map(Ok)),
+            futures_util::stream::iter(events.into_iter().map(|event| Ok(sse(event)))),
             watch,
         ))
     });
     Ok(Sse::new(futures_util::StreamExt::flatten(stream)).keep_alive(KeepAlive::default()))
 }
 
-/// What an event stream has sent of one build.
-struct Watch {
-    state: AppState,
-    user_id: i64,
-    id: i64,
-    sent_state: Option<(BuildState, i64)>,
-    sent_log: usize,
-    over: bool,
-}
-
-impl Watch {
-    /// The next events, waiting until there are some; `None` once the
-    /// stream is over.
-    async fn next(&mut self) -> Option<Vec<Event>> {
-        if self.over {
-            return None;
-        }
-        loop {
-            let build = match self.state.builds.get(self.user_id, self.id).await {
-                Ok(Some(build)) => build,
-                Ok(None) | Err(_) => return None,
-            };
-            let position = match build.state {
-                BuildState::Queued => self.state.builds.position(self.id).await.unwrap_or(0),
-                _ => 0,
-            };
-            let mut events = Vec::new();
-            if self.sent_state != Some((build.state, position)) {
-                self.sent_state = Some((build.state, position));
-                events.push(json_event(
-                    "state",
-                    &json!({ "state": build.state, "queue_position": position }),
-                ));
-            }
-            if build.log.len() > self.sent_log {
-                let text = build.log.get(self.sent_log..).unwrap_or_default();
-                events.push(json_event("log", &json!({ "text": text })));
-                self.sent_log = build.log.len();
-            }
-            if build.state.is_done() {
-                self.over = true;
-                let view = BuildView {
-                    build,
-                    queue_position: 0,
-                };
-                events.push(json_event("done", &view));
-            }
-            if !events.is_empty() {
-                return Some(events);
-            }
-            tokio::time::sleep(WATCH_EVERY).await;
-        }
+/// One build event as a server-sent event.
+fn sse(event: BuildEvent) -> Event {
+    match event {
+        BuildEvent::State {
+            state,
+            queue_position,
+        } => json_event(
+            "state",
+            &json!({ "state": state, "queue_position": queue_position }),
+        ),
+        BuildEvent::Log { text } => json_event("log", &json!({ "text": text })),
+        BuildEvent::Done(build) => json_event("done", &build),
     }
 }
 

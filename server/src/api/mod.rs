@@ -15,7 +15,7 @@ use axum::Router;
 use axum::http::Uri;
 
 pub use auth::AuthUser;
-pub use error::{ApiError, BuildFailure, InternalErrorDetail};
+pub use error::{ApiError, InternalErrorDetail};
 pub use json::ApiJson;
 
 use crate::{AppState, Config};

@@ -25,27 +25,27 @@ struct NewTokenRequest {
 /// `POST /tokens` {name} → 201 {id, name, token}; the secret is never shown again.
 async fn create(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthUser(actor): AuthUser,
     ApiJson(body): ApiJson<NewTokenRequest>,
 ) -> Result<(StatusCode, ApiJson<NewToken>), ApiError> {
-    let token = state.accounts.create_token(user.id, &body.name).await?;
+    let token = state.fnlab.create_token(&actor, &body.name).await?;
     Ok((StatusCode::CREATED, ApiJson(token)))
 }
 
 /// `GET /tokens` → 200 [{id, name, created_at, last_used_at}], newest first.
 async fn list(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthUser(actor): AuthUser,
 ) -> Result<ApiJson<Vec<TokenInfo>>, ApiError> {
-    Ok(ApiJson(state.accounts.list_tokens(user.id).await?))
+    Ok(ApiJson(state.fnlab.tokens(&actor).await?))
 }
 
 /// `DELETE /tokens/{id}` → 204; 404 when missing or someone else's.
 async fn revoke(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthUser(actor): AuthUser,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    state.accounts.revoke_token(user.id, id).await?;
+    state.fnlab.revoke_token(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

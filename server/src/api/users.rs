@@ -33,10 +33,7 @@ async fn sign_up(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<(StatusCode, ApiJson<User>), ApiError> {
-    let user = state
-        .accounts
-        .sign_up(&body.username, &body.password)
-        .await?;
+    let user = state.fnlab.sign_up(&body.username, &body.password).await?;
     Ok((StatusCode::CREATED, ApiJson(user)))
 }
 
@@ -47,10 +44,7 @@ async fn log_in(
     session: Session,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<ApiJson<User>, ApiError> {
-    let user = state
-        .accounts
-        .log_in(&body.username, &body.password)
-        .await?;
+    let user = state.fnlab.log_in(&body.username, &body.password).await?;
     app::session::start(&session, user.id).await?;
     Ok(ApiJson(user))
 }
@@ -62,6 +56,6 @@ async fn log_out(session: Session) -> Result<StatusCode, ApiError> {
 }
 
 /// `GET /me` → 200 {id, username}; 401 without valid credentials.
-async fn me(AuthUser(user): AuthUser) -> ApiJson<User> {
-    ApiJson(user)
+async fn me(AuthUser(actor): AuthUser) -> ApiJson<User> {
+    ApiJson(actor.user())
 }

@@ -1,0 +1,58 @@
+//! Making a component live, from an upload or from a build: validate and
+//! compile it in the sandbox first, then store it and its new version in
+//! one transaction, then forget the cached live version so the next
+//! request runs it. A component that is not a wasi:http proxy is
+//! [`Error::Invalid`] with the reason, and nothing is stored.
+
+use fnlab_functions::{Deployed, Source, sha256_hex, validate_name};
+
+use crate::catalog::Deployment;
+use crate::{Actor, Error, Fnlab};
+
+impl Fnlab {
+    /// Deploys an uploaded component as the next version of the actor's
+    /// function `name` (created when needed).
+    pub async fn deploy_component(
+        &self,
+        actor: &Actor,
+        name: &str,
+        component: &[u8],
+    ) -> Result<Deployment, Error> {
+        validate_name(name)?;
+        let deployed = self
+            .store_component(actor.id, name, component, None)
+            .await?;
+        Ok(self.went_live(&actor.username, name, deployed))
+    }
+
+    /// Checks `component` (built from `source` when it came from the
+    /// editor) and stores it as the next version of `user_id`'s `name`.
+    pub(crate) async fn store_component(
+        &self,
+        user_id: i64,
+        name: &str,
+        component: &[u8],
+        source: Option<&Source>,
+    ) -> Result<Deployed, Error> {
+        let sha256 = sha256_hex(component);
+        self.inner
+            .sandbox
+            .load(&sha256, component)
+            .await
+            .map_err(|e| Error::invalid("component", "invalid_component", e.to_string()))?;
+        let deployed = self
+            .inner
+            .functions
+            .add_version(
+                user_id,
+                name,
+                component,
+                &sha256,
+                source,
+                self.inner.settings.ceilings,
+            )
+            .await?;
+        self.inner.live.forget(deployed.function_id);
+        Ok(deployed)
+    }
+}

@@ -1,0 +1,119 @@
+//! Fnlab's front door: every action a user or a worker can take, written
+//! once. The REST API (`server/src/api`), the pages' server functions
+//! (`app/`), the gateway (`/fn/…`) and the background workers are adapters
+//! over [`Fnlab`]: they parse what arrived, call one method, and shape the
+//! answer. Nothing here knows HTTP routing or Leptos.
+//!
+//! Each method takes the acting user ([`Actor`]), or nothing for a public
+//! action (sign-up, a function's public URL), and decides whether that
+//! user may act: a user reaches only their own functions, builds and
+//! usage; the admin view is for the admins named in the configuration.
+//! Every failure is one [`Error`], whose variants say what went wrong in
+//! the domain; each adapter converts it once into its own error.
+//!
+//! # Layout
+//! - [`error`]: the one error type, from every domain crate's errors.
+//! - [`actor`]: who is acting, from a session or an API token.
+//! - [`accounts`]: sign-up, log-in and API tokens.
+//! - [`catalog`]: functions, their drafts, versions, limits and invocations.
+//! - [`deploy`]: making a component live, from an upload or a build.
+//! - [`builds`]: asking for a build, following it, and the worker's part.
+//! - [`invoke`]: running a request through a function's live version.
+//! - [`live`]: the bounded cache of live versions that the gateway reads.
+//! - [`quota`]: monthly quotas checked from memory.
+//! - [`usage`]: usage, billing, metrics and the admin view.
+
+#![deny(missing_docs)]
+
+pub mod accounts;
+pub mod actor;
+pub mod builds;
+pub mod catalog;
+pub mod deploy;
+pub mod error;
+pub mod invoke;
+pub mod live;
+pub mod quota;
+pub mod usage;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fnlab_accounts::Accounts;
+use fnlab_billing::Pricing;
+use fnlab_builds::Builds;
+use fnlab_db::Pool;
+use fnlab_functions::{Functions, Limits};
+use fnlab_sandbox::Sandbox;
+
+pub use actor::Actor;
+pub use error::{BuildFailure, Error};
+
+/// The settings use cases read from Fnlab's configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The origin that serves function URLs, without a trailing slash.
+    pub functions_base: String,
+    /// What a new function gets, and the most any function may ask for.
+    pub ceilings: Limits,
+    /// Usernames of the admins.
+    pub admins: Vec<String>,
+    /// How long one build may run.
+    pub build_timeout: Duration,
+    /// Whether usage is recorded and quotas checked.
+    pub metering: bool,
+}
+
+/// The use cases, over the domain services. Cheap to clone.
+#[derive(Clone)]
+pub struct Fnlab {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    accounts: Accounts,
+    functions: Functions,
+    builds: Builds,
+    pricing: Arc<Pricing>,
+    sandbox: Sandbox,
+    settings: Settings,
+    live: live::LiveCache,
+    progress: builds::Progress,
+    runs: invoke::Runs,
+}
+
+impl Fnlab {
+    /// The use cases over the database `pool`, running functions in
+    /// `sandbox`, with the prices and plans of `pricing`. Starts the usage
+    /// writer (when metering is on): call from within a Tokio runtime, and
+    /// [`Fnlab::shutdown`] once no request is left.
+    pub fn new(pool: Pool, sandbox: Sandbox, pricing: Arc<Pricing>, settings: Settings) -> Self {
+        let accounts = Accounts::new(pool.clone());
+        let runs = invoke::Runs::start(&pool, &accounts, &pricing, settings.metering);
+        Self {
+            inner: Arc::new(Inner {
+                functions: Functions::new(pool.clone()),
+                builds: Builds::new(pool.clone()),
+                live: live::LiveCache::default(),
+                progress: builds::Progress::default(),
+                accounts,
+                pricing,
+                sandbox,
+                settings,
+                runs,
+                pool,
+            }),
+        }
+    }
+
+    /// The settings it was made with.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// The public URL of `username`'s function `name`.
+    pub fn function_url(&self, username: &str, name: &str) -> String {
+        fnlab_functions::public_url(&self.inner.settings.functions_base, username, name)
+    }
+}
