@@ -1,6 +1,8 @@
 //! The live versions the gateway runs, cached so that a request costs no
-//! database round trip. The cache is bounded in size ([`CAPACITY`]) and
-//! age ([`LIVE_TTL`], so other nodes see a deploy within that time), and
+//! database round trip. The cache is bounded in size ([`CAPACITY`] bytes,
+//! counting each entry's source, which a JavaScript or Python function
+//! carries) and age ([`LIVE_TTL`], so other nodes see a deploy within that
+//! time), and
 //! holds only functions that exist: a request for a made-up URL reads the
 //! database and leaves nothing behind. Entries are found by public name
 //! (username, function) and forgotten by function id, so whoever changes
@@ -13,8 +15,12 @@ use moka::sync::Cache;
 
 /// How long a looked-up live version is trusted.
 pub const LIVE_TTL: Duration = Duration::from_secs(1);
-/// Most live versions kept.
-pub const CAPACITY: u64 = 10_000;
+/// Most bytes of live versions kept (about 200,000 compiled functions, or
+/// 256 script functions at the largest source allowed).
+pub const CAPACITY: u64 = 64 << 20;
+
+/// What an entry costs besides its strings: the cache's own bookkeeping.
+const ENTRY_OVERHEAD: usize = 256;
 
 /// The cache of live versions by (username, function name).
 pub(crate) struct LiveCache {
@@ -26,6 +32,15 @@ impl Default for LiveCache {
         Self {
             entries: Cache::builder()
                 .max_capacity(CAPACITY)
+                .weigher(|(username, name): &(String, String), live: &LiveFunction| {
+                    let source = live.source.as_ref().map_or(0, |s| s.source.len());
+                    let bytes = ENTRY_OVERHEAD
+                        + username.len()
+                        + 2 * name.len()
+                        + live.sha256.len()
+                        + source;
+                    u32::try_from(bytes).unwrap_or(u32::MAX)
+                })
                 .time_to_live(LIVE_TTL)
                 .support_invalidation_closures()
                 .build(),
@@ -58,11 +73,11 @@ impl LiveCache {
         }
     }
 
-    /// How many entries it holds (approximately: counts settle lazily).
+    /// How many bytes its entries weigh (counts settle lazily).
     #[cfg(test)]
-    fn len(&self) -> u64 {
+    fn weight(&self) -> u64 {
         self.entries.run_pending_tasks();
-        self.entries.entry_count()
+        self.entries.weighted_size()
     }
 }
 
@@ -73,6 +88,11 @@ mod tests {
     use super::*;
 
     fn live(function_id: i64, name: &str) -> LiveFunction {
+        script(function_id, name, 0)
+    }
+
+    /// A script function whose source is `source_bytes` long.
+    fn script(function_id: i64, name: &str, source_bytes: usize) -> LiveFunction {
         LiveFunction {
             function_id,
             user_id: 1,
@@ -83,7 +103,10 @@ mod tests {
                 timeout_ms: 1,
                 memory_mb: 1,
             },
-            source: None,
+            source: (source_bytes > 0).then(|| fnlab_functions::Source {
+                language: fnlab_functions::Language::Python,
+                source: "x".repeat(source_bytes),
+            }),
         }
     }
 
@@ -98,13 +121,16 @@ mod tests {
     }
 
     #[test]
-    fn the_cache_stays_within_its_capacity() {
+    fn the_cache_stays_within_its_capacity_in_bytes() {
         let cache = LiveCache::default();
-        let capacity = i64::try_from(CAPACITY).unwrap();
-        for id in 0..capacity * 3 {
-            cache.insert("ann", live(id, &format!("f{id}")));
+        // Three times the capacity in large sources.
+        let big = fnlab_functions::MAX_SOURCE_BYTES;
+        let count = i64::try_from(3 * CAPACITY / big as u64).unwrap();
+        for id in 0..count {
+            cache.insert("ann", script(id, &format!("f{id}"), big));
         }
-        assert!(cache.len() <= CAPACITY, "{} entries", cache.len());
+        assert!(cache.weight() <= CAPACITY, "{} bytes", cache.weight());
+        assert!(cache.weight() > CAPACITY / 2, "it still caches");
     }
 
     #[test]
