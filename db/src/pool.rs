@@ -61,10 +61,44 @@ pub async fn open(url: &str, max_connections: u32) -> Result<Pool, sqlx::Error> 
                 .execute(&pool)
                 .await?;
             SQLITE_MIGRATIONS.run(&pool).await?;
+            sqlite_ids_never_reused(&pool).await?;
         }
         Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
     }
     Ok(pool)
+}
+
+/// Rebuilds SQLite's tables whose ids others refer to with `autoincrement`
+/// (see the script for why), once. It is not a migration because sqlx runs
+/// each SQLite migration in a transaction, where foreign keys cannot be
+/// switched off, and with them on, dropping the old `functions` table would
+/// delete every version. So it runs here, after the migrations, on one
+/// connection with foreign keys off, in a transaction of its own.
+async fn sqlite_ids_never_reused(pool: &Pool) -> Result<(), sqlx::Error> {
+    use sqlx::{Connection, Executor};
+    let schema: String = sqlx::query_scalar(
+        "select sql from sqlite_master where type = 'table' and name = 'functions'",
+    )
+    .fetch_one(pool)
+    .await?;
+    if schema.contains("autoincrement") {
+        return Ok(());
+    }
+    let mut conn = pool.acquire().await?;
+    (&mut *conn).execute("pragma foreign_keys = off").await?;
+    let rebuilt = async {
+        let mut tx = conn.begin().await?;
+        (&mut *tx)
+            .execute(include_str!("autoincrement.sql"))
+            .await?;
+        tx.commit().await
+    }
+    .await;
+    (&mut *conn).execute("pragma foreign_keys = on").await?;
+    if rebuilt.is_ok() {
+        tracing::info!("ids are never reused: tables rebuilt with autoincrement");
+    }
+    rebuilt
 }
 
 #[cfg(test)]
@@ -98,5 +132,65 @@ mod tests {
         // Opening again finds nothing left to migrate.
         drop(pool);
         open(&url, 2).await.unwrap();
+    }
+
+    async fn run(pool: &Pool, sql: &str) {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+
+    async fn count(pool: &Pool, table: &str) -> i64 {
+        let sql = format!("select count(*) from {table}");
+        sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn sqlite_ids_are_never_reused_and_an_old_file_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/old.db?mode=rwc", dir.path().display());
+        install_default_drivers();
+        // A file from before the rebuild, with a function and its version.
+        let old = AnyPoolOptions::new().connect(&url).await.unwrap();
+        SQLITE_MIGRATIONS.run(&old).await.unwrap();
+        run(
+            &old,
+            "insert into users (username, password_hash, created_at) values ('ann', 'x', 0)",
+        )
+        .await;
+        for name in ["a", "b"] {
+            let sql = format!(
+                "insert into functions (user_id, name, timeout_ms, memory_mb, created_at, updated_at) \
+                 values (1, '{name}', 1, 1, 0, 0)"
+            );
+            run(&old, &sql).await;
+        }
+        run(&old, "insert into artifacts values ('s', x'00', 1, 0)").await;
+        run(
+            &old,
+            "insert into versions (function_id, version, sha256, created_at) values (2, 1, 's', 0)",
+        )
+        .await;
+        old.close().await;
+
+        let pool = open(&url, 2).await.unwrap();
+        assert_eq!(
+            count(&pool, "versions").await,
+            1,
+            "the rebuild deleted nothing"
+        );
+        // Deleting the newest function still deletes its versions, and its
+        // id is not given again.
+        run(&pool, "delete from functions where function_id = 2").await;
+        assert_eq!(count(&pool, "versions").await, 0);
+        run(
+            &pool,
+            "insert into functions (user_id, name, timeout_ms, memory_mb, created_at, updated_at) \
+             values (1, 'c', 1, 1, 0, 0)",
+        )
+        .await;
+        let id: i64 = sqlx::query_scalar("select function_id from functions where name = 'c'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(id, 3);
     }
 }

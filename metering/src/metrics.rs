@@ -26,10 +26,12 @@ pub struct Point {
     pub latency: Latency,
 }
 
-/// `function_id`'s metrics over `[from, to)` in steps of `step_ms`
-/// (a whole number of hours, or less than an hour).
+/// The metrics of `user_id`'s function `function_id` over `[from, to)` in
+/// steps of `step_ms` (a whole number of hours, or less than an hour).
+/// Scoped by the owner too: nothing of another user's ever counts.
 pub async fn series(
     pool: &Pool,
+    user_id: i64,
     function_id: i64,
     from: i64,
     to: i64,
@@ -50,11 +52,12 @@ pub async fn series(
     if step_ms >= HOUR_MS {
         let rows = sqlx::query(
             "select hour, requests, errors, latency from usage_hourly \
-             where function_id = $1 and hour >= $2 and hour < $3",
+             where function_id = $1 and hour >= $2 and hour < $3 and user_id = $4",
         )
         .bind(function_id)
         .bind(from)
         .bind(to)
+        .bind(user_id)
         .fetch_all(pool)
         .await?;
         for row in rows {
@@ -67,11 +70,13 @@ pub async fn series(
     } else {
         let rows = sqlx::query(&format!(
             "select started_at, wall_us, status from invocations \
-             where function_id = $1 and started_at >= $2 and started_at < $3 and {BILLED}"
+             where function_id = $1 and started_at >= $2 and started_at < $3 and user_id = $4 \
+             and {BILLED}"
         ))
         .bind(function_id)
         .bind(from)
         .bind(to)
+        .bind(user_id)
         .fetch_all(pool)
         .await?;
         for row in rows {
@@ -85,15 +90,17 @@ pub async fn series(
     Ok(points)
 }
 
-/// `function_id`'s metrics over `window` ending at `now`.
+/// The metrics of `user_id`'s function `function_id` over `window` ending
+/// at `now`.
 pub async fn window(
     pool: &Pool,
+    user_id: i64,
     function_id: i64,
     window: Window,
     now: i64,
 ) -> Result<Metrics, sqlx::Error> {
     let (from, to, step) = window.bounds(now);
-    let points = series(pool, function_id, from, to, step).await?;
+    let points = series(pool, user_id, function_id, from, to, step).await?;
     let mut all = Latency::default();
     for point in &points {
         all.merge(&point.latency);

@@ -71,7 +71,8 @@ pub async fn last_invocations(
 ) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
     let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
         "select function_id, \
-                (select max(started_at) from invocations i where i.function_id = f.function_id) \
+                (select max(started_at) from invocations i \
+                 where i.function_id = f.function_id and i.user_id = f.user_id) \
          from functions f where user_id = $1",
     )
     .bind(user_id)

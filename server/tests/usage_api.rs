@@ -340,6 +340,58 @@ async fn quotas_and_the_free_tier(db: Db) {
 }
 both_backends!(quotas_and_the_free_tier);
 
+/// The attack on reused ids: Alice calls her newest function 7 times and
+/// deletes it; Bob's next function, called 3 times, must report 3 (not
+/// inherit Alice's id and with it her metrics), and Alice's bill keeps her
+/// 7. The same for a revoked token's id.
+async fn a_deleted_functions_id_and_usage_never_pass_to_another(db: Db) {
+    let server = TestServer::start(db).await;
+    let (alice, bob) = (server.client(), server.client());
+    alice.sign_up_and_log_in("alice").await;
+    bob.sign_up_and_log_in("bob").await;
+    deploy_probe(&alice, "mine").await;
+    for _ in 0..7 {
+        assert_eq!(call(&alice, "alice", "mine", "/hello").await, 200);
+    }
+    usage_with(&alice, 7).await;
+    let listed = alice.get("/api/v1/functions").await.expect(200);
+    let alices_id = listed[0]["id"].as_i64().unwrap();
+    alice.delete("/api/v1/functions/mine").await.expect(204);
+
+    deploy_probe(&bob, "fresh").await;
+    for _ in 0..3 {
+        assert_eq!(call(&bob, "bob", "fresh", "/hello").await, 200);
+    }
+    usage_with(&bob, 3).await;
+    let listed = bob.get("/api/v1/functions").await.expect(200);
+    assert_ne!(listed[0]["id"].as_i64().unwrap(), alices_id, "a reused id");
+    let metrics = bob.get("/api/v1/functions/fresh/metrics").await.expect(200);
+    assert_eq!(metrics["invocations"], 3);
+    let metrics = bob.get("/api/v1/functions/fresh/metrics?window=24h").await;
+    assert_eq!(metrics.expect(200)["invocations"], 3);
+    let invocations = bob.get("/api/v1/functions/fresh/invocations").await;
+    assert_eq!(invocations.expect(200).as_array().unwrap().len(), 3);
+    let usage = usage_with(&bob, 3).await;
+    assert_eq!(usage["functions"][0]["requests"], 3);
+    let usage = usage_with(&alice, 7).await;
+    assert_eq!(usage["functions"][0]["name"], "mine", "{usage}");
+
+    let first = alice
+        .post("/api/v1/tokens", json!({"name": "a"}))
+        .await
+        .expect(201);
+    alice
+        .delete(&format!("/api/v1/tokens/{}", first["id"]))
+        .await
+        .expect(204);
+    let second = alice
+        .post("/api/v1/tokens", json!({"name": "b"}))
+        .await
+        .expect(201);
+    assert_ne!(first["id"], second["id"], "a reused token id");
+}
+both_backends!(a_deleted_functions_id_and_usage_never_pass_to_another);
+
 #[tokio::test]
 async fn another_users_usage_and_metrics_stay_hidden() {
     let server = TestServer::start(Db::Sqlite).await;

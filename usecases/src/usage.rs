@@ -182,7 +182,8 @@ impl Fnlab {
         };
         let function = self.inner.functions.summary(actor.id, name).await?;
         let now = fnlab_db::now_ms();
-        Ok(metrics::window(&self.inner.pool, function.id, window, now).await?)
+        let pool = &self.inner.pool;
+        Ok(metrics::window(pool, actor.id, function.id, window, now).await?)
     }
 
     /// Every user's month (default this one) sorted by `sort` (`username`,
