@@ -40,7 +40,8 @@ pub struct Config {
     #[arg(long, env = "LEPTOS_SITE_ROOT")]
     pub site_root: Option<PathBuf>,
 
-    /// Mark the session cookie Secure: set this when Fnlab is served over HTTPS.
+    /// Mark the session cookie Secure (and name it `__Host-fnlab_session`):
+    /// set this when Fnlab is served over HTTPS.
     #[arg(long, env = "FNLAB_SECURE_COOKIES")]
     pub secure_cookies: bool,
 

@@ -17,6 +17,7 @@
 //! [`fnlab_usecases::Fnlab`]: it parses, calls, and shapes the answer.
 //! - [`pages`]: the Leptos pages and server functions, and the site's files.
 //! - [`sessions`]: the session cookie and its store.
+//! - [`origin`]: refusing state-changing requests from other sites (CSRF).
 //! - [`observe`]: request spans and error logging.
 
 pub mod api;
@@ -24,6 +25,7 @@ pub mod builder;
 pub mod config;
 pub mod gateway;
 pub mod observe;
+pub mod origin;
 pub mod pages;
 pub mod retention;
 pub mod sessions;
@@ -117,6 +119,10 @@ pub async fn app(state: AppState) -> Result<Router, StartError> {
         .merge(gateway::router())
         .merge(pages::router(&state))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin::same_origin_writes,
+        ))
         .with_state(state);
     Ok(observe::layer(router))
 }

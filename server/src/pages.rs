@@ -5,11 +5,12 @@ use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::{AppState, Config};
 
@@ -46,6 +47,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         })
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(server_fn_error_status))
+        // No other site may frame the dashboard (and overlay its buttons).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        ))
 }
 
 /// Where the server functions answer (`prefix` in their `#[server]`).

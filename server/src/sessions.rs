@@ -1,5 +1,8 @@
 //! The session cookie: signed, HttpOnly, SameSite=Lax, expiring after two
-//! weeks of inactivity, stored in Fnlab's own database.
+//! weeks of inactivity, stored in Fnlab's own database. Over HTTPS
+//! (`FNLAB_SECURE_COOKIES`) its name carries the `__Host-` prefix, so that
+//! browsers accept it only from Fnlab's own host, never set by a sibling
+//! domain (a functions domain under the same site).
 
 use std::time::Duration;
 
@@ -11,8 +14,10 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::{AppState, StartError};
 
-/// The cookie's name.
+/// The cookie's name over plain HTTP.
 pub const COOKIE_NAME: &str = "fnlab_session";
+/// The cookie's name over HTTPS.
+pub const SECURE_COOKIE_NAME: &str = "__Host-fnlab_session";
 
 /// The session layer, with a background task that deletes expired sessions.
 pub async fn layer(
@@ -23,7 +28,11 @@ pub async fn layer(
     let store = SqlSessionStore::new(state.pool.clone());
     tokio::spawn(delete_expired_hourly(store.clone()));
     Ok(SessionManagerLayer::new(store)
-        .with_name(COOKIE_NAME)
+        .with_name(if state.config.secure_cookies {
+            SECURE_COOKIE_NAME
+        } else {
+            COOKIE_NAME
+        })
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.secure_cookies)

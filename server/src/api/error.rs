@@ -24,6 +24,11 @@ pub enum ApiError {
     /// 401: the credentials sent are missing or unusable.
     #[error("{0}")]
     Unauthorized(String),
+    /// 403: a browser sent a state-changing request from another site.
+    #[error(
+        "this request came from another site; Fnlab accepts changes only from its own pages or with an API token"
+    )]
+    CrossSite,
     /// 404: no such route.
     #[error("not found")]
     NotFound,
@@ -66,6 +71,7 @@ impl ApiError {
             },
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::CrossSite => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -89,6 +95,7 @@ impl ApiError {
             },
             Self::BadRequest(_) => "bad_request",
             Self::Unauthorized(_) => "unauthorized",
+            Self::CrossSite => "cross_site_request",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
