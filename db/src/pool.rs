@@ -68,37 +68,87 @@ pub async fn open(url: &str, max_connections: u32) -> Result<Pool, sqlx::Error> 
     Ok(pool)
 }
 
-/// Rebuilds SQLite's tables whose ids others refer to with `autoincrement`
-/// (see the script for why), once. It is not a migration because sqlx runs
-/// each SQLite migration in a transaction, where foreign keys cannot be
-/// switched off, and with them on, dropping the old `functions` table would
-/// delete every version. So it runs here, after the migrations, on one
-/// connection with foreign keys off, in a transaction of its own.
+/// SQLite's tables whose ids other rows refer to, with their id column.
+const SQLITE_IDS: [(&str, &str); 4] = [
+    ("users", "user_id"),
+    ("api_tokens", "token_id"),
+    ("functions", "function_id"),
+    ("builds", "build_id"),
+];
+
+/// Makes SQLite never give an id twice. Without `autoincrement`, a new row
+/// gets the largest id plus one, so deleting the newest function (or
+/// token, build, user) handed its id to the next one, which then inherited
+/// what referred to it by id: usage, metrics, a bill. (PostgreSQL's
+/// identity columns never reuse ids.)
+///
+/// Each table that lacks it is rebuilt from its own stored definition with
+/// `autoincrement` added, as SQLite documents for changing a column, so
+/// whatever columns migrations gave it are kept. This is not a migration
+/// because sqlx runs each SQLite migration in a transaction, where foreign
+/// keys cannot be switched off, and with them on, dropping the old
+/// `functions` table would delete every version. So it runs here, after
+/// the migrations, on one connection with foreign keys off, in one
+/// transaction of its own; a table already rebuilt is left alone.
 async fn sqlite_ids_never_reused(pool: &Pool) -> Result<(), sqlx::Error> {
     use sqlx::{Connection, Executor};
-    let schema: String = sqlx::query_scalar(
-        "select sql from sqlite_master where type = 'table' and name = 'functions'",
-    )
-    .fetch_one(pool)
-    .await?;
-    if schema.contains("autoincrement") {
-        return Ok(());
-    }
     let mut conn = pool.acquire().await?;
     (&mut *conn).execute("pragma foreign_keys = off").await?;
     let rebuilt = async {
         let mut tx = conn.begin().await?;
-        (&mut *tx)
-            .execute(include_str!("autoincrement.sql"))
+        let mut rebuilt = Vec::new();
+        for (table, id) in SQLITE_IDS {
+            let schema: String = sqlx::query_scalar(
+                "select sql from sqlite_master where type = 'table' and name = $1",
+            )
+            .bind(table)
+            .fetch_one(&mut *tx)
             .await?;
-        tx.commit().await
+            if schema.contains("autoincrement") {
+                continue;
+            }
+            let indexes: Vec<String> = sqlx::query_scalar(
+                "select sql from sqlite_master where type = 'index' and tbl_name = $1 \
+                 and sql is not null",
+            )
+            .bind(table)
+            .fetch_all(&mut *tx)
+            .await?;
+            let column = format!("{id} integer primary key");
+            let (head, rest) = schema.split_once('(').unwrap_or_default();
+            if !rest.contains(&column)
+                || !head
+                    .trim()
+                    .eq_ignore_ascii_case(&format!("create table {table}"))
+            {
+                return Err(sqlx::Error::Protocol(format!(
+                    "cannot add autoincrement to {table}: {schema}"
+                )));
+            }
+            let rest = rest.replacen(&column, &format!("{column} autoincrement"), 1);
+            let mut script = vec![
+                format!("create table {table}_new ({rest}"),
+                format!("insert into {table}_new select * from {table}"),
+                format!("drop table {table}"),
+                format!("alter table {table}_new rename to {table}"),
+            ];
+            script.extend(indexes);
+            (&mut *tx).execute(script.join(";\n").as_str()).await?;
+            rebuilt.push(table);
+        }
+        tx.commit().await?;
+        Ok(rebuilt)
     }
     .await;
     (&mut *conn).execute("pragma foreign_keys = on").await?;
-    if rebuilt.is_ok() {
-        tracing::info!("ids are never reused: tables rebuilt with autoincrement");
+    let rebuilt = rebuilt?;
+    if !rebuilt.is_empty() {
+        tracing::info!(
+            ?rebuilt,
+            "ids are never reused: tables rebuilt with autoincrement"
+        );
     }
-    rebuilt
+    Ok(())
 }
 
 #[cfg(test)]
@@ -151,9 +201,12 @@ mod tests {
         // A file from before the rebuild, with a function and its version.
         let old = AnyPoolOptions::new().connect(&url).await.unwrap();
         SQLITE_MIGRATIONS.run(&old).await.unwrap();
+        // A column a later migration might add survives the rebuild.
+        run(&old, "alter table users add column nickname text").await;
         run(
             &old,
-            "insert into users (username, password_hash, created_at) values ('ann', 'x', 0)",
+            "insert into users (username, password_hash, created_at, nickname) \
+             values ('ann', 'x', 0, 'annie')",
         )
         .await;
         for name in ["a", "b"] {
@@ -177,6 +230,11 @@ mod tests {
             1,
             "the rebuild deleted nothing"
         );
+        let nickname: String = sqlx::query_scalar("select nickname from users")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(nickname, "annie");
         // Deleting the newest function still deletes its versions, and its
         // id is not given again.
         run(&pool, "delete from functions where function_id = 2").await;
