@@ -1,8 +1,7 @@
 //! Fnlab's user accounts: who may sign in, and with which credentials.
 //!
-//! No HTTP lives here: the server's REST API and the UI's server functions
-//! both call [`Accounts`] and turn its [`AccountError`]s into their own
-//! answers.
+//! No HTTP lives here: the use cases (`fnlab-usecases`) call [`Accounts`]
+//! and turn its [`AccountError`]s into their own.
 //!
 //! # Layout
 //! - [`users`]: usernames, sign-up and log-in.
@@ -10,10 +9,12 @@
 //! - [`throttle`]: slowing down password guessing per username.
 //! - [`tokens`]: API tokens, stored only as hashes.
 //! - [`plans`]: which billing plan each user is on.
+//! - [`admins`]: who may see everyone's usage, granted on the server.
 //! - [`error`]: what can go wrong, in words a user can act on.
 
 #![deny(missing_docs)]
 
+pub mod admins;
 pub mod error;
 pub mod password;
 pub mod plans;

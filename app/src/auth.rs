@@ -15,7 +15,7 @@ pub struct CurrentUser {
     pub id: i64,
     /// Lowercase username.
     pub username: String,
-    /// Whether they may see everyone's usage (`FNLAB_ADMIN`).
+    /// Whether they may see everyone's usage (`fnlab admin grant`).
     pub is_admin: bool,
 }
 

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use fnlab_billing::{FreeTier, Plans, PriceSheet, Pricing, PricingModel};
 use fnlab_functions::Limits;
 use fnlab_usecases::Settings;
@@ -158,10 +158,15 @@ pub struct Config {
     #[arg(long, env = "FNLAB_DEFAULT_PLAN", default_value = "free")]
     pub default_plan: String,
 
-    /// Usernames (comma-separated) who may see every user's usage and
-    /// change plans on the Admin page.
-    #[arg(long, env = "FNLAB_ADMIN", value_delimiter = ',')]
+    /// No longer read: admins are granted with `fnlab admin grant
+    /// USERNAME`. Set, it stops the start with that advice, rather than
+    /// leave admins without the admin view.
+    #[arg(long, env = "FNLAB_ADMIN", value_delimiter = ',', hide = true)]
     pub admin: Vec<String>,
+
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
 
     /// Days raw invocation records (with their logs) are kept; hourly
     /// rollups, which billing reads, are kept for good.
@@ -273,7 +278,6 @@ impl Config {
         Settings {
             functions_base: self.functions_base(),
             ceilings: self.default_limits(),
-            admins: self.admin.clone(),
             build_timeout: std::time::Duration::from_secs(self.build_timeout_secs),
             metering: self.metering,
         }
@@ -296,6 +300,35 @@ impl Config {
             .filter(|dir| dir.is_dir())
             .unwrap_or(local)
     }
+}
+
+/// Commands run on the server instead of serving, with the same
+/// configuration (the database above).
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Who may see every user's usage and change plans (the Admin page).
+    Admin {
+        /// Grant, revoke or list.
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+/// What `fnlab admin` does.
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminAction {
+    /// Makes USERNAME an admin.
+    Grant {
+        /// An existing user.
+        username: String,
+    },
+    /// Makes USERNAME an ordinary user again.
+    Revoke {
+        /// An existing user.
+        username: String,
+    },
+    /// Lists the admins.
+    List,
 }
 
 /// Hides the database password: configuration gets logged.

@@ -42,7 +42,7 @@ use fnlab_sandbox::{Sandbox, SandboxConfig};
 use fnlab_usecases::Fnlab;
 use tokio::net::TcpListener;
 
-pub use config::Config;
+pub use config::{AdminAction, Command, Config};
 pub use state::AppState;
 
 /// Errors that stop the server from starting.
@@ -77,6 +77,13 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         path: config.data.clone(),
         source,
     })?;
+    if !config.admin.is_empty() {
+        return Err(StartError::Config(
+            "FNLAB_ADMIN is no longer read (anyone could register an admin's name first): \
+             unset it and grant admins with `fnlab admin grant USERNAME`"
+                .into(),
+        ));
+    }
     let pricing = Arc::new(config.pricing().map_err(StartError::Config)?);
     let pool = fnlab_db::open(&config.database_url(), config.db_connections).await?;
     let leptos = pages::leptos_options(&config);
@@ -155,6 +162,42 @@ pub async fn start(
         served
     });
     Ok(Running { addr, task })
+}
+
+/// `fnlab admin grant|revoke|list`: changes or lists the admins in the
+/// configured database, and prints what it did.
+pub async fn admin(
+    config: &Config,
+    action: &AdminAction,
+) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(&config.data)?;
+    let pool = fnlab_db::open(&config.database_url(), 2).await?;
+    match action {
+        AdminAction::Grant { username } => {
+            let granted = fnlab_usecases::actor::set_admin(&pool, username, true).await;
+            granted.map_err(|e| for_operator(username, e))?;
+            println!("{username} is an admin");
+        }
+        AdminAction::Revoke { username } => {
+            let revoked = fnlab_usecases::actor::set_admin(&pool, username, false).await;
+            revoked.map_err(|e| for_operator(username, e))?;
+            println!("{username} is no longer an admin");
+        }
+        AdminAction::List => {
+            for username in fnlab_usecases::actor::admins(&pool).await? {
+                println!("{username}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A use case's error as the operator reads it: "not found" names whom.
+fn for_operator(username: &str, e: fnlab_usecases::Error) -> Box<dyn std::error::Error> {
+    match e {
+        fnlab_usecases::Error::NotFound => format!("there is no user {username}").into(),
+        other => other.into(),
+    }
 }
 
 /// Runs Fnlab with `config` until ctrl-c or SIGTERM.

@@ -1,7 +1,8 @@
-//! The `fnlab` binary: parse the configuration, set up logging, run.
+//! The `fnlab` binary: parse the configuration, set up logging, run (or
+//! run one of the server's commands, such as `fnlab admin grant ann`).
 
 use clap::Parser;
-use fnlab_server::Config;
+use fnlab_server::{Command, Config};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -12,7 +13,11 @@ async fn main() {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,fnlab=info")),
         )
         .init();
-    if let Err(e) = fnlab_server::run(config).await {
+    let done = match &config.command {
+        Some(Command::Admin { action }) => fnlab_server::admin(&config, action).await,
+        None => fnlab_server::run(config).await,
+    };
+    if let Err(e) = done {
         tracing::error!("{e}");
         eprintln!("fnlab: {e}");
         std::process::exit(1);

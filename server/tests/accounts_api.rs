@@ -307,3 +307,58 @@ async fn healthz_answers_once_the_server_can_serve() {
     let health = server.client().get("/healthz").await;
     assert_eq!(health.expect(200), "ok");
 }
+
+/// The race on admin names: whoever registers a name first gets nothing
+/// from it. Admins are granted on the server, and the old setting stops
+/// the start with that advice.
+#[tokio::test]
+async fn admins_are_granted_on_the_server_not_by_name() {
+    use clap::Parser;
+    use fnlab_server::{AdminAction, Config};
+
+    let server = TestServer::start(Db::Sqlite).await;
+    let early = server.client();
+    early.sign_up_and_log_in("root").await;
+    early
+        .get("/api/v1/admin/usage")
+        .await
+        .expect_error(404, "not_found");
+
+    let config = Config::parse_from(["fnlab", "--database-url", &server.database_url]);
+    let action = |grant: bool| {
+        let username = "root".to_owned();
+        if grant {
+            AdminAction::Grant { username }
+        } else {
+            AdminAction::Revoke { username }
+        }
+    };
+    fnlab_server::admin(&config, &action(true)).await.unwrap();
+    early.get("/api/v1/admin/usage").await.expect(200);
+    fnlab_server::admin(&config, &action(false)).await.unwrap();
+    early
+        .get("/api/v1/admin/usage")
+        .await
+        .expect_error(404, "not_found");
+    let nobody = AdminAction::Grant {
+        username: "nobody".into(),
+    };
+    let refused = fnlab_server::admin(&config, &nobody).await.unwrap_err();
+    assert_eq!(refused.to_string(), "there is no user nobody");
+
+    let data = tempfile::tempdir().unwrap();
+    let old = Config::parse_from([
+        "fnlab",
+        "--data",
+        data.path().to_str().unwrap(),
+        "--admin",
+        "root",
+    ]);
+    let Err(refused) = fnlab_server::prepare(old).await else {
+        panic!("FNLAB_ADMIN must stop the start");
+    };
+    assert!(
+        refused.to_string().contains("fnlab admin grant"),
+        "{refused}"
+    );
+}

@@ -10,7 +10,9 @@ mod guests;
 
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use common::{Client, Db, TestServer, answer};
+use fnlab_server::{AdminAction, Config};
 use serde_json::{Value, json};
 
 /// Uploads the probe component as `name`.
@@ -234,8 +236,6 @@ async fn quotas_and_the_free_tier(db: Db) {
             "tiny:requests=4;big",
             "--default-plan",
             "tiny",
-            "--admin",
-            "teacher",
         ],
     )
     .await;
@@ -283,6 +283,11 @@ async fn quotas_and_the_free_tier(db: Db) {
     // answers again within the quota refresh.
     let teacher = server.client();
     teacher.sign_up_and_log_in("teacher").await;
+    let config = Config::parse_from(["fnlab", "--database-url", &server.database_url]);
+    let grant = AdminAction::Grant {
+        username: "teacher".into(),
+    };
+    fnlab_server::admin(&config, &grant).await.unwrap();
     ann.get("/api/v1/admin/usage")
         .await
         .expect_error(404, "not_found");

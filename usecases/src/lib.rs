@@ -7,7 +7,7 @@
 //! Each method takes the acting user ([`Actor`]), or nothing for a public
 //! action (sign-up, a function's public URL), and decides whether that
 //! user may act: a user reaches only their own functions, builds and
-//! usage; the admin view is for the admins named in the configuration.
+//! usage; the admin view is for the admins the operator granted it to.
 //! Every failure is one [`Error`], whose variants say what went wrong in
 //! the domain; each adapter converts it once into its own error.
 //!
@@ -56,8 +56,6 @@ pub struct Settings {
     pub functions_base: String,
     /// What a new function gets, and the most any function may ask for.
     pub ceilings: Limits,
-    /// Usernames of the admins.
-    pub admins: Vec<String>,
     /// How long one build may run.
     pub build_timeout: Duration,
     /// Whether usage is recorded and quotas checked.

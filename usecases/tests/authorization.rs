@@ -41,7 +41,6 @@ async fn world() -> World {
     let settings = Settings {
         functions_base: "http://fn.test".into(),
         ceilings: LIMITS,
-        admins: vec!["root".into()],
         build_timeout: Duration::from_secs(5),
         metering: true,
     };
@@ -49,6 +48,11 @@ async fn world() -> World {
     let mut actors = Vec::new();
     for name in ["ann", "bob", "root"] {
         let user = fnlab.sign_up(name, "a long password").await.unwrap();
+        if name == "root" {
+            fnlab_usecases::actor::set_admin(&pool, name, true)
+                .await
+                .unwrap();
+        }
         actors.push(fnlab.actor(user.id).await.unwrap().unwrap());
     }
     let [ann, bob, root] = <[Actor; 3]>::try_from(actors).unwrap();

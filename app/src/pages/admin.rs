@@ -1,6 +1,7 @@
 //! `/admin?sort=…`: every user's month so far, sortable by any column, with
-//! their plan (changeable here). Only for the users named in `FNLAB_ADMIN`
-//! (an instructor watching a class); everyone else gets "not found".
+//! their plan (changeable here). Only for the admins granted on the server
+//! with `fnlab admin grant` (an instructor watching a class); everyone else
+//! gets "not found".
 
 use fnlab_billing::money::format_micros;
 use fnlab_billing::report::UserSort;
