@@ -1,8 +1,13 @@
 //! Password hashing with argon2id, always on a blocking thread: a hash takes
 //! tens of milliseconds of CPU, which would stall every request sharing the
-//! async executor.
+//! async executor. At most one hash per core runs at a time ([`hashing`]):
+//! a flood of log-ins queues for the cores instead of taking hundreds of
+//! blocking threads and 19 MiB of memory each, and the rest of the server
+//! (functions, `/healthz`) keeps the cores it needs.
 
 use std::sync::OnceLock;
+
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -34,6 +39,7 @@ impl PasswordHash {
     /// Hashes `password` with a fresh random salt.
     pub async fn new(password: &str) -> Result<Self, AccountError> {
         let password = password.to_owned();
+        let _turn = hashing().await?;
         tokio::task::spawn_blocking(move || {
             Argon2::default()
                 .hash_password(password.as_bytes())
@@ -47,6 +53,7 @@ impl PasswordHash {
     /// Whether `password` matches this hash.
     pub async fn verify(&self, password: &str) -> Result<bool, AccountError> {
         let (hash, password) = (self.0.clone(), password.to_owned());
+        let _turn = hashing().await?;
         tokio::task::spawn_blocking(move || {
             Argon2::default()
                 .verify_password(password.as_bytes(), hash.as_str())
@@ -66,6 +73,17 @@ impl PasswordHash {
         let hash = Self::new(&fnlab_db::random_hex(16)).await?;
         Ok(DECOY.get_or_init(|| hash).clone())
     }
+}
+
+/// A turn to hash: one per core at most, held until the hash is done.
+async fn hashing() -> Result<SemaphorePermit<'static>, AccountError> {
+    static TURNS: OnceLock<Semaphore> = OnceLock::new();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    TURNS
+        .get_or_init(|| Semaphore::new(cores))
+        .acquire()
+        .await
+        .map_err(|e| AccountError::Hashing(e.to_string()))
 }
 
 #[cfg(test)]

@@ -12,19 +12,20 @@
 //! the same, 20 guesses an hour; the most failures any 15 minutes can see
 //! is 10 instead of 5.
 //!
-//! Governor cannot look at a username's state without using it up, yet an
-//! attempt has to be refused before its password is checked, and only a
-//! wrong password should count. So two limiters with the same quota share
-//! one state map: [`LoginThrottle::check`] asks one whose store evaluates
-//! the verdict but never saves it, [`LoginThrottle::record_failure`] uses
-//! one that saves. Refused attempts thus cost nothing, and a success
-//! removes the username from the map.
+//! An attempt takes its slot before the password is checked, in one step
+//! ([`LoginThrottle::attempt`]): of any number of attempts sent at once,
+//! only the burst's worth reach the (costly) password hash, and the rest
+//! are refused at once. A successful login gives the username its whole
+//! burst back ([`LoginThrottle::record_success`]); governor's own keyed
+//! stores cannot forget a key, so the state map is ours, behind governor's
+//! `StateStore` trait.
 //!
-//! Only usernames with recent failures are kept: usernames that are only
-//! checked are never stored, and once [`LoginThrottle::SWEEP_AT`] are
-//! tracked, each failure first drops those whose failures have all been
-//! forgiven (governor's `retain_recent`), so a flood of made-up usernames
-//! holds at most the ones that failed in the last few minutes.
+//! Only usernames with recent attempts are kept: once
+//! [`LoginThrottle::SWEEP_AT`] are tracked, each attempt first drops those
+//! whose attempts have all been forgiven (governor's `retain_recent`), so
+//! a flood of made-up usernames holds at most the ones tried in the last
+//! few minutes. (A per-client limit, which would bound that too, is not
+//! here yet.)
 //!
 //! The count is kept per server process; behind a load balancer each node
 //! counts on its own, which still bounds guessing to a small multiple.
@@ -46,12 +47,10 @@ use governor::{Quota, RateLimiter};
 #[derive(Debug)]
 pub struct LoginThrottle {
     clock: AttemptClock,
-    /// The state both limiters read; `record_success` removes from it.
+    /// The limiter's state; `record_success` removes from it.
     states: States,
-    /// Counts a failure when one is allowed.
-    failures: Limiter<Recording>,
-    /// Says whether a failure would be allowed, changing nothing.
-    probe: Limiter<Probing>,
+    /// Takes an attempt's slot when one is free.
+    attempts: Limiter<Recording>,
 }
 
 /// A governor limiter keyed by username, on the attempts' clock.
@@ -69,28 +68,21 @@ impl LoginThrottle {
     /// Usernames tracked before stale entries are swept.
     pub const SWEEP_AT: usize = 10_000;
 
-    /// `Err(wait)` when `username` must wait before trying again. Checking
-    /// uses nothing up: only [`Self::record_failure`] counts.
-    pub fn check(&self, username: &str, now: Instant) -> Result<(), Duration> {
+    /// Takes a slot for an attempt to log in as `username`, before its
+    /// password is checked; `Err(wait)` when there is none, and then
+    /// nothing is counted. Each attempt counts as a failure until
+    /// [`Self::record_success`] says otherwise.
+    pub fn attempt(&self, username: &str, now: Instant) -> Result<(), Duration> {
         self.clock.advance_to(now);
-        self.probe
+        if self.attempts.len() >= Self::SWEEP_AT {
+            self.attempts.retain_recent();
+        }
+        self.attempts
             .check_key(&username.to_owned())
             .map_err(|refused| refused.wait_time_from(self.clock.now()))
     }
 
-    /// Records a wrong password for `username`.
-    pub fn record_failure(&self, username: &str, now: Instant) {
-        self.clock.advance_to(now);
-        if self.failures.len() >= Self::SWEEP_AT {
-            self.failures.retain_recent();
-        }
-        // Refused only when several attempts passed `check` together and
-        // the username has already used up its failures: it stays blocked
-        // either way.
-        let _ = self.failures.check_key(&username.to_owned());
-    }
-
-    /// Forgets the failures of `username` after a successful login.
+    /// Forgets the attempts of `username` after a successful login.
     pub fn record_success(&self, username: &str) {
         lock(&self.states).remove(username);
     }
@@ -104,11 +96,8 @@ impl Default for LoginThrottle {
             .allow_burst(burst);
         let clock = AttemptClock::starting(Instant::now());
         let states = States::default();
-        // Created at the same clock reading, the limiters measure time
-        // from the same start, so the states mean the same to both.
         Self {
-            failures: RateLimiter::new(quota, Recording(states.clone()), clock.clone()),
-            probe: RateLimiter::new(quota, Probing(states.clone()), clock.clone()),
+            attempts: RateLimiter::new(quota, Recording(states.clone()), clock.clone()),
             clock,
             states,
         }
@@ -124,7 +113,7 @@ fn lock(states: &States) -> MutexGuard<'_, HashMap<String, Nanos>> {
     states.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The store that saves each allowed failure.
+/// The store that saves each allowed attempt.
 #[derive(Debug)]
 struct Recording(States);
 
@@ -158,22 +147,6 @@ impl ShrinkableKeyedStateStore<String> for Recording {
 
     fn is_empty(&self) -> bool {
         lock(&self.0).is_empty()
-    }
-}
-
-/// The store that answers as [`Recording`] would, but keeps nothing.
-#[derive(Debug)]
-struct Probing(States);
-
-impl StateStore for Probing {
-    type Key = String;
-
-    fn measure_and_replace<T, F, E>(&self, key: &String, f: F) -> Result<T, E>
-    where
-        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
-    {
-        let state = lock(&self.0).get(key).copied();
-        f(state).map(|(outcome, _)| outcome)
     }
 }
 
@@ -214,136 +187,103 @@ mod tests {
     use super::*;
 
     const MINUTE: Duration = Duration::from_secs(60);
+    const BURST: usize = LoginThrottle::MAX_FAILURES;
 
     #[test]
-    fn blocks_after_max_failures_until_the_window_passes() {
+    fn blocks_after_max_failures_until_one_is_forgiven() {
         let throttle = LoginThrottle::default();
         let start = Instant::now();
-        for _ in 0..LoginThrottle::MAX_FAILURES {
-            assert!(throttle.check("ann", start).is_ok());
-            throttle.record_failure("ann", start);
+        for _ in 0..BURST {
+            assert!(throttle.attempt("ann", start).is_ok());
         }
-        let wait = throttle.check("ann", start).unwrap_err();
         // GCRA: one failure is forgiven every REFILL (see the module doc).
-        assert_eq!(wait, LoginThrottle::REFILL);
+        assert_eq!(throttle.attempt("ann", start), Err(LoginThrottle::REFILL));
         assert_eq!(LoginThrottle::REFILL, 3 * MINUTE);
         // Another username is not affected.
-        assert!(throttle.check("bob", start).is_ok());
-        // Once the window has passed, ann may try again.
-        assert!(throttle.check("ann", start + LoginThrottle::WINDOW).is_ok());
+        assert!(throttle.attempt("bob", start).is_ok());
+        // Refused attempts take no slot: the wait does not grow.
+        for _ in 0..100 {
+            assert_eq!(throttle.attempt("ann", start + MINUTE), Err(2 * MINUTE));
+        }
+        assert!(
+            throttle
+                .attempt("ann", start + LoginThrottle::REFILL)
+                .is_ok()
+        );
+        // After a quiet WINDOW the whole burst is back.
+        let rested = start + LoginThrottle::REFILL + LoginThrottle::WINDOW;
+        for _ in 0..BURST {
+            assert!(throttle.attempt("ann", rested).is_ok());
+        }
+        assert!(throttle.attempt("ann", rested).is_err());
     }
 
     #[test]
-    fn success_clears_the_count() {
+    fn success_gives_the_burst_back() {
         let throttle = LoginThrottle::default();
         let now = Instant::now();
-        for _ in 0..LoginThrottle::MAX_FAILURES {
-            throttle.record_failure("ann", now);
+        for _ in 0..BURST {
+            throttle.attempt("ann", now).unwrap();
         }
         throttle.record_success("ann");
-        assert!(throttle.check("ann", now).is_ok());
-        // The count starts again from zero.
-        for _ in 1..LoginThrottle::MAX_FAILURES {
-            throttle.record_failure("ann", now);
+        for _ in 0..BURST {
+            assert!(throttle.attempt("ann", now).is_ok());
         }
-        assert!(throttle.check("ann", now).is_ok());
-        throttle.record_failure("ann", now);
-        assert!(throttle.check("ann", now).is_err());
+        assert!(throttle.attempt("ann", now).is_err());
     }
 
     #[test]
-    fn checking_uses_nothing_up() {
-        let throttle = LoginThrottle::default();
+    fn attempts_at_once_get_only_the_burst() {
+        let throttle = std::sync::Arc::new(LoginThrottle::default());
         let now = Instant::now();
-        for _ in 0..100 {
-            assert!(throttle.check("ann", now).is_ok());
-        }
-        for _ in 1..LoginThrottle::MAX_FAILURES {
-            throttle.record_failure("ann", now);
-            for _ in 0..100 {
-                assert!(throttle.check("ann", now).is_ok());
-            }
-        }
-        throttle.record_failure("ann", now);
-        assert_eq!(throttle.check("ann", now), Err(LoginThrottle::REFILL));
-        // Refused attempts do not prolong the wait.
-        for _ in 0..100 {
-            assert_eq!(throttle.check("ann", now + MINUTE), Err(2 * MINUTE));
-        }
-        assert!(throttle.check("ann", now + 3 * MINUTE).is_ok());
-    }
-
-    #[test]
-    fn one_failure_is_forgiven_every_refill() {
-        let throttle = LoginThrottle::default();
-        let start = Instant::now();
-        for _ in 0..LoginThrottle::MAX_FAILURES {
-            throttle.record_failure("ann", start);
-        }
-        let refill = LoginThrottle::REFILL;
-        for n in 1..=20 {
-            let due = start + n * refill;
-            assert_eq!(
-                throttle.check("ann", due - Duration::from_secs(1)),
-                Err(Duration::from_secs(1)),
-                "{n}"
-            );
-            assert!(throttle.check("ann", due).is_ok(), "{n}");
-            throttle.record_failure("ann", due);
-            assert_eq!(throttle.check("ann", due), Err(refill), "{n}");
-        }
-        // After a quiet WINDOW the whole burst is back.
-        let rested = start + 20 * refill + LoginThrottle::WINDOW;
-        for _ in 0..LoginThrottle::MAX_FAILURES {
-            assert!(throttle.check("ann", rested).is_ok());
-            throttle.record_failure("ann", rested);
-        }
-        assert!(throttle.check("ann", rested).is_err());
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let throttle = throttle.clone();
+                std::thread::spawn(move || {
+                    (0..25)
+                        .filter(|_| throttle.attempt("ann", now).is_ok())
+                        .count()
+                })
+            })
+            .collect();
+        let allowed: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(allowed, BURST);
     }
 
     #[test]
     fn the_clock_never_runs_backwards() {
         let throttle = LoginThrottle::default();
         let start = Instant::now();
-        for _ in 0..LoginThrottle::MAX_FAILURES {
-            throttle.record_failure("ann", start + MINUTE);
+        for _ in 0..BURST {
+            throttle.attempt("ann", start + MINUTE).unwrap();
         }
         // An attempt reported with an earlier time is judged at the latest.
-        assert_eq!(throttle.check("ann", start), Err(LoginThrottle::REFILL));
+        assert_eq!(throttle.attempt("ann", start), Err(LoginThrottle::REFILL));
     }
 
     #[test]
     fn memory_stays_bounded_under_a_flood_of_usernames() {
         let throttle = LoginThrottle::default();
         let start = Instant::now();
-        // Checks alone store nothing.
-        for i in 0..20_000 {
-            assert!(throttle.check(&format!("nobody-{i}"), start).is_ok());
-        }
-        assert!(throttle.failures.is_empty());
-        // One wrong password each for 40,000 made-up usernames, ten a
-        // second for over an hour, while ann is locked out near the end.
+        // One attempt each for 40,000 made-up usernames, ten a second for
+        // over an hour, while ann is locked out near the end.
         let total = 4 * LoginThrottle::SWEEP_AT;
         let ann_at = start + Duration::from_millis(100 * total as u64) - MINUTE;
         let mut now = start;
         for i in 0..total {
             now = start + Duration::from_millis(100 * i as u64);
             if now == ann_at {
-                for _ in 0..LoginThrottle::MAX_FAILURES {
-                    throttle.record_failure("ann", now);
+                for _ in 0..BURST {
+                    throttle.attempt("ann", now).unwrap();
                 }
             }
-            assert!(throttle.check(&format!("user-{i}"), now).is_ok());
-            throttle.record_failure(&format!("user-{i}"), now);
-            assert!(throttle.failures.len() <= LoginThrottle::SWEEP_AT);
+            assert!(throttle.attempt(&format!("user-{i}"), now).is_ok());
+            assert!(throttle.attempts.len() <= LoginThrottle::SWEEP_AT);
         }
         // Sweeping kept the usernames that still count.
         assert_eq!(
-            throttle.check("ann", now),
+            throttle.attempt("ann", now),
             Err(LoginThrottle::REFILL - (now - ann_at))
         );
-        throttle.failures.retain_recent();
-        assert!(throttle.failures.len() < LoginThrottle::SWEEP_AT / 2);
-        assert!(throttle.check("ann", now).is_err());
     }
 }

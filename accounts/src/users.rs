@@ -80,11 +80,18 @@ impl Accounts {
     }
 
     /// Checks a username and password. A wrong username and a wrong password
-    /// get the same error after the same amount of work.
+    /// get the same error after the same amount of work. A username that
+    /// breaks the naming rule cannot exist: it is wrong at once, costing
+    /// no hash and no throttle entry. Otherwise the attempt takes its
+    /// throttle slot before the password is checked, so that attempts sent
+    /// at once get no more hash checks than attempts sent one by one.
     #[tracing::instrument(skip_all, fields(username = %normalize_username(username)))]
     pub async fn log_in(&self, username: &str, password: &str) -> Result<User, AccountError> {
         let username = normalize_username(username);
-        if let Err(wait) = self.throttle.check(&username, Instant::now()) {
+        if validate_username(&username).is_err() {
+            return Err(AccountError::BadCredentials);
+        }
+        if let Err(wait) = self.throttle.attempt(&username, Instant::now()) {
             return Err(AccountError::Throttled {
                 retry_after_secs: wait.as_secs().max(1),
             });
@@ -103,10 +110,7 @@ impl Accounts {
                 self.throttle.record_success(&username);
                 Ok(User { id, username })
             }
-            _ => {
-                self.throttle.record_failure(&username, Instant::now());
-                Err(AccountError::BadCredentials)
-            }
+            _ => Err(AccountError::BadCredentials),
         }
     }
 

@@ -362,3 +362,44 @@ async fn admins_are_granted_on_the_server_not_by_name() {
         "{refused}"
     );
 }
+
+/// The login flood: 200 wrong passwords for one user sent at once. Each
+/// attempt takes its throttle slot before the hash is checked, so exactly
+/// the burst of 5 are checked (401) and the rest refused at once (429);
+/// then even the right password waits. A made-up username that breaks
+/// the naming rule is wrong at once.
+#[tokio::test]
+async fn a_login_flood_checks_only_the_burst() {
+    let server = TestServer::start(Db::Sqlite).await;
+    let client = server.client();
+    client
+        .post(
+            "/api/v1/users",
+            json!({"username": "ann", "password": PASSWORD}),
+        )
+        .await
+        .expect(201);
+    let attempts = (0..200).map(|_| {
+        client.post(
+            "/api/v1/login",
+            json!({"username": "ann", "password": "not it at all"}),
+        )
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let count = |status: u16| answers.iter().filter(|a| a.status == status).count();
+    assert_eq!((count(401), count(429)), (5, 195));
+    client
+        .post(
+            "/api/v1/login",
+            json!({"username": "ann", "password": PASSWORD}),
+        )
+        .await
+        .expect_error(429, "too_many_requests");
+    client
+        .post(
+            "/api/v1/login",
+            json!({"username": "no such name!", "password": PASSWORD}),
+        )
+        .await
+        .expect_error(401, "unauthorized");
+}
