@@ -1,9 +1,9 @@
 //! Password hashing with argon2id, always on a blocking thread: a hash takes
 //! tens of milliseconds of CPU, which would stall every request sharing the
-//! async executor. At most one hash per core runs at a time ([`hashing`]):
-//! a flood of log-ins queues for the cores instead of taking hundreds of
+//! async executor. Hashes take turns on half the cores at most
+//! ([`hashing`]): a flood of log-ins queues instead of taking hundreds of
 //! blocking threads and 19 MiB of memory each, and the rest of the server
-//! (functions, `/healthz`) keeps the cores it needs.
+//! (functions, `/healthz`) keeps the other half.
 
 use std::sync::OnceLock;
 
@@ -75,12 +75,13 @@ impl PasswordHash {
     }
 }
 
-/// A turn to hash: one per core at most, held until the hash is done.
+/// A turn to hash: one per two cores (at least one), held until the hash
+/// is done.
 async fn hashing() -> Result<SemaphorePermit<'static>, AccountError> {
     static TURNS: OnceLock<Semaphore> = OnceLock::new();
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     TURNS
-        .get_or_init(|| Semaphore::new(cores))
+        .get_or_init(|| Semaphore::new((cores / 2).max(1)))
         .acquire()
         .await
         .map_err(|e| AccountError::Hashing(e.to_string()))
