@@ -1,8 +1,10 @@
-//! The build queue: one row per build in the database. A deploy enqueues;
-//! a worker on any node claims the oldest queued build with one
-//! conditional update (so two nodes never take the same one), reports its
-//! progress and log as it goes, and finishes it. A build whose worker goes
-//! quiet (the node died) returns to the queue.
+//! The build queue: one row per build in the database. A deploy enqueues
+//! (replacing the function's build still waiting, and at most
+//! [`MAX_PENDING_PER_USER`] per user); a worker on any node claims the
+//! next build, taking users in turn, with one conditional update (so two
+//! nodes never take the same one), reports its progress and log as it
+//! goes, and finishes it. A build whose worker goes quiet (the node died)
+//! returns to the queue.
 
 use fnlab_db::{Pool, now_ms};
 use sqlx::Row;
@@ -17,6 +19,23 @@ use crate::model::{BuildInfo, BuildState, Failure, FailureCode, FailureSummary};
 pub struct Builds {
     pool: Pool,
     worker: String,
+}
+
+/// Most builds one user may have queued or running at once.
+pub const MAX_PENDING_PER_USER: i64 = 3;
+
+/// What asking for a build did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    /// A new build, with its id.
+    Queued(i64),
+    /// The function's build still waiting, now of the newer source.
+    Replaced(i64),
+    /// None: the user already has this many builds queued or running.
+    Refused {
+        /// How many.
+        pending: i64,
+    },
 }
 
 /// A build a worker has claimed.
@@ -103,15 +122,41 @@ impl Builds {
         Self { pool, worker }
     }
 
-    /// Queues a build of `source` for `function_id`; returns its id.
+    /// Queues a build of `source` for `function_id` of `user_id`. A build
+    /// of that function still waiting is replaced (it builds the newer
+    /// source, under its id): no build that nobody wants runs. A user with
+    /// [`MAX_PENDING_PER_USER`] builds queued or running gets no more.
     pub async fn enqueue(
         &self,
         user_id: i64,
         function_id: i64,
         language: Language,
         source: &str,
-    ) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar(
+    ) -> Result<Enqueued, sqlx::Error> {
+        let replaced: Vec<i64> = sqlx::query_scalar(
+            "update builds set language = $3, source = $4 \
+             where function_id = $1 and user_id = $2 and state = 'queued' returning build_id",
+        )
+        .bind(function_id)
+        .bind(user_id)
+        .bind(language.as_str())
+        .bind(source)
+        .fetch_all(&self.pool)
+        .await?;
+        if let Some(id) = replaced.into_iter().min() {
+            return Ok(Enqueued::Replaced(id));
+        }
+        let pending: i64 = sqlx::query_scalar(
+            "select count(*) from builds where user_id = $1 \
+             and state in ('queued', 'compiling', 'storing')",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?;
+        if pending >= MAX_PENDING_PER_USER {
+            return Ok(Enqueued::Refused { pending });
+        }
+        let id = sqlx::query_scalar(
             "insert into builds (user_id, function_id, language, source, state, diagnostics, log, created_at) \
              values ($1, $2, $3, $4, 'queued', '[]', '', $5) returning build_id",
         )
@@ -121,15 +166,22 @@ impl Builds {
         .bind(source)
         .bind(now_ms())
         .fetch_one(&self.pool)
-        .await
+        .await?;
+        Ok(Enqueued::Queued(id))
     }
 
-    /// Takes the oldest queued build for this worker, if any.
+    /// Takes the next queued build, fairly across users: first the users
+    /// with the fewest builds running, then the one whose last build
+    /// started longest ago, then the oldest build. `None` when none waits.
     pub async fn claim(&self) -> Result<Option<ClaimedBuild>, sqlx::Error> {
         let now = now_ms();
         let Some(row) = sqlx::query(
             "update builds set state = 'compiling', worker = $1, started_at = $2, heartbeat_at = $2 \
-             where build_id = (select build_id from builds where state = 'queued' order by build_id limit 1) \
+             where build_id = (select b.build_id from builds b where b.state = 'queued' order by \
+               (select count(*) from builds r where r.user_id = b.user_id \
+                and r.state in ('compiling', 'storing')), \
+               (select coalesce(max(r.started_at), 0) from builds r where r.user_id = b.user_id), \
+               b.build_id limit 1) \
              and state = 'queued' \
              returning build_id, user_id, function_id, language, source",
         )

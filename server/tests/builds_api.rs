@@ -327,3 +327,38 @@ async fn builds_that_loop_or_eat_memory_are_stopped_at_their_limits() {
     let deployed: Value = deploy(&ann, "fine", HELLO).await.expect(201);
     assert_eq!(deployed["version"], 1);
 }
+
+/// The build flood: one user queues deploy after deploy. A redeploy of a
+/// function whose build still waits replaces it (same build id), and past
+/// three pending builds the user is told to wait (429) while nothing more
+/// is queued. (This server does not build, so every build stays queued.)
+#[tokio::test]
+async fn a_users_pending_builds_are_capped() {
+    let server = TestServer::start(common::Db::Sqlite).await;
+    let client = server.client();
+    client.sign_up_and_log_in("ann").await;
+    let source = json!({"language": "python", "source": "def handler(e, c): return 1"});
+    let mut ids = Vec::new();
+    for name in ["f1", "f2", "f3", "f4"] {
+        let path = format!("/api/v1/functions/{name}");
+        client
+            .send(Method::PUT, &path, Some(source.clone()))
+            .await
+            .expect(201);
+    }
+    for name in ["f1", "f2", "f3"] {
+        let path = format!("/api/v1/functions/{name}/deploy?wait=false");
+        ids.push(client.post(&path, Value::Null).await.expect(202)["build_id"].clone());
+    }
+    let again = client
+        .post("/api/v1/functions/f1/deploy?wait=false", Value::Null)
+        .await
+        .expect(202);
+    assert_eq!(again["build_id"], ids[0], "the waiting build was replaced");
+    let refused = client
+        .post("/api/v1/functions/f4/deploy?wait=false", Value::Null)
+        .await;
+    assert!(refused.headers.contains_key("retry-after"));
+    let message = refused.expect_error(429, "too_many_requests");
+    assert!(message.contains("3 builds queued or running"), "{message}");
+}

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fnlab_builds::{
-    BuildInfo, BuildProgress, BuildState, ClaimedBuild, Diagnostic, Failure, FailureCode,
+    BuildInfo, BuildProgress, BuildState, ClaimedBuild, Diagnostic, Enqueued, Failure, FailureCode,
     Toolchains,
 };
 use fnlab_functions::{Source, check_source};
@@ -35,6 +35,8 @@ const FLUSH_EVERY: Duration = Duration::from_millis(250);
 const STALE_AFTER_MS: i64 = 20_000;
 /// Most log text kept per build.
 const MAX_LOG_BYTES: usize = 256 * 1024;
+/// When a user with too many builds pending is told to try again.
+const BUSY_RETRY_SECS: u64 = 5;
 /// How long a waiting deploy waits beyond the build's own limit (for the
 /// builds queued before it).
 const QUEUE_PATIENCE: Duration = Duration::from_secs(300);
@@ -117,8 +119,10 @@ pub struct BuildWatch {
 }
 
 impl Fnlab {
-    /// Queues a build of the saved draft of `name`. With `wait`, waits for
-    /// it: live, or [`Error::BuildFailed`] (the live version stays);
+    /// Queues a build of the saved draft of `name` (replacing its build
+    /// still waiting; [`Error::Throttled`] when the actor already has
+    /// [`fnlab_builds::MAX_PENDING_PER_USER`] pending). With `wait`, waits
+    /// for it: live, or [`Error::BuildFailed`] (the live version stays);
     /// past the build's limit plus room for the queue, it answers as if it
     /// had not waited.
     pub async fn deploy(
@@ -138,16 +142,23 @@ impl Fnlab {
             )
         })?;
         check_source(&draft.source)?;
-        let build_id = self
-            .inner
-            .builds
-            .enqueue(
-                actor.id,
-                function.id,
-                draft.source.language,
-                &draft.source.source,
-            )
-            .await?;
+        let queued = self.inner.builds.enqueue(
+            actor.id,
+            function.id,
+            draft.source.language,
+            &draft.source.source,
+        );
+        let build_id = match queued.await? {
+            Enqueued::Queued(id) | Enqueued::Replaced(id) => id,
+            Enqueued::Refused { pending } => {
+                return Err(Error::Throttled {
+                    message: format!(
+                        "you have {pending} builds queued or running; deploy again once one has finished"
+                    ),
+                    retry_after_secs: BUSY_RETRY_SECS,
+                });
+            }
+        };
         self.inner.progress.queued.notify_one();
         if !wait {
             return Ok(DeployOutcome::Queued { build_id });
