@@ -99,20 +99,30 @@ impl Accounts {
         Ok(())
     }
 
-    /// The user a bearer token belongs to, if it is a live token.
+    /// The user a bearer token belongs to, if it is a live token. A token
+    /// that matches nothing costs one read: only a live token's last use is
+    /// written, so a flood of made-up tokens never queues for SQLite's
+    /// write lock with everyone's deploys and usage records.
     pub async fn user_for_token(&self, token: &str) -> Result<Option<User>, AccountError> {
         if !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
-        let row: Option<(i64, String)> = sqlx::query_as(
-            "update api_tokens set last_used_at = $1 where token_hash = $2 \
-             returning user_id, (select username from users where users.user_id = api_tokens.user_id)",
+        let row: Option<(i64, i64, String)> = sqlx::query_as(
+            "select t.token_id, u.user_id, u.username from api_tokens t \
+             join users u on u.user_id = t.user_id where t.token_hash = $1",
         )
-        .bind(fnlab_db::now_ms())
         .bind(digest(token))
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|(id, username)| User { id, username }))
+        let Some((token_id, id, username)) = row else {
+            return Ok(None);
+        };
+        sqlx::query("update api_tokens set last_used_at = $1 where token_id = $2")
+            .bind(fnlab_db::now_ms())
+            .bind(token_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(Some(User { id, username }))
     }
 }
 
@@ -154,5 +164,35 @@ mod tests {
             accounts.create_token(ann.id, "  ").await,
             Err(AccountError::InvalidTokenName(_))
         ));
+    }
+
+    /// The attack: made-up tokens while another connection holds SQLite's
+    /// write lock (a deploy, a batch of usage records). Each is answered
+    /// at once from a read, instead of waiting for the lock.
+    #[tokio::test]
+    async fn a_made_up_token_writes_nothing() {
+        use sqlx::{Connection, Executor};
+        let dir = tempfile::tempdir().unwrap();
+        let pool = fnlab_db::open(&format!("sqlite://{}/t.db", dir.path().display()), 4)
+            .await
+            .unwrap();
+        let accounts = Accounts::new(pool.clone());
+        let mut writer = pool.acquire().await.unwrap();
+        let mut tx = writer.begin().await.unwrap();
+        (&mut *tx)
+            .execute("insert into users (username, password_hash, created_at) values ('w', 'x', 0)")
+            .await
+            .unwrap();
+        for _ in 0..20 {
+            let answer = tokio::time::timeout(
+                std::time::Duration::from_secs(2),
+                accounts.user_for_token("fnlab_made_up"),
+            );
+            assert_eq!(
+                answer.await.expect("waited for the write lock").unwrap(),
+                None
+            );
+        }
+        tx.rollback().await.unwrap();
     }
 }
