@@ -164,6 +164,11 @@ pub struct Config {
     #[arg(long, env = "FNLAB_ADMIN", value_delimiter = ',', hide = true)]
     pub admin: Vec<String>,
 
+    /// Seconds a stopping server waits for open requests (event streams
+    /// included) before it cuts them off; usage records are written after.
+    #[arg(long, env = "FNLAB_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+
     /// What to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -373,6 +378,7 @@ impl std::fmt::Debug for Config {
             .field("admin", &self.admin)
             .field("usage_retention_days", &self.usage_retention_days)
             .field("metering", &self.metering)
+            .field("shutdown_grace_secs", &self.shutdown_grace_secs)
             .finish()
     }
 }

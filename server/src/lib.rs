@@ -31,7 +31,7 @@ pub mod retention;
 pub mod sessions;
 pub mod state;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 
 use axum::Router;
@@ -143,8 +143,8 @@ pub struct Running {
 }
 
 /// Binds `state.config.addr` and serves until `shutdown` resolves, then
-/// finishes the requests in flight and writes every usage record before
-/// the task ends.
+/// finishes the requests in flight (for at most `FNLAB_SHUTDOWN_GRACE_SECS`)
+/// and writes every usage record before the task ends.
 pub async fn start(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -152,12 +152,29 @@ pub async fn start(
     let listener = TcpListener::bind(state.config.addr).await?;
     let addr = listener.local_addr()?;
     let fnlab = state.fnlab.clone();
+    let grace = std::time::Duration::from_secs(state.config.shutdown_grace_secs);
     let app = app(state).await?;
+    let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stopping.send(true);
+    };
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
-        // Every request has been answered: write every usage record.
+        let serve = axum::serve(listener, app).with_graceful_shutdown(shutdown);
+        // Requests still open `grace` after the signal (an event stream of
+        // a build that never ends, a client that never reads) are cut.
+        let cut_off = async move {
+            let _ = stopped.wait_for(|stopped| *stopped).await;
+            tokio::time::sleep(grace).await;
+        };
+        let served = tokio::select! {
+            served = serve.into_future() => served,
+            () = cut_off => {
+                tracing::warn!(?grace, "requests still open after the grace period are cut off");
+                Ok(())
+            }
+        };
+        // Every request has been answered or cut: write every usage record.
         fnlab.shutdown().await;
         served
     });

@@ -432,3 +432,44 @@ async fn another_users_usage_and_metrics_stay_hidden() {
         .await
         .expect_error(401, "unauthorized");
 }
+
+/// The stuck shutdown: an event stream of a build that never ends (this
+/// server does not build) stays open while the server stops. It still
+/// stops within its grace period, and the call served before is billed.
+#[tokio::test]
+async fn shutdown_cuts_open_event_streams_and_still_bills() {
+    let mut server = TestServer::start_with(Db::Sqlite, &["--shutdown-grace-secs", "1"]).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    deploy_probe(&ann, "probe").await;
+    assert_eq!(call(&ann, "ann", "probe", "/hello").await, 200);
+    let source = json!({"language": "python", "source": "def handler(e, c): return 1"});
+    ann.send(
+        reqwest::Method::PUT,
+        "/api/v1/functions/waits",
+        Some(source),
+    )
+    .await
+    .expect(201);
+    let build = ann
+        .post("/api/v1/functions/waits/deploy?wait=false", Value::Null)
+        .await
+        .expect(202)["build_id"]
+        .clone();
+    let stream = ann
+        .http
+        .get(format!("{}/api/v1/builds/{build}/events", ann.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+
+    let stopped = tokio::time::timeout(Duration::from_secs(20), server.stop()).await;
+    assert!(stopped.is_ok(), "the server waited for the event stream");
+    drop(stream);
+    server.restart().await;
+    let ann = server.client();
+    let credentials = json!({"username": "ann", "password": common::PASSWORD});
+    ann.post("/api/v1/login", credentials).await.expect(200);
+    usage_with(&ann, 1).await;
+}
