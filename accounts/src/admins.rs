@@ -1,20 +1,11 @@
 //! Who is an admin: granted and revoked by whoever runs the server
-//! (`fnlab admin grant USERNAME`), stored with the account. Never decided
-//! by a username in the configuration, which anyone could register first.
+//! (`fnlab admin grant USERNAME`), stored with the account and read with
+//! it ([`User::is_admin`](crate::User::is_admin)). Never decided by a
+//! username in the configuration, which anyone could register first.
 
 use crate::{AccountError, Accounts};
 
 impl Accounts {
-    /// Whether user `id` is an admin (`false` for no such user).
-    pub async fn is_admin(&self, id: i64) -> Result<bool, AccountError> {
-        let granted: Option<Option<i64>> =
-            sqlx::query_scalar("select admin_granted_at from users where user_id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(granted.flatten().is_some())
-    }
-
     /// Grants (or, with `admin` false, revokes) the admin view to
     /// `username`; not found when there is no such user.
     #[tracing::instrument(skip(self))]
@@ -52,12 +43,12 @@ mod tests {
         let url = format!("sqlite://{}/t.db", dir.path().display());
         let accounts = Accounts::new(fnlab_db::open(&url, 2).await.unwrap());
         let ann = accounts.sign_up("ann", "correct horse").await.unwrap();
-        assert!(!accounts.is_admin(ann.id).await.unwrap());
+        assert!(!accounts.user(ann.id).await.unwrap().unwrap().is_admin);
         accounts.set_admin("ann", true).await.unwrap();
-        assert!(accounts.is_admin(ann.id).await.unwrap());
+        assert!(accounts.user(ann.id).await.unwrap().unwrap().is_admin);
         assert_eq!(accounts.admins().await.unwrap(), ["ann"]);
         accounts.set_admin("ann", false).await.unwrap();
-        assert!(!accounts.is_admin(ann.id).await.unwrap());
+        assert!(!accounts.user(ann.id).await.unwrap().unwrap().is_admin);
         assert!(matches!(
             accounts.set_admin("nobody", true).await,
             Err(AccountError::NotFound)

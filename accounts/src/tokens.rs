@@ -107,14 +107,14 @@ impl Accounts {
         if !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
-        let row: Option<(i64, i64, String)> = sqlx::query_as(
-            "select t.token_id, u.user_id, u.username from api_tokens t \
+        let row: Option<(i64, i64, String, Option<i64>)> = sqlx::query_as(
+            "select t.token_id, u.user_id, u.username, u.admin_granted_at from api_tokens t \
              join users u on u.user_id = t.user_id where t.token_hash = $1",
         )
         .bind(digest(token))
         .fetch_optional(&self.pool)
         .await?;
-        let Some((token_id, id, username)) = row else {
+        let Some((token_id, id, username, admin)) = row else {
             return Ok(None);
         };
         sqlx::query("update api_tokens set last_used_at = $1 where token_id = $2")
@@ -122,7 +122,11 @@ impl Accounts {
             .bind(token_id)
             .execute(&self.pool)
             .await?;
-        Ok(Some(User { id, username }))
+        Ok(Some(User {
+            id,
+            username,
+            is_admin: admin.is_some(),
+        }))
     }
 }
 

@@ -14,6 +14,9 @@ pub struct User {
     pub id: i64,
     /// Lowercase name, part of every public function URL.
     pub username: String,
+    /// Whether they see everyone's usage and set plans (granted on the
+    /// server with `fnlab admin grant`).
+    pub is_admin: bool,
 }
 
 /// Shortest and longest allowed usernames.
@@ -74,7 +77,11 @@ impl Accounts {
         .fetch_optional(&self.pool)
         .await?;
         match id {
-            Some(id) => Ok(User { id, username }),
+            Some(id) => Ok(User {
+                id,
+                username,
+                is_admin: false,
+            }),
             None => Err(AccountError::UsernameTaken(username)),
         }
     }
@@ -96,19 +103,24 @@ impl Accounts {
                 retry_after_secs: wait.as_secs().max(1),
             });
         }
-        let row: Option<(i64, String)> =
-            sqlx::query_as("select user_id, password_hash from users where username = $1")
-                .bind(&username)
-                .fetch_optional(&self.pool)
-                .await?;
-        let (id, hash) = match row {
-            Some((id, hash)) => (Some(id), PasswordHash::from_stored(hash)),
+        let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
+            "select user_id, password_hash, admin_granted_at from users where username = $1",
+        )
+        .bind(&username)
+        .fetch_optional(&self.pool)
+        .await?;
+        let (found, hash) = match row {
+            Some((id, hash, admin)) => (Some((id, admin)), PasswordHash::from_stored(hash)),
             None => (None, PasswordHash::decoy().await?),
         };
-        match (id, hash.verify(password).await?) {
-            (Some(id), true) => {
+        match (found, hash.verify(password).await?) {
+            (Some((id, admin)), true) => {
                 self.throttle.record_success(&username);
-                Ok(User { id, username })
+                Ok(User {
+                    id,
+                    username,
+                    is_admin: admin.is_some(),
+                })
             }
             _ => Err(AccountError::BadCredentials),
         }
@@ -116,12 +128,16 @@ impl Accounts {
 
     /// The user with this id, if it still exists.
     pub async fn user(&self, id: i64) -> Result<Option<User>, AccountError> {
-        let username: Option<String> =
-            sqlx::query_scalar("select username from users where user_id = $1")
+        let row: Option<(String, Option<i64>)> =
+            sqlx::query_as("select username, admin_granted_at from users where user_id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(username.map(|username| User { id, username }))
+        Ok(row.map(|(username, admin)| User {
+            id,
+            username,
+            is_admin: admin.is_some(),
+        }))
     }
 }
 

@@ -135,7 +135,8 @@ pub async fn list_functions() -> Result<Vec<FunctionRow>, AppError> {
 pub async fn get_function(name: String) -> Result<FunctionView, AppError> {
     let ctx = ServerCtx::get().await?;
     let actor = ctx.require_actor().await?;
-    function_view(&ctx, &actor, &name).await
+    let detailed = ctx.fnlab.function(&actor, &name).await?;
+    function_view(&ctx, &actor, detailed).await
 }
 
 /// What changed on function `name` since the page saw it as of
@@ -148,37 +149,37 @@ pub async fn function_changes(
     updated_at: i64,
     newest_invocation: Option<i64>,
 ) -> Result<Changes, AppError> {
+    use fnlab_usecases::catalog::Changes as Changed;
     let ctx = ServerCtx::get().await?;
     let actor = ctx.require_actor().await?;
-    let summary = ctx.fnlab.summary(&actor, &name).await?;
-    if summary.updated_at != updated_at {
-        return Ok(Changes {
-            function: Some(function_view(&ctx, &actor, &name).await?),
-            invocations: Vec::new(),
-        });
-    }
-    let invocations = ctx
+    let page = Some(PAGE_INVOCATIONS);
+    let changes = ctx
         .fnlab
-        .invocations(&actor, &name, newest_invocation, PAGE_INVOCATIONS)
-        .await?;
-    Ok(Changes {
-        function: None,
-        invocations: invocations.into_iter().map(invocation_row).collect(),
+        .changes(&actor, &name, updated_at, newest_invocation, page);
+    Ok(match changes.await? {
+        Changed::Function(detailed) => Changes {
+            function: Some(function_view(&ctx, &actor, detailed).await?),
+            invocations: Vec::new(),
+        },
+        Changed::Invocations(newer) => Changes {
+            function: None,
+            invocations: newer.into_iter().map(invocation_row).collect(),
+        },
     })
 }
 
+/// The page's view of `detailed`, with its latest invocations.
 #[cfg(feature = "ssr")]
 async fn function_view(
     ctx: &ServerCtx,
     actor: &fnlab_usecases::Actor,
-    name: &str,
+    detailed: fnlab_usecases::catalog::Detailed,
 ) -> Result<FunctionView, AppError> {
-    let detailed = ctx.fnlab.function(actor, name).await?;
+    let f = detailed.detail.function;
     let invocations = ctx
         .fnlab
-        .invocations(actor, name, None, PAGE_INVOCATIONS)
+        .invocations(actor, &f.name, None, Some(PAGE_INVOCATIONS))
         .await?;
-    let f = detailed.detail.function;
     Ok(FunctionView {
         url: detailed.url,
         name: f.name,

@@ -2,58 +2,23 @@
 //! token) and ask for an [`Actor`]; every use case that is not public
 //! takes one, so authorization is a parameter nobody can forget.
 
-use fnlab_accounts::User;
-use serde::Serialize;
-
 use crate::{Error, Fnlab};
 
-/// A signed-in user, as use cases see them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Actor {
-    /// Their user id.
-    pub id: i64,
-    /// Their username (part of their functions' URLs).
-    pub username: String,
-    /// Whether they see everyone's usage and set plans (granted on the
-    /// server with `fnlab admin grant`).
-    pub is_admin: bool,
-}
-
-impl Actor {
-    /// The account, as `GET /me` shows it.
-    pub fn user(&self) -> User {
-        User {
-            id: self.id,
-            username: self.username.clone(),
-        }
-    }
-}
+/// The acting user: a signed-in account, with whether it is an admin
+/// (granted on the server with `fnlab admin grant`), read in one query.
+pub type Actor = fnlab_accounts::User;
 
 impl Fnlab {
     /// The actor signed in as `user_id` (from a session); `None` when the
     /// account has gone since.
     pub async fn actor(&self, user_id: i64) -> Result<Option<Actor>, Error> {
-        match self.inner.accounts.user(user_id).await? {
-            Some(user) => Ok(Some(self.actor_of(user).await?)),
-            None => Ok(None),
-        }
+        Ok(self.inner.accounts.user(user_id).await?)
     }
 
     /// The actor an API token stands for; `None` for a revoked or
     /// mistyped token.
     pub async fn actor_for_token(&self, token: &str) -> Result<Option<Actor>, Error> {
-        match self.inner.accounts.user_for_token(token).await? {
-            Some(user) => Ok(Some(self.actor_of(user).await?)),
-            None => Ok(None),
-        }
-    }
-
-    async fn actor_of(&self, user: User) -> Result<Actor, Error> {
-        Ok(Actor {
-            is_admin: self.inner.accounts.is_admin(user.id).await?,
-            id: user.id,
-            username: user.username,
-        })
+        Ok(self.inner.accounts.user_for_token(token).await?)
     }
 
     /// `Ok` for an admin, [`Error::Forbidden`] for anyone else.

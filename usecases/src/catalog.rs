@@ -76,6 +76,17 @@ pub struct PricedInvocation {
     pub cost_picos: i64,
 }
 
+/// What changed on a function since a caller last looked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changes {
+    /// The function itself changed: all of it again.
+    Function(Detailed),
+    /// Only these invocations are new, newest first.
+    Invocations(Vec<PricedInvocation>),
+}
+
+/// Invocations one call returns when the caller does not say.
+pub const DEFAULT_INVOCATIONS: i64 = 50;
 /// Most invocations one call returns.
 pub const MAX_INVOCATIONS: i64 = 1_000;
 
@@ -110,9 +121,24 @@ impl Fnlab {
         })
     }
 
-    /// The function's summary (limits, live version, last change).
-    pub async fn summary(&self, actor: &Actor, name: &str) -> Result<FunctionSummary, Error> {
-        Ok(self.inner.functions.summary(actor.id, name).await?)
+    /// What changed on `name` since the caller saw it as it was at
+    /// `updated_at`, with its invocations up to id `after`: the whole
+    /// function again if it changed (a deploy, a rollback, new limits),
+    /// else only the newer invocations (at most `limit`).
+    pub async fn changes(
+        &self,
+        actor: &Actor,
+        name: &str,
+        updated_at: i64,
+        after: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<Changes, Error> {
+        let summary = self.inner.functions.summary(actor.id, name).await?;
+        if summary.updated_at != updated_at {
+            return Ok(Changes::Function(self.function(actor, name).await?));
+        }
+        let newer = self.invocations(actor, name, after, limit).await?;
+        Ok(Changes::Invocations(newer))
     }
 
     /// Saves source as the draft of `name` (`language` as the API spells
@@ -130,24 +156,9 @@ impl Fnlab {
                 .map_err(|e: fnlab_functions::UnknownLanguage| {
                     Error::invalid("language", "unsupported_language", e.to_string())
                 })?;
-        let created = match self.inner.functions.summary(actor.id, name).await {
-            Ok(_) => false,
-            Err(FunctionError::NotFound) => true,
-            Err(e) => return Err(e.into()),
-        };
-        let source = Source { language, source };
-        let draft = self
-            .inner
-            .functions
-            .save_draft(actor.id, name, &source, self.inner.settings.ceilings)
-            .await?;
-        Ok(SavedDraft {
-            url: self.function_url(&actor.username, name),
-            name: name.to_owned(),
-            language,
-            saved_at: draft.saved_at,
-            created,
-        })
+        let created = !self.exists(actor, name).await?;
+        self.store_draft(actor, name, Source { language, source }, created)
+            .await
     }
 
     /// Creates function `name` with template `template`'s source as its
@@ -165,19 +176,49 @@ impl Fnlab {
                 format!("there is no template {template}"),
             )
         })?;
-        match self.inner.functions.summary(actor.id, name).await {
-            Ok(_) => {
-                return Err(Error::Conflict {
-                    code: "function_exists",
-                    message: format!("you already have a function called {name}"),
-                });
-            }
-            Err(FunctionError::NotFound) => {}
-            Err(e) => return Err(e.into()),
+        if self.exists(actor, name).await? {
+            return Err(Error::Conflict {
+                code: "function_exists",
+                message: format!("you already have a function called {name}"),
+            });
         }
-        let language = template.language.as_str();
-        self.save_draft(actor, name, language, template.source.into())
-            .await
+        let source = Source {
+            language: template.language,
+            source: template.source.into(),
+        };
+        self.store_draft(actor, name, source, true).await
+    }
+
+    /// Whether the actor has a function called `name`.
+    async fn exists(&self, actor: &Actor, name: &str) -> Result<bool, Error> {
+        match self.inner.functions.summary(actor.id, name).await {
+            Ok(_) => Ok(true),
+            Err(FunctionError::NotFound) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Saves `source` as `name`'s draft (`created` says whether that makes
+    /// the function).
+    async fn store_draft(
+        &self,
+        actor: &Actor,
+        name: &str,
+        source: Source,
+        created: bool,
+    ) -> Result<SavedDraft, Error> {
+        let draft = self
+            .inner
+            .functions
+            .save_draft(actor.id, name, &source, self.inner.settings.ceilings)
+            .await?;
+        Ok(SavedDraft {
+            url: self.function_url(&actor.username, name),
+            name: name.to_owned(),
+            language: source.language,
+            saved_at: draft.saved_at,
+            created,
+        })
     }
 
     /// The saved draft of `name`; missing when it has none (an uploaded
@@ -283,16 +324,17 @@ impl Fnlab {
         Ok(())
     }
 
-    /// The latest `limit` invocations of `name` (1 to [`MAX_INVOCATIONS`]),
-    /// newest first, with their logs and cost; with `after`, only those
-    /// stored after that invocation id.
+    /// The latest `limit` invocations of `name` (1 to [`MAX_INVOCATIONS`],
+    /// default [`DEFAULT_INVOCATIONS`]), newest first, with their logs and
+    /// cost; with `after`, only those stored after that invocation id.
     pub async fn invocations(
         &self,
         actor: &Actor,
         name: &str,
         after: Option<i64>,
-        limit: i64,
+        limit: Option<i64>,
     ) -> Result<Vec<PricedInvocation>, Error> {
+        let limit = limit.unwrap_or(DEFAULT_INVOCATIONS);
         if !(1..=MAX_INVOCATIONS).contains(&limit) {
             return Err(Error::invalid(
                 "limit",

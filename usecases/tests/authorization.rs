@@ -95,7 +95,7 @@ async fn only_admins_are_admins() {
     let w = world().await;
     assert!(w.root.is_admin);
     assert!(!w.ann.is_admin && !w.bob.is_admin);
-    assert_eq!(w.ann.user().username, "ann");
+    assert_eq!(w.ann.username, "ann");
 }
 
 #[tokio::test]
@@ -115,7 +115,7 @@ async fn a_function_is_its_owners_alone() {
     assert_eq!(detail.detail.versions.len(), 2);
     assert!(is_not_found(f.function(bob, "echo").await));
     assert!(is_not_found(f.function(&w.root, "echo").await));
-    assert!(is_not_found(f.summary(bob, "echo").await));
+    assert!(is_not_found(f.changes(bob, "echo", 0, None, None).await));
 
     let source = f.version_source(ann, "echo", 1).await.unwrap();
     assert_eq!(source.language, Language::Python);
@@ -129,7 +129,9 @@ async fn a_function_is_its_owners_alone() {
         f.set_limits(bob, "echo", Some(10), None).await
     ));
     assert!(is_not_found(f.rollback(bob, "echo", 1).await));
-    assert!(is_not_found(f.invocations(bob, "echo", None, 10).await));
+    assert!(is_not_found(
+        f.invocations(bob, "echo", None, Some(10)).await
+    ));
     assert!(is_not_found(f.metrics(bob, "echo", None).await));
     assert!(is_not_found(f.deploy(bob, "echo", false).await));
     assert!(is_not_found(f.delete(bob, "echo").await));
@@ -140,7 +142,7 @@ async fn a_function_is_its_owners_alone() {
     let limits = f.set_limits(ann, "echo", Some(500), None).await.unwrap();
     assert_eq!(limits.limits.timeout_ms, 500);
     assert!(
-        f.invocations(ann, "echo", None, 10)
+        f.invocations(ann, "echo", None, Some(10))
             .await
             .unwrap()
             .is_empty()
@@ -232,7 +234,7 @@ async fn every_door_enforces_the_same_input_rules() {
         "invalid_limits"
     );
     assert_eq!(
-        invalid(f.invocations(ann, "echo", None, 0).await),
+        invalid(f.invocations(ann, "echo", None, Some(0)).await),
         "invalid_limit"
     );
     assert_eq!(

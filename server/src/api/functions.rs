@@ -137,7 +137,8 @@ async fn invocations(
     Path(name): Path<String>,
     Query(query): Query<InvocationsQuery>,
 ) -> Result<ApiJson<Vec<PricedInvocation>>, ApiError> {
-    let limit = query.limit.unwrap_or(50);
-    let found = state.fnlab.invocations(&actor, &name, query.after, limit);
+    let found = state
+        .fnlab
+        .invocations(&actor, &name, query.after, query.limit);
     Ok(ApiJson(found.await?))
 }

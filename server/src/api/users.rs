@@ -37,7 +37,7 @@ async fn sign_up(
     Ok((StatusCode::CREATED, ApiJson(user)))
 }
 
-/// `POST /login` → 200 {id, username} with a fresh session cookie; 401 wrong.
+/// `POST /login` → 200 {id, username, is_admin} with a fresh session cookie; 401 wrong.
 #[tracing::instrument(skip_all)]
 async fn log_in(
     State(state): State<AppState>,
@@ -55,7 +55,7 @@ async fn log_out(session: Session) -> Result<StatusCode, ApiError> {
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /me` → 200 {id, username}; 401 without valid credentials.
+/// `GET /me` → 200 {id, username, is_admin}; 401 without valid credentials.
 async fn me(AuthUser(actor): AuthUser) -> ApiJson<User> {
-    ApiJson(actor.user())
+    ApiJson(actor)
 }
