@@ -13,6 +13,7 @@ use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 use crate::cache::DiskCache;
 use crate::config::SandboxConfig;
 use crate::host::Host;
+use crate::invoke::Tally;
 use crate::programs::Programs;
 
 /// The sandbox: one engine, one linker, one ticker, the ready programs and
@@ -160,8 +161,9 @@ fn spawn_ticker(inner: Weak<Inner>, stop: Arc<AtomicBool>) -> Result<(), Sandbox
 }
 
 /// Invocations in flight with their deadlines, so that the ticker can stop
-/// one that is stuck waiting (on a request body, a sleep) rather than
-/// running wasm, where the epoch deadline catches it.
+/// one that is stuck waiting (on a request body, a sleep, a client that
+/// does not read) rather than running wasm, where the epoch deadline
+/// catches it, and can report one whose response is still unread.
 #[derive(Default)]
 pub(crate) struct Watchdog {
     inflight: Mutex<HashMap<u64, Watched>>,
@@ -171,22 +173,19 @@ pub(crate) struct Watchdog {
 struct Watched {
     deadline: Instant,
     task: AbortHandle,
-    timed_out: Arc<AtomicBool>,
+    /// Alive while the guest or the response body holds it.
+    tally: Weak<Tally>,
 }
 
 impl Watchdog {
-    /// Watches `task`; past `timeout` it is aborted and `timed_out` set.
-    pub(crate) fn watch(
-        &self,
-        task: AbortHandle,
-        timeout: Duration,
-        timed_out: Arc<AtomicBool>,
-    ) -> u64 {
+    /// Watches `task` and `tally`: past `timeout` the task is aborted (a
+    /// timeout) and the tally, if still held, cut off.
+    pub(crate) fn watch(&self, task: AbortHandle, timeout: Duration, tally: &Arc<Tally>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let watched = Watched {
             deadline: Instant::now() + timeout,
             task,
-            timed_out,
+            tally: Arc::downgrade(tally),
         };
         self.inflight
             .lock()
@@ -198,14 +197,25 @@ impl Watchdog {
     fn stop_overdue(&self, now: Instant) {
         let mut inflight = self.inflight.lock().unwrap_or_else(|e| e.into_inner());
         inflight.retain(|_, watched| {
-            if watched.task.is_finished() {
+            let tally = watched.tally.upgrade();
+            let finished = watched.task.is_finished();
+            if finished && tally.is_none() {
                 return false;
             }
             if now < watched.deadline {
                 return true;
             }
-            watched.timed_out.store(true, Ordering::Relaxed);
-            watched.task.abort();
+            if !finished {
+                if let Some(tally) = &tally {
+                    tally.timed_out.store(true, Ordering::Relaxed);
+                }
+                watched.task.abort();
+                // Looked at again once the task is gone.
+                return true;
+            }
+            if let Some(tally) = tally {
+                tally.cut_off();
+            }
             false
         });
     }

@@ -1,7 +1,10 @@
 //! Running one request: a fresh `Store`, the guest's `handle` call in its
 //! own task (watched by the ticker), the response streamed back through a
 //! counting, size-limited body, and an [`InvocationReport`] delivered once
-//! both the guest and the response body are done.
+//! both the guest and the response body are done, or at the function's
+//! deadline, whichever comes first: a response its client does not read
+//! is cut off then. The time reported (and billed) is the guest's own,
+//! from its start until its `handle` returned, never the network's.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -47,9 +50,14 @@ pub struct ResponseBody {
 }
 
 /// The accumulating measurements of one invocation. When the last holder
-/// (guest task, response body) lets go, the report is sent.
-struct Tally {
+/// (guest task, response body) lets go, or at the deadline, the report is
+/// sent.
+pub(crate) struct Tally {
     started: Instant,
+    /// How long the guest ran, in µs; 0 while it still runs.
+    guest_us: AtomicU64,
+    /// Set at the deadline while the response body was still unread.
+    cut_off: AtomicBool,
     started_at_ms: i64,
     limits: FunctionLimits,
     cpu_ns: AtomicU64,
@@ -57,7 +65,7 @@ struct Tally {
     bytes_out: AtomicU64,
     status: AtomicU16,
     memory: Arc<MemoryUsage>,
-    timed_out: Arc<AtomicBool>,
+    pub(crate) timed_out: AtomicBool,
     request_too_large: AtomicBool,
     outcome: Mutex<Option<Outcome>>,
     stdout: CappedLog,
@@ -76,6 +84,8 @@ impl Tally {
             .unwrap_or_default();
         Self {
             started: Instant::now(),
+            guest_us: AtomicU64::new(0),
+            cut_off: AtomicBool::new(false),
             started_at_ms: i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX),
             limits,
             cpu_ns: AtomicU64::new(0),
@@ -83,7 +93,7 @@ impl Tally {
             bytes_out: AtomicU64::new(0),
             status: AtomicU16::new(0),
             memory: Arc::default(),
-            timed_out: Arc::default(),
+            timed_out: AtomicBool::new(false),
             request_too_large: AtomicBool::new(false),
             outcome: Mutex::new(None),
             stdout: CappedLog::new(log_cap),
@@ -151,11 +161,22 @@ impl Tally {
     }
 }
 
-impl Drop for Tally {
-    fn drop(&mut self) {
+impl Tally {
+    /// Sends the report, once: with the guest's time (at most its timeout;
+    /// or the time so far if it never ran), and what was sent so far.
+    fn report(&self) {
+        let Some(done) = self.done.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return;
+        };
+        let elapsed = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let guest = match self.guest_us.load(Ordering::Relaxed) {
+            0 => elapsed,
+            guest => guest,
+        };
+        let timeout = u64::try_from(self.limits.timeout.as_micros()).unwrap_or(u64::MAX);
         let report = InvocationReport {
             started_at_ms: self.started_at_ms,
-            wall_us: u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            wall_us: guest.min(timeout),
             cpu_us: self.cpu_ns.load(Ordering::Relaxed) / 1_000,
             peak_memory_bytes: self.memory.peak.load(Ordering::Relaxed),
             bytes_in: self.bytes_in.load(Ordering::Relaxed),
@@ -165,9 +186,42 @@ impl Drop for Tally {
             stdout: self.stdout.text(),
             stderr: self.stderr.text(),
         };
-        if let Some(done) = self.done.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            let _ = done.send(report);
-        }
+        let _ = done.send(report);
+    }
+
+    /// Past the deadline, with the guest gone but its response body still
+    /// unread: the body ends there, and the report goes now.
+    pub(crate) fn cut_off(&self) {
+        self.stderr.host_line(&format!(
+            "the caller had not read the whole response after {} ms; it was cut off",
+            self.limits.timeout.as_millis()
+        ));
+        self.cut_off.store(true, Ordering::Relaxed);
+        self.report();
+    }
+
+    /// Notes how long the guest ran; the first call counts.
+    fn guest_ended(&self) {
+        let ran = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let _ = self
+            .guest_us
+            .compare_exchange(0, ran.max(1), Ordering::Relaxed, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        self.report();
+    }
+}
+
+/// Notes the end of the guest's run when dropped: when `handle` returns,
+/// traps, or its task is aborted.
+struct GuestRun(Arc<Tally>);
+
+impl Drop for GuestRun {
+    fn drop(&mut self) {
+        self.0.guest_ended();
     }
 }
 
@@ -257,9 +311,11 @@ impl Sandbox {
 
         let pre = program.pre.clone();
         let guest_tally = tally.clone();
+        let guest_run = GuestRun(tally.clone());
         let guest = CpuTimed {
             inner: Box::pin(async move {
                 let _permit = permit;
+                let _run = guest_run;
                 let result = async {
                     let proxy = pre.instantiate_async(&mut store).await?;
                     proxy
@@ -277,7 +333,7 @@ impl Sandbox {
         let task = tokio::spawn(guest);
         self.inner
             .watchdog
-            .watch(task.abort_handle(), limits.timeout, tally.timed_out.clone());
+            .watch(task.abort_handle(), limits.timeout, &tally);
 
         let response = match receiver.await {
             // A guest that answers after its request body was cut off
@@ -418,6 +474,12 @@ impl Body for ResponseBody {
         let Some(tally) = self.tally.clone() else {
             return polled;
         };
+        if tally.cut_off.load(Ordering::Relaxed) {
+            self.tally = None;
+            return Poll::Ready(Some(Err(
+                "the response was not read within the function's timeout".into(),
+            )));
+        }
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {

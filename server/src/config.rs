@@ -164,6 +164,37 @@ pub struct Config {
     #[arg(long, env = "FNLAB_ADMIN", value_delimiter = ',', hide = true)]
     pub admin: Vec<String>,
 
+    /// Longest a function's caller may take to send the request body, in
+    /// milliseconds. The body is read whole before an instance is taken;
+    /// past this the caller gets 408 and the function never runs.
+    #[arg(long, env = "FNLAB_BODY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub body_timeout_ms: u64,
+
+    /// Most connections one client (address) may hold open; further ones
+    /// are closed at once. 0: no limit (behind a proxy, which is then the
+    /// only client, let the proxy limit its clients).
+    #[arg(long, env = "FNLAB_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 128)]
+    pub max_connections_per_client: u32,
+
+    /// Most function requests (/fn/…) one client may have in flight at
+    /// once, so that no single client can take all of an owner's
+    /// instances; beyond it, 429. 0: no limit.
+    #[arg(long, env = "FNLAB_MAX_FN_REQUESTS_PER_CLIENT", default_value_t = 8)]
+    pub max_fn_requests_per_client: u32,
+
+    /// Log-in and sign-up attempts one client may make per minute (in a
+    /// burst, then evenly); beyond it, 429. Sized for a classroom behind
+    /// one address. 0: no limit.
+    #[arg(long, env = "FNLAB_LOGINS_PER_CLIENT_PER_MINUTE", default_value_t = 60)]
+    pub logins_per_client_per_minute: u32,
+
+    /// A request header that carries the client's address, set by a
+    /// reverse proxy in front of Fnlab (e.g. X-Forwarded-For, whose last
+    /// entry is taken: the one the proxy added). Unset: the peer address.
+    /// Never set it without such a proxy: clients could pick any address.
+    #[arg(long, env = "FNLAB_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<axum::http::HeaderName>,
+
     /// Seconds a stopping server waits for open requests (event streams
     /// included) before it cuts them off; usage records are written after.
     #[arg(long, env = "FNLAB_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
@@ -379,6 +410,20 @@ impl std::fmt::Debug for Config {
             .field("usage_retention_days", &self.usage_retention_days)
             .field("metering", &self.metering)
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)
+            .field("body_timeout_ms", &self.body_timeout_ms)
+            .field(
+                "max_connections_per_client",
+                &self.max_connections_per_client,
+            )
+            .field(
+                "max_fn_requests_per_client",
+                &self.max_fn_requests_per_client,
+            )
+            .field(
+                "logins_per_client_per_minute",
+                &self.logins_per_client_per_minute,
+            )
+            .field("client_ip_header", &self.client_ip_header)
             .finish()
     }
 }

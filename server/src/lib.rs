@@ -17,11 +17,13 @@
 //! [`fnlab_usecases::Fnlab`]: it parses, calls, and shapes the answer.
 //! - [`pages`]: the Leptos pages and server functions, and the site's files.
 //! - [`sessions`]: the session cookie and its store.
+//! - [`clients`]: what one client may hold open and try.
 //! - [`origin`]: refusing state-changing requests from other sites (CSRF).
 //! - [`observe`]: request spans and error logging.
 
 pub mod api;
 pub mod builder;
+pub mod clients;
 pub mod config;
 pub mod gateway;
 pub mod observe;
@@ -97,6 +99,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     let state = AppState {
         fnlab,
         pool,
+        clients: Arc::new(clients::ClientLimits::new(&config)),
         config: Arc::new(config),
         leptos,
     };
@@ -130,6 +133,10 @@ pub async fn app(state: AppState) -> Result<Router, StartError> {
             state.clone(),
             origin::same_origin_writes,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            clients::identify,
+        ))
         .with_state(state);
     Ok(observe::layer(router))
 }
@@ -151,6 +158,7 @@ pub async fn start(
 ) -> Result<Running, StartError> {
     let listener = TcpListener::bind(state.config.addr).await?;
     let addr = listener.local_addr()?;
+    let listener = clients::ClientListener::new(listener, state.config.max_connections_per_client);
     let fnlab = state.fnlab.clone();
     let grace = std::time::Duration::from_secs(state.config.shutdown_grace_secs);
     let app = app(state).await?;
@@ -160,6 +168,7 @@ pub async fn start(
         let _ = stopping.send(true);
     };
     let task = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<clients::Peer>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(shutdown);
         // Requests still open `grace` after the signal (an event stream of
         // a build that never ends, a client that never reads) are cut.

@@ -8,6 +8,7 @@ use fnlab_usecases::Fnlab;
 use leptos::prelude::LeptosOptions;
 
 use crate::Config;
+use crate::clients::ClientLimits;
 
 /// Shared state of the whole server.
 #[derive(Clone, FromRef)]
@@ -21,4 +22,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Where the site's files are and how to render pages.
     pub leptos: LeptosOptions,
+    /// What each client may hold and try.
+    pub clients: Arc<ClientLimits>,
 }

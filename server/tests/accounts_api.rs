@@ -370,7 +370,14 @@ async fn admins_are_granted_on_the_server_not_by_name() {
 /// the naming rule is wrong at once.
 #[tokio::test]
 async fn a_login_flood_checks_only_the_burst() {
-    let server = TestServer::start(Db::Sqlite).await;
+    // The per-username throttle alone: no per-client limits.
+    let unlimited = [
+        "--max-connections-per-client",
+        "0",
+        "--logins-per-client-per-minute",
+        "0",
+    ];
+    let server = TestServer::start_with(Db::Sqlite, &unlimited).await;
     let client = server.client();
     client
         .post(

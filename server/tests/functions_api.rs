@@ -256,14 +256,22 @@ async fn another_users_functions_are_404() {
 }
 
 #[tokio::test]
-async fn oversized_requests_are_413_and_every_call_is_recorded_across_a_restart() {
-    let mut server = TestServer::start_with(Db::Sqlite, &["--max-request-bytes", "1024"]).await;
+async fn oversized_requests_are_413_unbilled_and_every_run_is_recorded_across_a_restart() {
+    // One client calls 20 at once: no per-client cap, to reach the owner's.
+    let flags = [
+        "--max-request-bytes",
+        "1024",
+        "--max-fn-requests-per-client",
+        "0",
+    ];
+    let mut server = TestServer::start_with(Db::Sqlite, &flags).await;
     let ann = server.client();
     ann.sign_up_and_log_in("ann").await;
     upload(&ann, "probe", guests::probe()).await.expect(201);
 
+    // Refused before any instance runs: not an invocation, not billed.
     let big = call(&ann, Method::POST, "/fn/ann/probe/count", &"x".repeat(4096)).await;
-    assert_eq!(big.status(), 413);
+    answer(big).await.expect_error(413, "request_too_large");
     let calls: Vec<_> = (0..20)
         .map(|_| {
             let ann = ann.clone();
@@ -289,9 +297,5 @@ async fn oversized_requests_are_413_and_every_call_is_recorded_across_a_restart(
         .get("/api/v1/functions/probe/invocations?limit=100")
         .await
         .expect(200);
-    assert_eq!(log.as_array().unwrap().len(), 21, "{log}");
-    assert_eq!(
-        log.as_array().unwrap().last().unwrap()["outcome"],
-        "request_too_large"
-    );
+    assert_eq!(log.as_array().unwrap().len(), 20, "{log}");
 }

@@ -17,15 +17,9 @@ use serde_json::{Value, json};
 
 /// Uploads the probe component as `name`.
 async fn deploy_probe(client: &Client, name: &str) {
-    let response = client
-        .http
-        .put(format!("{}/api/v1/functions/{name}/component", client.base))
-        .header("content-type", "application/wasm")
-        .body(guests::probe().to_vec())
-        .send()
+    common::upload(client, name, guests::probe())
         .await
-        .unwrap();
-    answer(response).await.expect(201);
+        .expect(201);
 }
 
 /// Calls `/fn/{user}/{name}{path}` and returns the status.

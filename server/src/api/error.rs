@@ -32,6 +32,12 @@ pub enum ApiError {
     /// 404: no such route.
     #[error("not found")]
     NotFound,
+    /// 408: the request body did not arrive in time.
+    #[error("{0}")]
+    RequestTimeout(String),
+    /// 413: the request body is larger than the route takes.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// 405: the path exists, but not with this method.
     #[error("this path does not accept that method")]
     MethodNotAllowed,
@@ -74,6 +80,8 @@ impl ApiError {
             Self::CrossSite => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -98,6 +106,8 @@ impl ApiError {
             Self::CrossSite => "cross_site_request",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::RequestTimeout(_) => "request_timeout",
+            Self::PayloadTooLarge(_) => "request_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::InvalidBody(_) => "invalid_body",
             Self::Internal(_) => "internal",

@@ -122,6 +122,19 @@ pub async fn deploy_source(client: &Client, name: &str, language: &str, source: 
         .await
 }
 
+/// Uploads `bytes` as the component of `name` (`PUT …/component`).
+pub async fn upload(client: &Client, name: &str, bytes: &[u8]) -> Answer {
+    let response = client
+        .http
+        .put(format!("{}/api/v1/functions/{name}/component", client.base))
+        .header("content-type", "application/wasm")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    answer(response).await
+}
+
 /// Sends a request to a public function URL; returns status and body.
 pub async fn call(client: &Client, method: Method, path: &str, body: &str) -> (u16, String) {
     let response = client

@@ -1,0 +1,298 @@
+//! Limits per client, so that one client (one address) cannot take what
+//! everyone shares: the connections it may hold open (closed at accept
+//! beyond [`Config::max_connections_per_client`]), the function requests it
+//! may have in flight (429 beyond [`Config::max_fn_requests_per_client`]),
+//! and the log-ins and sign-ups it may try per minute (429 beyond
+//! [`Config::logins_per_client_per_minute`]).
+//!
+//! A client is its address; an IPv6 client is its /64 network, which one
+//! host usually holds whole. Behind a reverse proxy the address comes from
+//! [`Config::client_ip_header`].
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+
+use axum::extract::connect_info::{ConnectInfo, Connected};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::serve::IncomingStream;
+use governor::{Quota, RateLimiter};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::AppState;
+use crate::api::ApiError;
+use crate::config::Config;
+
+/// Who sent a request, as far as per-client limits go: its address with
+/// an IPv6 address cut to its /64. In every request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Client(pub IpAddr);
+
+impl Client {
+    /// The client behind `addr`.
+    pub fn of(addr: IpAddr) -> Self {
+        match addr {
+            IpAddr::V4(v4) => Self(IpAddr::V4(v4)),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Self(IpAddr::V4(v4)),
+                None => {
+                    let network = u128::from(v6) & !u128::from(u64::MAX);
+                    Self(IpAddr::V6(Ipv6Addr::from(network)))
+                }
+            },
+        }
+    }
+}
+
+/// The peer address of a connection, as axum hands it to requests.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub SocketAddr);
+
+impl Connected<IncomingStream<'_, ClientListener>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, ClientListener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
+/// How much of something each client holds (open connections, requests
+/// in flight); only clients holding some are kept.
+#[derive(Clone)]
+pub struct Holdings {
+    max: u32,
+    held: Arc<Mutex<HashMap<Client, u32>>>,
+}
+
+impl Holdings {
+    /// At most `max` per client; 0 for no limit.
+    pub fn new(max: u32) -> Self {
+        Self {
+            max,
+            held: Arc::default(),
+        }
+    }
+
+    /// One more for `client`, given back when the [`Held`] is dropped;
+    /// `None` when it already holds its maximum.
+    pub fn take(&self, client: Client) -> Option<Held> {
+        if self.max > 0 {
+            let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+            let count = held.entry(client).or_default();
+            if *count >= self.max {
+                return None;
+            }
+            *count += 1;
+        }
+        Some(Held {
+            holdings: self.clone(),
+            client,
+        })
+    }
+
+    /// The most each client may hold (0: no limit).
+    pub fn max(&self) -> u32 {
+        self.max
+    }
+}
+
+/// One unit a client holds; dropping it gives it back.
+pub struct Held {
+    holdings: Holdings,
+    client: Client,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if self.holdings.max == 0 {
+            return;
+        }
+        let mut held = self
+            .holdings
+            .held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = held.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                held.remove(&self.client);
+            }
+        }
+    }
+}
+
+/// A TCP listener that closes a client's connections beyond its share at
+/// once, before reading a byte of them.
+pub struct ClientListener {
+    inner: TcpListener,
+    connections: Holdings,
+}
+
+impl ClientListener {
+    /// Accepts from `inner`, at most `max_per_client` open connections per
+    /// client (0: no limit).
+    pub fn new(inner: TcpListener, max_per_client: u32) -> Self {
+        Self {
+            inner,
+            connections: Holdings::new(max_per_client),
+        }
+    }
+}
+
+impl axum::serve::Listener for ClientListener {
+    type Io = HeldStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (HeldStream, SocketAddr) {
+        loop {
+            let (stream, addr) = axum::serve::Listener::accept(&mut self.inner).await;
+            match self.connections.take(Client::of(addr.ip())) {
+                Some(held) => {
+                    let stream = HeldStream {
+                        stream,
+                        _held: held,
+                    };
+                    return (stream, addr);
+                }
+                None => tracing::debug!(%addr, "too many connections from one client: closed"),
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+}
+
+/// A connection that counts against its client until it closes.
+pub struct HeldStream {
+    stream: TcpStream,
+    _held: Held,
+}
+
+impl AsyncRead for HeldStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for HeldStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+/// The per-client limits that apply to requests.
+pub struct ClientLimits {
+    /// Function requests in flight.
+    pub functions: Holdings,
+    logins: Option<LoginLimiter>,
+    header: Option<axum::http::HeaderName>,
+}
+
+/// Log-in attempts per client, with governor.
+type LoginLimiter = governor::DefaultKeyedRateLimiter<Client>;
+
+/// Clients tracked by the log-in limiter before it forgets the idle ones.
+const LOGIN_SWEEP_AT: usize = 10_000;
+
+/// The paths that check a password: REST and the pages' server functions.
+const LOGIN_PATHS: [&str; 4] = [
+    "/api/v1/login",
+    "/api/v1/users",
+    "/_app/log_in",
+    "/_app/sign_up",
+];
+
+impl ClientLimits {
+    /// The limits `config` sets.
+    pub fn new(config: &Config) -> Self {
+        let logins = NonZeroU32::new(config.logins_per_client_per_minute)
+            .map(|per_minute| RateLimiter::hashmap(Quota::per_minute(per_minute)));
+        Self {
+            functions: Holdings::new(config.max_fn_requests_per_client),
+            logins,
+            header: config.client_ip_header.clone(),
+        }
+    }
+
+    /// The client of a request: from the configured header, else the peer.
+    fn client(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<Client> {
+        let from_header = self.header.as_ref().and_then(|name| {
+            let value = headers.get_all(name).iter().next_back()?.to_str().ok()?;
+            value.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
+        });
+        from_header.or(peer.map(|peer| peer.ip())).map(Client::of)
+    }
+
+    /// Whether `client` may try another password now.
+    fn may_log_in(&self, client: Client) -> Result<(), std::time::Duration> {
+        let Some(logins) = &self.logins else {
+            return Ok(());
+        };
+        if logins.len() >= LOGIN_SWEEP_AT {
+            logins.retain_recent();
+        }
+        logins
+            .check_key(&client)
+            .map_err(|refused| refused.wait_time_from(governor::clock::Clock::now(logins.clock())))
+    }
+}
+
+/// Middleware: names each request's [`Client`] (in its extensions) and
+/// refuses a client's log-ins and sign-ups beyond its rate.
+pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<Peer>>()
+        .map(|ConnectInfo(Peer(addr))| *addr);
+    let limits = &state.clients;
+    let Some(client) = limits.client(request.headers(), peer) else {
+        return next.run(request).await;
+    };
+    request.extensions_mut().insert(client);
+    if request.method() == Method::POST
+        && LOGIN_PATHS.contains(&request.uri().path())
+        && let Err(wait) = limits.may_log_in(client)
+    {
+        return ApiError::UseCase(fnlab_usecases::Error::Throttled {
+            message: "too many log-in attempts from your address; try again later".into(),
+            retry_after_secs: wait.as_secs().max(1),
+        })
+        .into_response();
+    }
+    next.run(request).await
+}
