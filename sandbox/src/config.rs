@@ -11,8 +11,8 @@ pub struct SandboxConfig {
     pub cache_dir: PathBuf,
     /// Most instances alive at once across all users (pooling allocator size).
     pub max_instances: u32,
-    /// Largest linear memory any instance may have, bytes (the ceiling of
-    /// every function's memory limit).
+    /// Most bytes of linear memory and tables one instance may have, all
+    /// of them together (the ceiling of every function's memory limit).
     pub max_memory_bytes: u64,
     /// Largest request body a function accepts, bytes.
     pub max_request_bytes: u64,
@@ -51,6 +51,7 @@ impl SandboxConfig {
 pub struct FunctionLimits {
     /// Wall-clock time one request may take.
     pub timeout: Duration,
-    /// Largest linear memory, bytes.
+    /// Most bytes of linear memory and tables, all of the instance's
+    /// together.
     pub memory_bytes: u64,
 }

@@ -107,6 +107,18 @@ impl Sandbox {
     }
 }
 
+/// The engine, its pooling allocator sized by `config`.
+///
+/// The memory limit is one budget per instance, shared by all its memories
+/// and tables (see `host::MemoryLimiter`), so the counts below only bound
+/// slots, never bytes: guests' memory stays under `max_instances` times
+/// `max_memory_bytes` however many memories a component has. One memory
+/// may still take the whole budget, so every memory slot is
+/// `max_memory_bytes` large; that also means a memory within the limit
+/// always fits its slot. Memory slots reserve address space, not RAM, and
+/// most components have one memory, hence two per instance on average.
+/// `table_elements` is the ceiling of one table (100 000 pointers), and
+/// tables count toward the budget too.
 fn build_engine(config: &SandboxConfig) -> wasmtime::Result<Engine> {
     let instances = config.max_instances;
     let mut pool = PoolingAllocationConfig::default();

@@ -1,7 +1,9 @@
 //! What a guest can reach: the WASI context of one request. No files, no
 //! environment of the host (only its program's own variables), no
 //! sockets, no outgoing HTTP; stdout and stderr go to size-capped buffers
-//! that end up in the invocation report.
+//! that end up in the invocation report. And how much memory it may take:
+//! the total of its linear memories and tables, limited and measured by
+//! `MemoryLimiter`.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -95,18 +97,37 @@ impl WasiHttpHooks for NoOutgoingHttp {
     }
 }
 
-/// Linear memory limit of one instance, recording the peak it reached and
-/// whether a growth was refused (so that the trap that follows is reported
-/// as "out of memory").
+/// The memory limit of one instance (one store): the TOTAL of all its linear
+/// memories and tables, whichever core module they belong to. A component
+/// may hold several core modules, each with a memory of its own, so a limit
+/// per memory would let one function take that limit several times over.
+/// Records the peak of the total and whether a growth was refused (so that
+/// the trap that follows is reported as "out of memory").
+///
+/// Memories and tables live as long as the store and never shrink, so the
+/// total only grows. It can over-count, never under-count: when wasmtime
+/// fails a growth this limiter approved (the operating system refusing to
+/// map the pages), its `*_grow_failed` callback does not say which growth
+/// failed, and it is also called for growths never offered to
+/// `*_growing`, so undoing the last approval there could undo one that
+/// succeeded, which a guest could repeat to exceed the limit. The one such
+/// failure a guest can cause at will, growing past the memory's or table's
+/// own maximum, is refused here before it is counted. (A memory never
+/// outgrows its pooling slot: the limit is at most the slot's size, see
+/// `build_engine`.)
 pub(crate) struct MemoryLimiter {
     limit: usize,
+    /// Bytes of every memory and table of the instance so far.
+    total: usize,
     pub(crate) usage: Arc<MemoryUsage>,
 }
 
 /// What [`MemoryLimiter`] observed, readable after the store is gone.
 #[derive(Default)]
 pub(crate) struct MemoryUsage {
+    /// Highest total of memories and tables, bytes.
     pub(crate) peak: AtomicU64,
+    /// Whether a growth was refused for passing the limit.
     pub(crate) refused: AtomicBool,
 }
 
@@ -114,36 +135,63 @@ impl MemoryLimiter {
     pub(crate) fn new(limit: u64, usage: Arc<MemoryUsage>) -> Self {
         Self {
             limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            total: 0,
             usage,
+        }
+    }
+
+    /// Adds `bytes` to the total if it stays within the limit; otherwise
+    /// refuses and remembers that it did.
+    fn charge(&mut self, bytes: usize) -> bool {
+        match self.total.checked_add(bytes) {
+            Some(total) if total <= self.limit => {
+                self.total = total;
+                self.usage.peak.fetch_max(total as u64, Ordering::Relaxed);
+                true
+            }
+            _ => {
+                self.usage.refused.store(true, Ordering::Relaxed);
+                false
+            }
         }
     }
 }
 
-/// Most table elements one table may hold.
-const MAX_TABLE_ELEMENTS: usize = 100_000;
+/// What one table element costs the host: wasmtime stores a pointer per
+/// element (`funcref` or `externref`).
+const TABLE_ELEMENT_BYTES: usize = size_of::<usize>();
+
+/// Whether wasmtime will fail the growth anyway because it passes the
+/// memory's or table's own maximum (declared by the guest; for a table, also
+/// its pooling slot). That is not the function's limit: not "out of memory".
+fn past_own_maximum(desired: usize, maximum: Option<usize>) -> bool {
+    maximum.is_some_and(|maximum| desired > maximum)
+}
 
 impl ResourceLimiter for MemoryLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
-        _max: Option<usize>,
+        maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.limit {
-            self.usage.refused.store(true, Ordering::Relaxed);
+        if past_own_maximum(desired, maximum) {
             return Ok(false);
         }
-        self.usage.peak.fetch_max(desired as u64, Ordering::Relaxed);
-        Ok(true)
+        Ok(self.charge(desired.saturating_sub(current)))
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
-        _max: Option<usize>,
+        maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= MAX_TABLE_ELEMENTS)
+        if past_own_maximum(desired, maximum) {
+            return Ok(false);
+        }
+        let elements = desired.saturating_sub(current);
+        Ok(self.charge(elements.saturating_mul(TABLE_ELEMENT_BYTES)))
     }
 }
 

@@ -86,7 +86,7 @@ pub struct InvocationReport {
     pub wall_us: u64,
     /// CPU time spent running the guest (and the host calls it made), µs.
     pub cpu_us: u64,
-    /// Largest linear memory reached, bytes.
+    /// Highest total of the instance's linear memories and tables, bytes.
     pub peak_memory_bytes: u64,
     /// Request body bytes read by the guest.
     pub bytes_in: u64,
