@@ -39,10 +39,77 @@ pub const NAME_LEN: std::ops::RangeInclusive<usize> = 1..=48;
 /// Longest source a user may save or build, in bytes.
 pub const MAX_SOURCE_BYTES: usize = 256 * 1024;
 
-/// The public URL of `username`'s function `name` under `base` (the origin
-/// that serves functions, without a trailing slash).
-pub fn public_url(base: &str, username: &str, name: &str) -> String {
-    format!("{}/fn/{username}/{name}/", base.trim_end_matches('/'))
+/// Where function URLs live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FunctionsOrigin {
+    /// One origin for every user's functions, each under
+    /// `{base}/fn/{user}/{name}/`: the dashboard's own origin, or a
+    /// separate one such as `https://fn.example.org`.
+    Shared {
+        /// The origin, without a trailing slash.
+        base: String,
+    },
+    /// An origin per user, `{scheme}://{user}.{domain}`, each function
+    /// under `/{name}/`: set as `https://*.fn.example.org`.
+    PerUser {
+        /// `http` or `https`.
+        scheme: String,
+        /// The domain below which each user has a name (with any port).
+        domain: String,
+    },
+}
+
+impl FunctionsOrigin {
+    /// Reads an origin: `https://*.fn.example.org` gives each user their
+    /// own; anything else is shared.
+    pub fn parse(url: &str) -> Self {
+        let url = url.trim_end_matches('/');
+        match url.split_once("://*.") {
+            Some((scheme, domain)) => Self::PerUser {
+                scheme: scheme.to_owned(),
+                domain: domain.to_ascii_lowercase(),
+            },
+            None => Self::Shared {
+                base: url.to_owned(),
+            },
+        }
+    }
+
+    /// The public URL of `username`'s function `name`.
+    pub fn url(&self, username: &str, name: &str) -> String {
+        match self {
+            Self::Shared { base } => format!("{base}/fn/{username}/{name}/"),
+            Self::PerUser { scheme, domain } => format!("{scheme}://{username}.{domain}/{name}/"),
+        }
+    }
+
+    /// The user whose own origin `host` (a `Host` header) is, if any;
+    /// ports are not compared.
+    pub fn user_of_host<'h>(&self, host: &'h str) -> Option<&'h str> {
+        let Self::PerUser { domain, .. } = self else {
+            return None;
+        };
+        let (user, rest) = hostname(host).split_once('.')?;
+        (rest.eq_ignore_ascii_case(hostname(domain)) && !user.is_empty()).then_some(user)
+    }
+
+    /// Whether `host` is this origin's own host (for a per-user origin,
+    /// the bare domain); ports are not compared.
+    pub fn is_host(&self, host: &str) -> bool {
+        let own = match self {
+            Self::Shared { base } => base.split_once("://").map_or(base.as_str(), |(_, b)| b),
+            Self::PerUser { domain, .. } => domain,
+        };
+        hostname(host).eq_ignore_ascii_case(hostname(own))
+    }
+}
+
+/// `host` without its port.
+fn hostname(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    }
 }
 
 #[cfg(feature = "store")]
@@ -122,5 +189,37 @@ mod store {
                 })
         })
         .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FunctionsOrigin;
+
+    #[test]
+    fn a_wildcard_gives_each_user_an_origin() {
+        let origin = FunctionsOrigin::parse("https://*.fn.example.org/");
+        assert_eq!(
+            origin.url("ann", "echo"),
+            "https://ann.fn.example.org/echo/"
+        );
+        assert_eq!(origin.user_of_host("ann.fn.example.org"), Some("ann"));
+        assert_eq!(origin.user_of_host("Ann.FN.example.org:443"), Some("Ann"));
+        assert_eq!(origin.user_of_host("fn.example.org"), None);
+        assert_eq!(origin.user_of_host("a.b.fn.example.org"), None);
+        assert_eq!(origin.user_of_host("ann.fn.example.org.evil"), None);
+        assert!(origin.is_host("fn.example.org:8080"));
+        assert!(!origin.is_host("ann.fn.example.org"));
+    }
+
+    #[test]
+    fn otherwise_functions_share_an_origin_by_path() {
+        let origin = FunctionsOrigin::parse("http://127.0.0.1:3000/");
+        assert_eq!(
+            origin.url("ann", "echo"),
+            "http://127.0.0.1:3000/fn/ann/echo/"
+        );
+        assert_eq!(origin.user_of_host("ann.127.0.0.1"), None);
+        assert!(origin.is_host("127.0.0.1:3000"));
     }
 }

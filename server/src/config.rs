@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use fnlab_billing::{FreeTier, Plans, PriceSheet, Pricing, PricingModel};
-use fnlab_functions::Limits;
+use fnlab_functions::{FunctionsOrigin, Limits};
 use fnlab_usecases::Settings;
 
 /// Fnlab: write, deploy and host serverless functions in WebAssembly sandboxes.
@@ -50,10 +50,12 @@ pub struct Config {
     #[arg(long, env = "FNLAB_PUBLIC_URL")]
     pub public_url: Option<String>,
 
-    /// A separate origin that serves the public function URLs (/fn/…), e.g.
-    /// https://fn.example.org. Recommended: then a function's pages can never
-    /// act with a dashboard session. Without it, every function response is
-    /// sandboxed by a Content-Security-Policy.
+    /// Where the public function URLs live, away from the dashboard:
+    /// https://*.fn.example.org gives each user their own origin
+    /// (https://ann.fn.example.org/echo/), recommended; https://fn.example.org
+    /// serves every user's under /fn/USER/NAME/. Unset, functions share the
+    /// dashboard's origin, each response sandboxed by a
+    /// Content-Security-Policy.
     #[arg(long, env = "FNLAB_FUNCTIONS_URL")]
     pub functions_url: Option<String>,
 
@@ -238,12 +240,10 @@ impl Config {
         }
     }
 
-    /// The origin that serves the function URLs, without a trailing slash.
-    pub fn functions_base(&self) -> String {
-        match &self.functions_url {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None => self.public_url(),
-        }
+    /// Where function URLs live: FNLAB_FUNCTIONS_URL, else the dashboard's
+    /// own origin.
+    pub fn functions_origin(&self) -> FunctionsOrigin {
+        FunctionsOrigin::parse(self.functions_url.as_deref().unwrap_or(&self.public_url()))
     }
 
     /// The limits a new function gets: the server's ceilings.
@@ -312,7 +312,7 @@ impl Config {
     /// What the use cases read of the configuration.
     pub fn settings(&self) -> Settings {
         Settings {
-            functions_base: self.functions_base(),
+            functions_origin: self.functions_origin(),
             ceilings: self.default_limits(),
             build_timeout: std::time::Duration::from_secs(self.build_timeout_secs),
             metering: self.metering,

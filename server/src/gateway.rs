@@ -1,9 +1,16 @@
-//! The public function URLs: `ANY /fn/{user}/{function}/{*rest}` runs the
-//! function's live version through [`Fnlab::invoke`](fnlab_usecases::Fnlab::invoke)
-//! and streams its response back. This adapter only shapes the request
-//! the guest sees (its path, its request id and name, no dashboard
-//! cookies) and the response the caller gets (its request id, and on the
-//! dashboard's origin a sandboxing CSP and no `Set-Cookie`).
+//! The public function URLs. Either every user's under one origin,
+//! `ANY /fn/{user}/{function}/{*rest}` (the dashboard's own, or a separate
+//! `FNLAB_FUNCTIONS_URL`), or each user on an origin of their own,
+//! `https://{user}.fn.example.org/{function}/{*rest}`, routed by `Host`
+//! ([`by_host`]). Either way the function's live version runs through
+//! [`Fnlab::invoke`](fnlab_usecases::Fnlab::invoke) and its response
+//! streams back. This adapter only shapes the request the guest sees (its
+//! path, its request id and name, never the visitor's cookies) and the
+//! response the caller gets (its request id, never a `Set-Cookie`; on an
+//! origin other users share, a sandboxing CSP and no `Clear-Site-Data`).
+//!
+//! A functions host serves functions only: anything else asked of it goes
+//! back to the dashboard, so no session can be made or used there.
 //!
 //! It also keeps slow clients away from instances: the request body is
 //! read whole (within `FNLAB_BODY_TIMEOUT_MS`, else 408; within the size
@@ -13,14 +20,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use axum::Extension;
 use axum::Router;
-use axum::body::Body;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use fnlab_functions::FunctionsOrigin;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 
 use crate::AppState;
@@ -33,36 +40,94 @@ pub const REQUEST_ID_HEADER: &str = "fnlab-request-id";
 /// The request header that tells the guest its function's name.
 pub const FUNCTION_HEADER: &str = "fnlab-function";
 
-/// What every function response carries when functions share the
-/// dashboard's origin: the page runs in an opaque origin, so its scripts
-/// can neither read Fnlab's cookies nor call its API as the visitor.
+/// What every function response carries on an origin that others share
+/// (the dashboard's, or one functions host for everyone): the page runs
+/// in an opaque origin, so its scripts can neither read Fnlab's cookies,
+/// call its API as the visitor, nor read another user's functions.
 pub const SANDBOX_CSP: &str =
     "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads";
 
-/// The `/fn/…` routes.
+/// The `/fn/…` routes (the path form).
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/fn/{user}/{function}", any(serve))
-        .route("/fn/{user}/{function}/", any(serve))
-        .route("/fn/{user}/{function}/{*rest}", any(serve))
+        .route("/fn/{user}/{function}", any(serve_path))
+        .route("/fn/{user}/{function}/", any(serve_path))
+        .route("/fn/{user}/{function}/{*rest}", any(serve_path))
 }
 
-/// Runs one request through the function's live version.
-async fn serve(
+/// Middleware: what a functions host is asked. On a user's own origin
+/// every path is one of their functions; on the separate functions host
+/// only `/fn/` is served, and anything else moves to the dashboard.
+pub async fn by_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(host) = request_host(&request) else {
+        return next.run(request).await;
+    };
+    let origin = &state.fnlab.settings().functions_origin;
+    if let Some(username) = origin.user_of_host(&host) {
+        let username = username.to_ascii_lowercase();
+        let name = request.uri().path()[1..]
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        if name.is_empty() {
+            return ApiError::NotFound.into_response();
+        }
+        let prefix_len = 1 + name.len();
+        return serve(&state, &username, &name, prefix_len, true, request)
+            .await
+            .into_response();
+    }
+    let separate = state.config.functions_url.is_some();
+    if separate && origin.is_host(&host) && !request.uri().path().starts_with("/fn/") {
+        let dashboard = state.config.public_url();
+        return moved_to(&format!("{dashboard}{}", path_and_query(request.uri())));
+    }
+    next.run(request).await
+}
+
+/// `ANY /fn/{user}/{function}/…`: runs the function, or moves the caller
+/// to the function's own origin when that is elsewhere.
+async fn serve_path(
     State(state): State<AppState>,
     Path(params): Path<HashMap<String, String>>,
-    client: Option<Extension<Client>>,
     request: Request,
 ) -> Result<Response, ApiError> {
     let (Some(username), Some(name)) = (params.get("user"), params.get("function")) else {
         return Err(ApiError::NotFound);
     };
-    if let Some(moved) = redirect_to_functions_origin(&state, &request) {
-        return Ok(moved);
+    let prefix_len = format!("/fn/{username}/{name}").len();
+    let origin = &state.fnlab.settings().functions_origin;
+    let separate = state.config.functions_url.is_some();
+    let host = request_host(&request).unwrap_or_default();
+    let elsewhere = match origin {
+        FunctionsOrigin::PerUser { .. } => true,
+        FunctionsOrigin::Shared { .. } => separate && !origin.is_host(&host),
+    };
+    if elsewhere {
+        let url = origin.url(username, name);
+        let rest = path_and_query(request.uri())
+            .get(prefix_len..)
+            .unwrap_or_default();
+        return Ok(moved_to(&format!("{}{rest}", url.trim_end_matches('/'))));
     }
+    serve(&state, username, name, prefix_len, false, request).await
+}
+
+/// Runs one request through `username`'s function `name`, whose URL
+/// prefix is the first `prefix_len` bytes of the path; `own_origin` when
+/// the function's origin is its owner's alone.
+async fn serve(
+    state: &AppState,
+    username: &str,
+    name: &str,
+    prefix_len: usize,
+    own_origin: bool,
+    request: Request,
+) -> Result<Response, ApiError> {
     // Held until the response body is done (or dropped).
-    let held = match client {
-        Some(Extension(client)) => Some(state.clients.functions.take(client).ok_or_else(|| {
+    let held = match request.extensions().get::<Client>() {
+        Some(client) => Some(state.clients.functions.take(*client).ok_or_else(|| {
             ApiError::UseCase(fnlab_usecases::Error::Throttled {
                 message: format!(
                     "too many requests from your address at once (at most {}); \
@@ -77,13 +142,14 @@ async fn serve(
     let config = &state.config;
     let timeout = Duration::from_millis(config.body_timeout_ms);
     let request = whole_body(request, config.max_request_bytes, timeout).await?;
-    let shared_origin = state.config.functions_url.is_none();
-    let prefix_len = format!("/fn/{username}/{name}").len();
-    let mut request = guest_request(request, prefix_len, shared_origin);
+    let mut request = guest_request(request, prefix_len);
     // The guest learns its request id and name (the Lambda-style context);
     // whatever the caller sent under these names is replaced.
     let request_id = fnlab_metering::record::new_request_id(fnlab_db::now_ms());
-    for (header, value) in [(REQUEST_ID_HEADER, &request_id), (FUNCTION_HEADER, name)] {
+    for (header, value) in [
+        (REQUEST_ID_HEADER, &request_id),
+        (FUNCTION_HEADER, &name.to_owned()),
+    ] {
         if let Ok(value) = HeaderValue::from_str(value) {
             request.headers_mut().insert(header, value);
         }
@@ -104,8 +170,11 @@ async fn serve(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID_HEADER, value);
     }
-    if shared_origin {
-        headers.remove(header::SET_COOKIE);
+    // Cookies belong to no function: a functions host has no session, and
+    // on a shared origin one user's cookie would be every user's.
+    headers.remove(header::SET_COOKIE);
+    if !own_origin {
+        headers.remove("clear-site-data");
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(SANDBOX_CSP),
@@ -154,13 +223,9 @@ async fn whole_body(
 }
 
 /// The request as the guest sees it: the path after the function's prefix
-/// (always starting with `/`) with the query. On the dashboard's origin the
-/// visitor's cookies (their Fnlab session among them) are not passed on.
-fn guest_request<B>(
-    request: http::Request<B>,
-    prefix_len: usize,
-    shared_origin: bool,
-) -> http::Request<B> {
+/// (always starting with `/`) with the query, and never the visitor's
+/// cookies (their Fnlab session among them).
+fn guest_request<B>(request: http::Request<B>, prefix_len: usize) -> http::Request<B> {
     let (mut parts, body) = request.into_parts();
     let path = parts.uri.path().get(prefix_len..).unwrap_or_default();
     let path = if path.starts_with('/') {
@@ -178,28 +243,29 @@ fn guest_request<B>(
             .headers
             .insert(header::HOST, HeaderValue::from_static("localhost"));
     }
-    if shared_origin {
-        parts.headers.remove(header::COOKIE);
-    }
+    parts.headers.remove(header::COOKIE);
     http::Request::from_parts(parts, body)
 }
 
-/// With a separate functions origin configured, a function URL asked on
-/// any other host moves there (308 keeps the method and body).
-fn redirect_to_functions_origin(state: &AppState, request: &Request) -> Option<Response> {
-    let origin = state.config.functions_url.as_deref()?.trim_end_matches('/');
-    let wanted_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+/// The host a request asked for, lowercase, with its port.
+fn request_host(request: &Request) -> Option<String> {
     let host = request.headers().get(header::HOST)?.to_str().ok()?;
-    if host.eq_ignore_ascii_case(wanted_host) {
-        return None;
-    }
-    let path_and_query = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
-    let location = HeaderValue::from_str(&format!("{origin}{path_and_query}")).ok()?;
-    Some(
-        (
-            axum::http::StatusCode::PERMANENT_REDIRECT,
+    Some(host.to_ascii_lowercase())
+}
+
+/// The path and query of `uri`.
+fn path_and_query(uri: &Uri) -> &str {
+    uri.path_and_query().map_or("/", |pq| pq.as_str())
+}
+
+/// 308 to `location` (the method and body are kept).
+fn moved_to(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(location) => (
+            StatusCode::PERMANENT_REDIRECT,
             [(header::LOCATION, location)],
         )
             .into_response(),
-    )
+        Err(_) => ApiError::NotFound.into_response(),
+    }
 }

@@ -9,7 +9,8 @@
 //! - [`config`]: flags and environment variables.
 //! - [`state`]: the shared [`AppState`].
 //! - [`api`]: the REST API under `/api/v1`.
-//! - [`gateway`]: the public function URLs under `/fn/`.
+//! - [`gateway`]: the public function URLs, under `/fn/` or on each
+//!   user's own origin.
 //! - [`retention`]: the expiry of raw invocation records.
 //! - [`builder`]: the worker that builds source from the editor.
 //!
@@ -132,6 +133,10 @@ pub async fn app(state: AppState) -> Result<Router, StartError> {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             origin::same_origin_writes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gateway::by_host,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

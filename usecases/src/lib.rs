@@ -43,7 +43,7 @@ use fnlab_accounts::Accounts;
 use fnlab_billing::Pricing;
 use fnlab_builds::Builds;
 use fnlab_db::Pool;
-use fnlab_functions::{Functions, Limits};
+use fnlab_functions::{Functions, FunctionsOrigin, Limits};
 use fnlab_sandbox::Sandbox;
 
 pub use actor::Actor;
@@ -52,8 +52,8 @@ pub use error::{BuildFailure, Error};
 /// The settings use cases read from Fnlab's configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The origin that serves function URLs, without a trailing slash.
-    pub functions_base: String,
+    /// Where function URLs live.
+    pub functions_origin: FunctionsOrigin,
     /// What a new function gets, and the most any function may ask for.
     pub ceilings: Limits,
     /// How long one build may run.
@@ -112,6 +112,6 @@ impl Fnlab {
 
     /// The public URL of `username`'s function `name`.
     pub fn function_url(&self, username: &str, name: &str) -> String {
-        fnlab_functions::public_url(&self.inner.settings.functions_base, username, name)
+        self.inner.settings.functions_origin.url(username, name)
     }
 }

@@ -39,7 +39,7 @@ async fn world() -> World {
         plans: Plans::parse("free:requests=10;pro", "free").unwrap(),
     };
     let settings = Settings {
-        functions_base: "http://fn.test".into(),
+        functions_origin: fnlab_functions::FunctionsOrigin::parse("http://fn.test"),
         ceilings: LIMITS,
         build_timeout: Duration::from_secs(5),
         metering: true,

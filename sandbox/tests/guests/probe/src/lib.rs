@@ -90,6 +90,20 @@ impl Guest for Probe {
                 respond(out, 200, &[text.as_bytes()]);
             }
             "/silent" => drop(out),
+            "/headers" => {
+                // Answers with every `x-respond-NAME: VALUE` request header
+                // as a `NAME: VALUE` response header.
+                let headers = Fields::new();
+                for (name, value) in request.headers().entries() {
+                    if let Some(name) = name.strip_prefix("x-respond-") {
+                        let _ = headers.append(&name.to_string(), &value);
+                    }
+                }
+                let response = OutgoingResponse::new(headers);
+                let body = response.body().expect("body");
+                ResponseOutparam::set(out, Ok(response));
+                OutgoingBody::finish(body, None).expect("finish");
+            }
             _ => respond(out, 404, &[b"no such probe\n"]),
         }
     }
