@@ -27,6 +27,11 @@ pub struct SandboxConfig {
     pub tick: Duration,
     /// Ready programs unused for this long are dropped from memory.
     pub idle_eviction: Duration,
+    /// Most components compiled at once (compiling takes a core each).
+    pub max_concurrent_compiles: usize,
+    /// How long a component waits for its turn to compile before the
+    /// load is refused as busy.
+    pub compile_wait: Duration,
 }
 
 impl SandboxConfig {
@@ -42,6 +47,9 @@ impl SandboxConfig {
             max_log_bytes: 64 << 10,
             tick: Duration::from_millis(10),
             idle_eviction: Duration::from_secs(600),
+            max_concurrent_compiles: std::thread::available_parallelism()
+                .map_or(1, |cores| (cores.get() / 2).max(1)),
+            compile_wait: Duration::from_secs(30),
         }
     }
 }

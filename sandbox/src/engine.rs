@@ -32,6 +32,8 @@ pub(crate) struct Inner {
     pub(crate) programs: Programs,
     pub(crate) watchdog: Watchdog,
     users: Mutex<HashMap<i64, Arc<Semaphore>>>,
+    /// One permit per component that may compile at once.
+    pub(crate) compiles: Arc<Semaphore>,
     stop_ticker: Arc<AtomicBool>,
 }
 
@@ -81,6 +83,7 @@ impl Sandbox {
             programs: Programs::default(),
             watchdog: Watchdog::default(),
             users: Mutex::default(),
+            compiles: Arc::new(Semaphore::new(config.max_concurrent_compiles.max(1))),
             stop_ticker: stop_ticker.clone(),
             config,
         });

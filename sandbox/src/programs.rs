@@ -76,6 +76,10 @@ pub enum LoadError {
     /// It imports something Fnlab does not provide.
     #[error("the component needs an import Fnlab does not provide: {0}")]
     Imports(String),
+    /// Other components took every compile slot for longer than the
+    /// sandbox waits; nothing is wrong with this one.
+    #[error("the server is busy compiling other components; try again in a few seconds")]
+    Busy,
 }
 
 /// The programs in memory, by SHA-256, with when each was last used.
@@ -169,11 +173,22 @@ impl Sandbox {
         component: &[u8],
     ) -> Result<Arc<Program>, LoadError> {
         check_header(component)?;
+        // Compiling takes a core for seconds: a few at a time, in turn.
+        let slots = self.inner.compiles.clone();
+        let wait = self.inner.config.compile_wait;
+        let permit = tokio::time::timeout(wait, slots.acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or(LoadError::Busy)?;
         let sandbox = self.clone();
         let (sha256, component) = (sha256.to_owned(), component.to_vec());
-        let program = tokio::task::spawn_blocking(move || sandbox.prepare(&sha256, &component))
-            .await
-            .map_err(|e| LoadError::Invalid(format!("the compiler crashed: {e}")))??;
+        let program = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            sandbox.prepare(&sha256, &component)
+        })
+        .await
+        .map_err(|e| LoadError::Invalid(format!("the compiler crashed: {e}")))??;
         let program = Arc::new(program);
         self.inner.programs.insert(program.clone());
         Ok(program)

@@ -247,3 +247,29 @@ async fn too_many_concurrent_instances_of_one_user_get_429() {
         "slots come back"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compiles_take_turns_and_a_crowd_is_told_to_wait() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut config = fnlab_sandbox::SandboxConfig::new(cache.path().to_owned());
+    config.max_concurrent_compiles = 1;
+    config.compile_wait = Duration::ZERO;
+    let sandbox = fnlab_sandbox::Sandbox::new(config).unwrap();
+    // The probe and the probe with a custom section: two components.
+    let mut other = probe().to_vec();
+    other.extend_from_slice(&[0x00, 0x02, 0x01, b'x']);
+    let other_sha = format!("{:064x}", 1);
+
+    let sha = probe_sha();
+    let (first, second) = tokio::join!(
+        sandbox.load(&sha, probe()),
+        sandbox.load(&other_sha, &other)
+    );
+    assert!(first.is_ok());
+    assert!(
+        matches!(second, Err(fnlab_sandbox::LoadError::Busy)),
+        "the second compile did not wait its turn"
+    );
+    // Its turn comes once the first is done.
+    sandbox.load(&other_sha, &other).await.expect("loads later");
+}

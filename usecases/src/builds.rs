@@ -35,8 +35,6 @@ const FLUSH_EVERY: Duration = Duration::from_millis(250);
 const STALE_AFTER_MS: i64 = 20_000;
 /// Most log text kept per build.
 const MAX_LOG_BYTES: usize = 256 * 1024;
-/// When a user with too many builds pending is told to try again.
-const BUSY_RETRY_SECS: u64 = 5;
 /// How long a waiting deploy waits beyond the build's own limit (for the
 /// builds queued before it).
 const QUEUE_PATIENCE: Duration = Duration::from_secs(300);
@@ -151,12 +149,9 @@ impl Fnlab {
         let build_id = match queued.await? {
             Enqueued::Queued(id) | Enqueued::Replaced(id) => id,
             Enqueued::Refused { pending } => {
-                return Err(Error::Throttled {
-                    message: format!(
-                        "you have {pending} builds queued or running; deploy again once one has finished"
-                    ),
-                    retry_after_secs: BUSY_RETRY_SECS,
-                });
+                return Err(Error::busy(format!(
+                    "you have {pending} builds queued or running; deploy again once one has finished"
+                )));
             }
         };
         self.inner.progress.queued.notify_one();
@@ -416,27 +411,23 @@ impl Fnlab {
             let mut on_log =
                 move |text: &str| sink.lock().unwrap_or_else(|e| e.into_inner()).push(text);
             let compile = toolchains.build(build.language, &build.source, &mut on_log);
-            tokio::pin!(compile);
-            let mut flush = tokio::time::interval(FLUSH_EVERY);
-            loop {
-                tokio::select! {
-                    result = &mut compile => break result,
-                    _ = flush.tick() => self.flush_log(build.id, BuildState::Compiling, log).await,
-                }
-            }
+            self.beating(build.id, BuildState::Compiling, log, compile)
+                .await
         }?;
-        self.flush_log(build.id, BuildState::Storing, log).await;
         let source = Source {
             language: build.language,
             source: build.source.clone(),
         };
+        // Compiling the component to native code can take a while too: the
+        // heartbeat goes on, so no other node takes the build as stalled.
+        let store = self.store_component(
+            build.user_id,
+            &build.function,
+            &compiled.component,
+            Some(&source),
+        );
         let deployed = self
-            .store_component(
-                build.user_id,
-                &build.function,
-                &compiled.component,
-                Some(&source),
-            )
+            .beating(build.id, BuildState::Storing, log, store)
             .await
             .map_err(|e| match e {
                 Error::Invalid { message, .. } => Failure::new(
@@ -449,6 +440,25 @@ impl Fnlab {
             version: deployed.version,
             warnings: compiled.diagnostics,
         })
+    }
+
+    /// Runs `work` while the build is in `state`, flushing its log and
+    /// beating its heartbeat every [`FLUSH_EVERY`] (the first at once).
+    async fn beating<T>(
+        &self,
+        id: i64,
+        state: BuildState,
+        log: &Mutex<LogBuffer>,
+        work: impl Future<Output = T>,
+    ) -> T {
+        tokio::pin!(work);
+        let mut flush = tokio::time::interval(FLUSH_EVERY);
+        loop {
+            tokio::select! {
+                done = &mut work => return done,
+                _ = flush.tick() => self.flush_log(id, state, log).await,
+            }
+        }
     }
 
     /// Appends what the build printed since the last flush and beats the

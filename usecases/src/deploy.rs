@@ -5,6 +5,7 @@
 //! [`Error::Invalid`] with the reason, and nothing is stored.
 
 use fnlab_functions::{Deployed, Source, sha256_hex, validate_name};
+use fnlab_sandbox::LoadError;
 
 use crate::catalog::Deployment;
 use crate::{Actor, Error, Fnlab};
@@ -39,7 +40,10 @@ impl Fnlab {
             .sandbox
             .load(&sha256, component)
             .await
-            .map_err(|e| Error::invalid("component", "invalid_component", e.to_string()))?;
+            .map_err(|e| match e {
+                LoadError::Busy => Error::busy(e.to_string()),
+                e => Error::invalid("component", "invalid_component", e.to_string()),
+            })?;
         let deployed = self
             .inner
             .functions

@@ -91,7 +91,19 @@ impl Error {
             message: message.into(),
         }
     }
+
+    /// The server is busy with others' work (e.g. compiling): a short
+    /// wait, then the same request again.
+    pub fn busy(message: impl Into<String>) -> Self {
+        Self::Throttled {
+            message: message.into(),
+            retry_after_secs: BUSY_RETRY_SECS,
+        }
+    }
 }
+
+/// When a caller refused as busy is told to try again.
+const BUSY_RETRY_SECS: u64 = 5;
 
 impl From<AccountError> for Error {
     fn from(e: AccountError) -> Self {

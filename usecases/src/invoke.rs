@@ -16,7 +16,9 @@ use fnlab_db::Pool;
 use fnlab_functions::LiveFunction;
 use fnlab_metering::recorder::RecorderTask;
 use fnlab_metering::{LiveUsage, Recorder, RecorderOptions, UsageRecord};
-use fnlab_sandbox::{FunctionLimits, Invocation, InvocationReport, Program, ResponseBody};
+use fnlab_sandbox::{
+    FunctionLimits, Invocation, InvocationReport, LoadError, Program, ResponseBody,
+};
 use http_body::Body;
 use tokio_util::task::TaskTracker;
 
@@ -148,12 +150,16 @@ impl Fnlab {
                     function.sha256
                 ))
             })?;
-        sandbox.load(&function.sha256, &bytes).await.map_err(|e| {
-            Error::Internal(format!(
-                "stored component {} no longer loads: {e}",
-                function.sha256
-            ))
-        })
+        sandbox
+            .load(&function.sha256, &bytes)
+            .await
+            .map_err(|e| match e {
+                LoadError::Busy => Error::busy(e.to_string()),
+                e => Error::Internal(format!(
+                    "stored component {} no longer loads: {e}",
+                    function.sha256
+                )),
+            })
     }
 
     /// [`Error::QuotaExceeded`] when the owner of `function` has used up a
