@@ -20,6 +20,10 @@ pub struct SandboxConfig {
     pub max_response_bytes: u64,
     /// Most instances one user may run at once.
     pub max_concurrency_per_user: u32,
+    /// Most of one user's instances that execute on a core at the same
+    /// moment; the others wait their turn (an instance waiting on I/O
+    /// holds none), so one user's busy functions leave cores to others.
+    pub max_running_per_user: usize,
     /// Most bytes of stdout, and of stderr, kept per invocation.
     pub max_log_bytes: usize,
     /// How often the ticker advances the epoch (the granularity of timeouts
@@ -44,14 +48,19 @@ impl SandboxConfig {
             max_request_bytes: 6 << 20,
             max_response_bytes: 6 << 20,
             max_concurrency_per_user: 16,
+            max_running_per_user: half_the_cores(),
             max_log_bytes: 64 << 10,
             tick: Duration::from_millis(10),
             idle_eviction: Duration::from_secs(600),
-            max_concurrent_compiles: std::thread::available_parallelism()
-                .map_or(1, |cores| (cores.get() / 2).max(1)),
+            max_concurrent_compiles: half_the_cores(),
             compile_wait: Duration::from_secs(30),
         }
     }
+}
+
+/// Half of this machine's cores, at least one.
+fn half_the_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| (cores.get() / 2).max(1))
 }
 
 /// The limits of one function, within the [`SandboxConfig`] ceilings.

@@ -31,7 +31,7 @@ pub(crate) struct Inner {
     pub(crate) cache: DiskCache,
     pub(crate) programs: Programs,
     pub(crate) watchdog: Watchdog,
-    users: Mutex<HashMap<i64, Arc<Semaphore>>>,
+    users: Mutex<HashMap<i64, UserSlots>>,
     /// One permit per component that may compile at once.
     pub(crate) compiles: Arc<Semaphore>,
     stop_ticker: Arc<AtomicBool>,
@@ -96,32 +96,29 @@ impl Sandbox {
         &self.inner.config
     }
 
-    /// The concurrency limit of `user_id`'s functions.
-    pub(crate) fn user_slots(&self, user_id: i64) -> Arc<Semaphore> {
+    /// The concurrency limits of `user_id`'s functions.
+    pub(crate) fn user_slots(&self, user_id: i64) -> UserSlots {
         let mut users = self.inner.users.lock().unwrap_or_else(|e| e.into_inner());
+        let config = &self.inner.config;
         users
             .entry(user_id)
-            .or_insert_with(|| {
-                Arc::new(Semaphore::new(
-                    self.inner.config.max_concurrency_per_user as usize,
-                ))
+            .or_insert_with(|| UserSlots {
+                instances: Arc::new(Semaphore::new(config.max_concurrency_per_user as usize)),
+                running: Arc::new(Semaphore::new(config.max_running_per_user.max(1))),
             })
             .clone()
     }
 }
 
-/// The engine, its pooling allocator sized by `config`.
-///
-/// The memory limit is one budget per instance, shared by all its memories
-/// and tables (see `host::MemoryLimiter`), so the counts below only bound
-/// slots, never bytes: guests' memory stays under `max_instances` times
-/// `max_memory_bytes` however many memories a component has. One memory
-/// may still take the whole budget, so every memory slot is
-/// `max_memory_bytes` large; that also means a memory within the limit
-/// always fits its slot. Memory slots reserve address space, not RAM, and
-/// most components have one memory, hence two per instance on average.
-/// `table_elements` is the ceiling of one table (100 000 pointers), and
-/// tables count toward the budget too.
+/// What one user's functions may hold at once.
+#[derive(Clone)]
+pub(crate) struct UserSlots {
+    /// A permit per live instance.
+    pub(crate) instances: Arc<Semaphore>,
+    /// A permit per instance executing on a core right now.
+    pub(crate) running: Arc<Semaphore>,
+}
+
 fn build_engine(config: &SandboxConfig) -> wasmtime::Result<Engine> {
     let instances = config.max_instances;
     let mut pool = PoolingAllocationConfig::default();

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
-use tokio::sync::oneshot;
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore, oneshot};
 use wasmtime::{Store, Trap, UpdateDeadline};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
@@ -252,7 +252,8 @@ impl Sandbox {
         let (done, report) = oneshot::channel();
         let tally = Arc::new(Tally::new(limits, config.max_log_bytes, done));
 
-        let Ok(permit) = self.user_slots(invocation.user_id).try_acquire_owned() else {
+        let slots = self.user_slots(invocation.user_id);
+        let Ok(permit) = slots.instances.try_acquire_owned() else {
             tally.fail(Outcome::TooManyRequests);
             return (tally.error_response(), report);
         };
@@ -315,7 +316,7 @@ impl Sandbox {
         let guest = CpuTimed {
             inner: Box::pin(async move {
                 let _permit = permit;
-                let _run = guest_run;
+                let run = guest_run;
                 let result = async {
                     let proxy = pre.instantiate_async(&mut store).await?;
                     proxy
@@ -324,11 +325,14 @@ impl Sandbox {
                         .await
                 }
                 .await;
+                drop(run);
                 if let Err(e) = result {
                     guest_tally.fail(classify(&e, &guest_tally.memory));
                 }
             }),
             tally: tally.clone(),
+            turns: slots.running,
+            waiting: None,
         };
         let task = tokio::spawn(guest);
         self.inner
@@ -390,21 +394,38 @@ fn classify(error: &wasmtime::Error, memory: &MemoryUsage) -> Outcome {
 }
 
 /// The guest's future, with the CPU time of every poll added to the tally.
+/// Each poll first takes a turn from its owner's `turns`, so that only so
+/// many of one user's guests execute at once.
 struct CpuTimed<F> {
     inner: Pin<Box<F>>,
     tally: Arc<Tally>,
+    turns: Arc<Semaphore>,
+    waiting: Option<Pin<Box<TurnFuture>>>,
 }
+
+/// Waiting for a turn.
+type TurnFuture = dyn Future<Output = Result<OwnedSemaphorePermit, AcquireError>> + Send;
 
 impl<F: Future<Output = ()>> Future for CpuTimed<F> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let turns = &this.turns;
+        let waiting = this
+            .waiting
+            .get_or_insert_with(|| Box::pin(turns.clone().acquire_owned()));
+        let Poll::Ready(turn) = waiting.as_mut().poll(cx) else {
+            return Poll::Pending;
+        };
+        this.waiting = None;
         let started = cpu_time::ThreadTime::try_now().ok();
-        let result = self.inner.as_mut().poll(cx);
+        let result = this.inner.as_mut().poll(cx);
         if let Some(elapsed) = started.map(|t| t.elapsed()) {
             let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
-            self.tally.cpu_ns.fetch_add(nanos, Ordering::Relaxed);
+            this.tally.cpu_ns.fetch_add(nanos, Ordering::Relaxed);
         }
+        drop(turn);
         result
     }
 }
