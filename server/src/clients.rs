@@ -9,11 +9,9 @@
 //! host usually holds whole. Behind a reverse proxy the address comes from
 //! [`Config::client_ip_header`].
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use axum::extract::connect_info::{ConnectInfo, Connected};
@@ -22,6 +20,7 @@ use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::serve::IncomingStream;
+use fnlab_usecases::holdings::{Held, Holdings};
 use governor::{Quota, RateLimiter};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -61,76 +60,12 @@ impl Connected<IncomingStream<'_, ClientListener>> for Peer {
     }
 }
 
-/// How much of something each client holds (open connections, requests
-/// in flight); only clients holding some are kept.
-#[derive(Clone)]
-pub struct Holdings {
-    max: u32,
-    held: Arc<Mutex<HashMap<Client, u32>>>,
-}
-
-impl Holdings {
-    /// At most `max` per client; 0 for no limit.
-    pub fn new(max: u32) -> Self {
-        Self {
-            max,
-            held: Arc::default(),
-        }
-    }
-
-    /// One more for `client`, given back when the [`Held`] is dropped;
-    /// `None` when it already holds its maximum.
-    pub fn take(&self, client: Client) -> Option<Held> {
-        if self.max > 0 {
-            let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-            let count = held.entry(client).or_default();
-            if *count >= self.max {
-                return None;
-            }
-            *count += 1;
-        }
-        Some(Held {
-            holdings: self.clone(),
-            client,
-        })
-    }
-
-    /// The most each client may hold (0: no limit).
-    pub fn max(&self) -> u32 {
-        self.max
-    }
-}
-
-/// One unit a client holds; dropping it gives it back.
-pub struct Held {
-    holdings: Holdings,
-    client: Client,
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        if self.holdings.max == 0 {
-            return;
-        }
-        let mut held = self
-            .holdings
-            .held
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(count) = held.get_mut(&self.client) {
-            *count -= 1;
-            if *count == 0 {
-                held.remove(&self.client);
-            }
-        }
-    }
-}
-
 /// A TCP listener that closes a client's connections beyond its share at
-/// once, before reading a byte of them.
+/// once, before reading a byte of them, and sends without delay
+/// (`TCP_NODELAY`) on the others.
 pub struct ClientListener {
     inner: TcpListener,
-    connections: Holdings,
+    connections: Holdings<Client>,
 }
 
 impl ClientListener {
@@ -153,6 +88,12 @@ impl axum::serve::Listener for ClientListener {
             let (stream, addr) = axum::serve::Listener::accept(&mut self.inner).await;
             match self.connections.take(Client::of(addr.ip())) {
                 Some(held) => {
+                    // A function's response head and body leave in separate
+                    // writes: without this, Nagle's algorithm holds the body
+                    // until the client's delayed ACK, about 40 ms.
+                    if let Err(e) = stream.set_nodelay(true) {
+                        tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+                    }
                     let stream = HeldStream {
                         stream,
                         _held: held,
@@ -172,7 +113,7 @@ impl axum::serve::Listener for ClientListener {
 /// A connection that counts against its client until it closes.
 pub struct HeldStream {
     stream: TcpStream,
-    _held: Held,
+    _held: Held<Client>,
 }
 
 impl AsyncRead for HeldStream {
@@ -218,7 +159,7 @@ impl AsyncWrite for HeldStream {
 /// The per-client limits that apply to requests.
 pub struct ClientLimits {
     /// Function requests in flight.
-    pub functions: Holdings,
+    pub functions: Holdings<Client>,
     logins: Option<LoginLimiter>,
     header: Option<axum::http::HeaderName>,
 }

@@ -362,3 +362,65 @@ async fn a_users_pending_builds_are_capped() {
     let message = refused.expect_error(429, "too_many_requests");
     assert!(message.contains("3 builds queued or running"), "{message}");
 }
+
+/// One user may follow only so many builds at once: each event stream
+/// holds a connection and wakes on every build's news. Another user is
+/// unaffected, and a closed stream frees its place.
+#[tokio::test]
+async fn a_users_build_streams_are_capped() {
+    let server = TestServer::start(common::Db::Sqlite).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    let source = json!({"language": "python", "source": "def handler(e, c): return 1"});
+    ann.send(Method::PUT, "/api/v1/functions/f", Some(source.clone()))
+        .await
+        .expect(201);
+    // No node builds here: the build stays queued, its streams open.
+    let queued = ann
+        .post("/api/v1/functions/f/deploy?wait=false", Value::Null)
+        .await
+        .expect(202);
+    let events = format!(
+        "{}/api/v1/builds/{}/events",
+        server.base, queued["build_id"]
+    );
+    let mut open = Vec::new();
+    for _ in 0..fnlab_usecases::builds::MAX_WATCHES_PER_USER {
+        let stream = ann.http.get(&events).send().await.unwrap();
+        assert_eq!(stream.status(), 200);
+        open.push(stream);
+    }
+    let refused = common::answer(ann.http.get(&events).send().await.unwrap()).await;
+    let message = refused.expect_error(429, "too_many_requests");
+    assert!(message.contains("following"), "{message}");
+
+    let bob = server.client();
+    bob.sign_up_and_log_in("bob").await;
+    bob.send(Method::PUT, "/api/v1/functions/g", Some(source))
+        .await
+        .expect(201);
+    let bobs = bob
+        .post("/api/v1/functions/g/deploy?wait=false", Value::Null)
+        .await
+        .expect(202);
+    let bobs_events = format!("{}/api/v1/builds/{}/events", server.base, bobs["build_id"]);
+    assert_eq!(
+        bob.http.get(&bobs_events).send().await.unwrap().status(),
+        200
+    );
+
+    drop(open.pop());
+    // The server notices the closed stream at its next write or poll.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let again = ann.http.get(&events).send().await.unwrap();
+        if again.status() == 200 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the closed stream was never freed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -21,6 +21,7 @@ use fnlab_functions::{Source, check_source};
 use serde::Serialize;
 use tokio::sync::{Notify, broadcast};
 
+use crate::holdings::Held;
 use crate::{Actor, BuildFailure, Error, Fnlab};
 
 /// How often a follower reads a build that another node is running (or
@@ -33,6 +34,9 @@ const THIS_NODE_SAFETY: Duration = Duration::from_secs(5);
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
 /// A build whose worker said nothing for this long is queued again.
 const STALE_AFTER_MS: i64 = 20_000;
+/// Most builds one user may follow at once (event streams, waiting
+/// deploys): each holds a connection and wakes on every build's news.
+pub const MAX_WATCHES_PER_USER: u32 = 8;
 /// Most log text kept per build.
 const MAX_LOG_BYTES: usize = 256 * 1024;
 /// How long a waiting deploy waits beyond the build's own limit (for the
@@ -114,6 +118,7 @@ pub struct BuildWatch {
     sent_state: Option<(BuildState, i64)>,
     seen_log: i64,
     over: bool,
+    _held: Held<i64>,
 }
 
 impl Fnlab {
@@ -216,6 +221,11 @@ impl Fnlab {
 
     /// Starts following one of the actor's builds.
     pub async fn watch_build(&self, actor: &Actor, id: i64) -> Result<BuildWatch, Error> {
+        let held = self.inner.watchers.take(actor.id).ok_or_else(|| {
+            Error::busy(format!(
+                "you are following {MAX_WATCHES_PER_USER} builds already; close one first"
+            ))
+        })?;
         // Subscribe before the first read, so no notice falls in between.
         let moved = self.inner.progress.moved.subscribe();
         self.inner
@@ -231,6 +241,7 @@ impl Fnlab {
             sent_state: None,
             seen_log: 0,
             over: false,
+            _held: held,
         })
     }
 }

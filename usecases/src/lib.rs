@@ -19,6 +19,7 @@
 //! - [`deploy`]: making a component live, from an upload or a build.
 //! - [`builds`]: asking for a build, following it, and the worker's part.
 //! - [`invoke`]: running a request through a function's live version.
+//! - [`holdings`]: counts of what each client or user holds at once.
 //! - [`live`]: the bounded cache of live versions that the gateway reads.
 //! - [`quota`]: monthly quotas checked from memory.
 //! - [`usage`]: usage, billing, metrics and the admin view.
@@ -31,6 +32,7 @@ pub mod builds;
 pub mod catalog;
 pub mod deploy;
 pub mod error;
+pub mod holdings;
 pub mod invoke;
 pub mod live;
 pub mod quota;
@@ -78,6 +80,8 @@ struct Inner {
     settings: Settings,
     live: live::LiveCache,
     progress: builds::Progress,
+    /// The build event streams each user has open.
+    watchers: holdings::Holdings<i64>,
     runs: invoke::Runs,
 }
 
@@ -95,6 +99,7 @@ impl Fnlab {
                 builds: Builds::new(pool.clone()),
                 live: live::LiveCache::default(),
                 progress: builds::Progress::default(),
+                watchers: holdings::Holdings::new(builds::MAX_WATCHES_PER_USER),
                 accounts,
                 pricing,
                 sandbox,
