@@ -128,7 +128,7 @@ pub async fn run(
 }
 
 /// `sh` joins the cgroup (or sets `ulimit -v`), sets `ulimit -f`, then
-/// becomes bubblewrap.
+/// becomes bubblewrap at the lowest CPU priority.
 fn wrapper(command: &JailCommand, cgroup: Option<&Cgroup>) -> Command {
     let limits = &command.limits;
     let mut script = String::from("set -e\n");
@@ -142,7 +142,9 @@ fn wrapper(command: &JailCommand, cgroup: Option<&Cgroup>) -> Command {
     }
     // bash counts `ulimit -f` in 1024-byte blocks.
     script.push_str(&format!("ulimit -f {}\n", limits.file_bytes / 1024));
-    script.push_str("exec \"$@\"\n");
+    // Builds run at the lowest priority: the functions being served
+    // come first.
+    script.push_str("exec nice -n 19 \"$@\"\n");
     let mut cmd = Command::new("/bin/bash");
     cmd.arg("-c").arg(script).arg("fnlab-jail").arg("bwrap");
     cmd.args([

@@ -166,6 +166,12 @@ pub struct Config {
     #[arg(long, env = "FNLAB_ADMIN", value_delimiter = ',', hide = true)]
     pub admin: Vec<String>,
 
+    /// Most of one user's instances that execute on a core at the same
+    /// moment (the rest wait their turn, those waiting on I/O hold none).
+    /// Default: half the cores.
+    #[arg(long, env = "FNLAB_RUNNING_PER_USER")]
+    pub running_per_user: Option<usize>,
+
     /// Longest a function's caller may take to send the request body, in
     /// milliseconds. The body is read whole before an instance is taken;
     /// past this the caller gets 408 and the function never runs.
@@ -410,6 +416,7 @@ impl std::fmt::Debug for Config {
             .field("usage_retention_days", &self.usage_retention_days)
             .field("metering", &self.metering)
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)
+            .field("running_per_user", &self.running_per_user)
             .field("body_timeout_ms", &self.body_timeout_ms)
             .field(
                 "max_connections_per_client",

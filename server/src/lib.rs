@@ -118,6 +118,9 @@ fn sandbox_config(config: &Config) -> SandboxConfig {
     sandbox.max_request_bytes = config.max_request_bytes;
     sandbox.max_response_bytes = config.max_response_bytes;
     sandbox.max_concurrency_per_user = config.max_concurrency;
+    if let Some(running) = config.running_per_user {
+        sandbox.max_running_per_user = running;
+    }
     sandbox
 }
 
