@@ -36,6 +36,9 @@ pub struct SandboxConfig {
     /// How long a component waits for its turn to compile before the
     /// load is refused as busy.
     pub compile_wait: Duration,
+    /// How long a load waits for its compile; past it the load is refused
+    /// (the compile finishes in the background, into the code cache).
+    pub compile_timeout: Duration,
 }
 
 impl SandboxConfig {
@@ -54,6 +57,7 @@ impl SandboxConfig {
             idle_eviction: Duration::from_secs(600),
             max_concurrent_compiles: half_the_cores(),
             compile_wait: Duration::from_secs(30),
+            compile_timeout: Duration::from_secs(60),
         }
     }
 }

@@ -80,6 +80,12 @@ pub enum LoadError {
     /// sandbox waits; nothing is wrong with this one.
     #[error("the server is busy compiling other components; try again in a few seconds")]
     Busy,
+    /// Compiling took longer than the sandbox waits.
+    #[error(
+        "compiling the component took longer than {} s; it goes on in the background, \
+         so try again in a minute", .0.as_secs()
+    )]
+    TooSlow(std::time::Duration),
 }
 
 /// The programs in memory, by SHA-256, with when each was last used.
@@ -183,12 +189,17 @@ impl Sandbox {
             .ok_or(LoadError::Busy)?;
         let sandbox = self.clone();
         let (sha256, component) = (sha256.to_owned(), component.to_vec());
-        let program = tokio::task::spawn_blocking(move || {
+        // The compile keeps its slot until it is done, even when the load
+        // stops waiting for it.
+        let compile = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             sandbox.prepare(&sha256, &component)
-        })
-        .await
-        .map_err(|e| LoadError::Invalid(format!("the compiler crashed: {e}")))??;
+        });
+        let limit = self.inner.config.compile_timeout;
+        let program = tokio::time::timeout(limit, compile)
+            .await
+            .map_err(|_| LoadError::TooSlow(limit))?
+            .map_err(|e| LoadError::Invalid(format!("the compiler crashed: {e}")))??;
         let program = Arc::new(program);
         self.inner.programs.insert(program.clone());
         Ok(program)

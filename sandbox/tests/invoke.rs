@@ -273,3 +273,35 @@ async fn compiles_take_turns_and_a_crowd_is_told_to_wait() {
     // Its turn comes once the first is done.
     sandbox.load(&other_sha, &other).await.expect("loads later");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_waits_so_long_for_its_compile_which_goes_on_into_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut config = fnlab_sandbox::SandboxConfig::new(cache.path().to_owned());
+    config.compile_timeout = Duration::from_millis(1);
+    let sandbox = fnlab_sandbox::Sandbox::new(config).unwrap();
+    let refused = sandbox.load(&probe_sha(), probe()).await;
+    assert!(
+        matches!(refused, Err(fnlab_sandbox::LoadError::TooSlow(_))),
+        "a compile of more than 1 ms was waited for"
+    );
+    // The compile went on into the code cache: another sandbox on that
+    // cache (a restart) reloads it rather than compiling.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let cached = |entry: std::fs::DirEntry| entry.file_name().to_string_lossy().ends_with(".cwasm");
+    while !std::fs::read_dir(cache.path())
+        .unwrap()
+        .any(|entry| cached(entry.unwrap()))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the compile never reached the cache"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let restarted =
+        fnlab_sandbox::Sandbox::new(fnlab_sandbox::SandboxConfig::new(cache.path().to_owned()))
+            .unwrap();
+    let program = restarted.load(&probe_sha(), probe()).await.unwrap();
+    assert_eq!(program.source, fnlab_sandbox::LoadSource::DiskCache);
+}

@@ -41,7 +41,7 @@ impl Fnlab {
             .load(&sha256, component)
             .await
             .map_err(|e| match e {
-                LoadError::Busy => Error::busy(e.to_string()),
+                LoadError::Busy | LoadError::TooSlow(_) => Error::busy(e.to_string()),
                 e => Error::invalid("component", "invalid_component", e.to_string()),
             })?;
         let deployed = self

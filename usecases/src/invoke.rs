@@ -154,7 +154,7 @@ impl Fnlab {
             .load(&function.sha256, &bytes)
             .await
             .map_err(|e| match e {
-                LoadError::Busy => Error::busy(e.to_string()),
+                LoadError::Busy | LoadError::TooSlow(_) => Error::busy(e.to_string()),
                 e => Error::Internal(format!(
                     "stored component {} no longer loads: {e}",
                     function.sha256
