@@ -119,11 +119,16 @@ impl Functions {
         .await?;
         // Components are stored once: a redeploy of the same bytes (or the
         // shared runtime of every JavaScript or Python version) sends none.
-        let stored: Option<i64> = sqlx::query_scalar("select 1 from artifacts where sha256 = $1")
+        // The no-op update also locks the component's row (PostgreSQL), so
+        // that a collection cannot delete it before this version refers to
+        // it; when there is none (never stored, or just collected), the
+        // bytes go in.
+        let kept = sqlx::query("update artifacts set size = size where sha256 = $1")
             .bind(sha256)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if stored.is_none() {
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if kept == 0 {
             sqlx::query(
                 "insert into artifacts (sha256, bytes, size, created_at) values ($1, $2, $3, $4) \
                  on conflict (sha256) do nothing",
@@ -239,7 +244,8 @@ impl Functions {
 
     /// Deletes `name` and its versions; returns the function's id. Its
     /// invocation records stay: they are what its owner is billed for.
-    /// Components stay too (another version or user may run the same bytes).
+    /// Its components stay until [`Functions::collect_components`] finds
+    /// that no version (of another function or user) refers to them.
     pub async fn delete(&self, user_id: i64, name: &str) -> Result<i64, FunctionError> {
         let deleted: Option<i64> = sqlx::query_scalar(
             "delete from functions where user_id = $1 and name = $2 returning function_id",

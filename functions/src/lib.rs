@@ -16,6 +16,7 @@
 //!   version look like.
 //! - `catalog`: creating, listing, deploying, rolling back and deleting.
 //! - `drafts`: the source saved in the editor, and each version's source.
+//! - `storage`: the collection of components nobody refers to.
 
 #![deny(missing_docs)]
 
@@ -24,12 +25,16 @@ pub mod catalog;
 #[cfg(feature = "store")]
 pub mod drafts;
 pub mod model;
+#[cfg(feature = "store")]
+pub mod storage;
 
 pub use model::{
     Deployed, Draft, FunctionDetail, FunctionSummary, Language, Limits, LiveFunction, Source,
     UnknownLanguage, VersionInfo,
 };
 
+#[cfg(feature = "store")]
+pub use storage::Collected;
 #[cfg(feature = "store")]
 pub use store::*;
 

@@ -175,3 +175,37 @@ async fn names_follow_the_url_rule_and_limits_can_change() {
         tight
     );
 }
+
+/// Whether the component `bytes` is stored.
+async fn stored(functions: &Functions, bytes: &[u8]) -> bool {
+    functions
+        .component(&sha256_hex(bytes))
+        .await
+        .unwrap()
+        .is_some()
+}
+
+#[tokio::test]
+async fn components_are_collected_once_no_version_refers_to_them() {
+    let (_dir, functions, ann, bob) = setup().await;
+    let (shared, own) = (b"shared".as_slice(), b"own".as_slice());
+    for (user, name, bytes) in [(ann, "a", shared), (ann, "b", own), (bob, "c", shared)] {
+        functions
+            .add_version(user, name, bytes, &sha256_hex(bytes), None, LIMITS)
+            .await
+            .unwrap();
+    }
+    functions.delete(ann, "a").await.unwrap();
+    functions.delete(ann, "b").await.unwrap();
+    let collected = functions.collect_components().await.unwrap();
+    assert_eq!((collected.components, collected.bytes), (1, 3));
+    assert!(!stored(&functions, own).await);
+    assert!(stored(&functions, shared).await, "bob still runs it");
+    assert_eq!(
+        functions.referenced_components().await.unwrap(),
+        [sha256_hex(shared)].into()
+    );
+    functions.delete(bob, "c").await.unwrap();
+    assert_eq!(functions.collect_components().await.unwrap().components, 1);
+    assert!(!stored(&functions, shared).await);
+}

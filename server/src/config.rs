@@ -107,6 +107,12 @@ pub struct Config {
     #[arg(long, env = "FNLAB_CODE_CACHE")]
     pub code_cache: Option<PathBuf>,
 
+    /// Most native code kept in the code cache, in MiB. Every hour the
+    /// cache loses the code of components no version runs, or unused for
+    /// a month, then the least recently used until it fits.
+    #[arg(long, env = "FNLAB_CODE_CACHE_MB", default_value_t = 2048)]
+    pub code_cache_mb: u64,
+
     /// Longest one build may run, in seconds.
     #[arg(long, env = "FNLAB_BUILD_TIMEOUT_SECS", default_value_t = 60)]
     pub build_timeout_secs: u64,
@@ -361,6 +367,7 @@ impl std::fmt::Debug for Config {
             .field("build_dir", &self.build_dir)
             .field("tools", &self.tools)
             .field("code_cache", &self.code_cache)
+            .field("code_cache_mb", &self.code_cache_mb)
             .field("build_timeout_secs", &self.build_timeout_secs)
             .field("build_memory_mb", &self.build_memory_mb)
             .field("pricing", &self.pricing)

@@ -345,6 +345,7 @@ impl Fnlab {
     pub async fn prepare_toolchains(&self, toolchains: &Toolchains) {
         for runtime in toolchains.prepare().await {
             let sha256 = fnlab_functions::sha256_hex(&runtime);
+            self.keep_runtime(sha256.clone());
             if let Err(e) = self.inner.sandbox.load(&sha256, &runtime).await {
                 tracing::error!(error = %e, "a script runtime does not load");
             }
@@ -384,6 +385,10 @@ impl Fnlab {
         };
         if let Err(e) = recorded {
             tracing::error!(build = build.id, error = %e, "cannot record the build's outcome");
+        }
+        // Only the function's newest builds keep their source and log.
+        if let Err(e) = builds.expire(build.function_id).await {
+            tracing::warn!(build = build.id, error = %e, "cannot expire old builds");
         }
         let _ = self.inner.progress.moved.send(build.id);
         match outcome {

@@ -316,11 +316,13 @@ impl Fnlab {
         }
     }
 
-    /// Deletes `name` and its versions; its invocation records stay, for
-    /// billing.
+    /// Deletes `name` and its versions, then the components no version
+    /// refers to any more (another user's may run the same bytes); its
+    /// invocation records stay, for billing.
     pub async fn delete(&self, actor: &Actor, name: &str) -> Result<(), Error> {
         let function_id = self.inner.functions.delete(actor.id, name).await?;
         self.inner.live.forget(function_id);
+        self.collect_components().await;
         Ok(())
     }
 

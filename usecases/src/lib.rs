@@ -21,6 +21,7 @@
 //! - [`invoke`]: running a request through a function's live version.
 //! - [`live`]: the bounded cache of live versions that the gateway reads.
 //! - [`quota`]: monthly quotas checked from memory.
+//! - [`storage`]: collecting what nobody needs.
 //! - [`usage`]: usage, billing, metrics and the admin view.
 
 #![deny(missing_docs)]
@@ -34,9 +35,11 @@ pub mod error;
 pub mod invoke;
 pub mod live;
 pub mod quota;
+pub mod storage;
 pub mod usage;
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fnlab_accounts::Accounts;
@@ -79,6 +82,8 @@ struct Inner {
     live: live::LiveCache,
     progress: builds::Progress,
     runs: invoke::Runs,
+    /// The script runtimes this node prepared (their native code is kept).
+    runtimes: Mutex<HashSet<String>>,
 }
 
 impl Fnlab {
@@ -95,6 +100,7 @@ impl Fnlab {
                 builds: Builds::new(pool.clone()),
                 live: live::LiveCache::default(),
                 progress: builds::Progress::default(),
+                runtimes: Mutex::default(),
                 accounts,
                 pricing,
                 sandbox,
