@@ -6,7 +6,8 @@
 //! goes, and finishes it. A build whose worker goes quiet (the node died)
 //! returns to the queue.
 //!
-//! Finished builds keep their source and log for their owner to read;
+//! Finished builds keep their source and log for their owner to read, and
+//! these count toward the owner's storage quota ([`Builds::stored_bytes`]);
 //! only the newest [`BUILDS_KEPT`] of each function are kept.
 
 use fnlab_db::{Pool, now_ms};
@@ -378,6 +379,19 @@ impl Builds {
             new_log: row.try_get(2)?,
             on_this_node: worker.as_deref() == Some(self.worker.as_str()),
         }))
+    }
+
+    /// The bytes of source, log and diagnostics that `user_id`'s builds
+    /// keep.
+    pub async fn stored_bytes(&self, user_id: i64) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(
+            "select cast(coalesce(sum(octet_length(b.source) + octet_length(b.log) \
+             + octet_length(b.diagnostics)), 0) as bigint) \
+             from builds b join functions f on f.function_id = b.function_id where f.user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await
     }
 
     /// Deletes the finished builds of `function_id` older than its newest

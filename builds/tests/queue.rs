@@ -93,7 +93,7 @@ async fn workers_take_users_in_turn() {
 }
 
 #[tokio::test]
-async fn only_the_newest_builds_of_a_function_are_kept() {
+async fn only_the_newest_builds_of_a_function_are_kept_and_they_count_as_storage() {
     let (_dir, builds) = queue().await;
     let failure = Failure::new(FailureCode::CompileError, "no");
     let mut ids = Vec::new();
@@ -108,6 +108,11 @@ async fn only_the_newest_builds_of_a_function_are_kept() {
     }
     // One still waiting is never expired, however old.
     let waiting = id(builds.enqueue(1, 2, Language::Rust, "x").await.unwrap());
+    let per_build = 10 + 3 + 2; // source, log, "[]"
+    assert_eq!(
+        builds.stored_bytes(1).await.unwrap(),
+        (BUILDS_KEPT + 5) * per_build + 1 + 2
+    );
     assert_eq!(builds.crowded().await.unwrap(), [1]);
     assert_eq!(builds.expire(1).await.unwrap(), 5);
     assert_eq!(builds.expire(2).await.unwrap(), 0);
@@ -115,4 +120,9 @@ async fn only_the_newest_builds_of_a_function_are_kept() {
     assert!(builds.get(1, ids[4]).await.unwrap().is_none());
     assert!(builds.get(1, ids[5]).await.unwrap().is_some());
     assert!(builds.get(1, waiting).await.unwrap().is_some());
+    assert_eq!(
+        builds.stored_bytes(1).await.unwrap(),
+        BUILDS_KEPT * per_build + 1 + 2
+    );
+    assert_eq!(builds.stored_bytes(2).await.unwrap(), 0);
 }

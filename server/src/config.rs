@@ -150,13 +150,15 @@ pub struct Config {
     #[arg(long, env = "FNLAB_FREE_CPU_MS", default_value_t = 30_000_000)]
     pub free_cpu_ms: u32,
 
-    /// The plans and their monthly quotas: `name:cap=n,cap=n;name…` with
-    /// caps requests, gb_seconds and cpu_ms (a plan without caps is
-    /// unlimited). Past a cap, the user's functions answer 429.
+    /// The plans and their quotas: `name:cap=n,cap=n;name…` with monthly
+    /// caps requests, gb_seconds and cpu_ms (unlimited when left out; past
+    /// one, the user's functions answer 429) and storage_mb, what the
+    /// plan's users may keep stored (256 when left out; `unlimited` lifts
+    /// it; past it, uploads and deploys are refused with 413).
     #[arg(
         long,
         env = "FNLAB_PLANS",
-        default_value = "free:requests=1000000,gb_seconds=400000;pro"
+        default_value = "free:requests=1000000,gb_seconds=400000,storage_mb=256;pro:storage_mb=10240"
     )]
     pub plans: String,
 

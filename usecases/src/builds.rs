@@ -121,7 +121,8 @@ pub struct BuildWatch {
 impl Fnlab {
     /// Queues a build of the saved draft of `name` (replacing its build
     /// still waiting; [`Error::Throttled`] when the actor already has
-    /// [`fnlab_builds::MAX_PENDING_PER_USER`] pending). With `wait`, waits
+    /// [`fnlab_builds::MAX_PENDING_PER_USER`] pending, [`Error::StorageFull`]
+    /// when its source would not fit their storage quota). With `wait`, waits
     /// for it: live, or [`Error::BuildFailed`] (the live version stays);
     /// past the build's limit plus room for the queue, it answers as if it
     /// had not waited.
@@ -142,6 +143,9 @@ impl Fnlab {
             )
         })?;
         check_source(&draft.source)?;
+        let kept = draft.source.source.len() as i64;
+        self.check_storage(actor.id, "this build's source", kept)
+            .await?;
         let queued = self.inner.builds.enqueue(
             actor.id,
             function.id,
@@ -448,6 +452,9 @@ impl Fnlab {
                     FailureCode::InvalidComponent,
                     format!("the compiler's output is not a runnable component: {message}"),
                 ),
+                full @ Error::StorageFull { .. } => {
+                    Failure::new(FailureCode::StorageQuotaExceeded, full.to_string())
+                }
                 other => Failure::new(FailureCode::Internal, other.to_string()),
             })?;
         Ok(Live {

@@ -199,7 +199,7 @@ impl Fnlab {
     }
 
     /// Saves `source` as `name`'s draft (`created` says whether that makes
-    /// the function).
+    /// the function), if it fits the actor's storage quota.
     async fn store_draft(
         &self,
         actor: &Actor,
@@ -207,6 +207,14 @@ impl Fnlab {
         source: Source,
         created: bool,
     ) -> Result<SavedDraft, Error> {
+        let replaced = if created {
+            None
+        } else {
+            self.inner.functions.draft(actor.id, name).await?
+        };
+        let old = replaced.map_or(0, |draft| draft.source.source.len());
+        let adding = source.source.len() as i64 - old as i64;
+        self.check_storage(actor.id, "this source", adding).await?;
         let draft = self
             .inner
             .functions

@@ -21,7 +21,7 @@
 //! - [`invoke`]: running a request through a function's live version.
 //! - [`live`]: the bounded cache of live versions that the gateway reads.
 //! - [`quota`]: monthly quotas checked from memory.
-//! - [`storage`]: collecting what nobody needs.
+//! - [`storage`]: the storage quota, and collecting what nobody needs.
 //! - [`usage`]: usage, billing, metrics and the admin view.
 
 #![deny(missing_docs)]
