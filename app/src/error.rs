@@ -67,6 +67,7 @@ impl From<fnlab_usecases::Error> for AppError {
             | E::Unauthorized(_)
             | E::Throttled { .. }
             | E::QuotaExceeded { .. }
+            | E::StorageFull { .. }
             | E::BuildFailed(_) => Self::Invalid(capitalize(&e.to_string())),
         }
     }

@@ -15,21 +15,9 @@ pub fn utc_time(ms: i64) -> String {
     )
 }
 
-/// A size in bytes, in the largest unit that keeps it ≥ 1 (`1.5 MiB`).
-pub fn bytes(n: i64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value.abs() >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+/// A size in bytes, in the largest unit that keeps it ≥ 1 (`1.5 MiB`): the
+/// same words as the server's messages use.
+pub use fnlab_billing::storage::format_bytes as bytes;
 
 /// A duration in µs, as µs below a millisecond, else ms with two decimals.
 pub fn micros(us: i64) -> String {
@@ -80,10 +68,7 @@ mod tests {
     }
 
     #[test]
-    fn formats_sizes_and_durations() {
-        assert_eq!(bytes(512), "512 B");
-        assert_eq!(bytes(1536), "1.5 KiB");
-        assert_eq!(bytes(128 << 20), "128.0 MiB");
+    fn formats_durations_and_counts() {
         assert_eq!(micros(999), "999 µs");
         assert_eq!(micros(1_234), "1.23 ms");
         assert_eq!(count(1_234_567), "1,234,567");

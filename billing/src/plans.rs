@@ -1,11 +1,14 @@
-//! Plans and their monthly quotas. A plan caps requests, GB-seconds and
-//! CPU milliseconds per calendar month (any of them may be unlimited);
-//! past a cap the user's functions answer 429 until the month ends, and
-//! alerts warn at 75%, 90% and 100%.
+//! Plans and their quotas. A plan caps requests, GB-seconds and CPU
+//! milliseconds per calendar month (any of them may be unlimited); past a
+//! cap the user's functions answer 429 until the month ends, and alerts
+//! warn at 75%, 90% and 100%. A plan also caps what its users keep stored
+//! (see [`storage`](crate::storage)): [`DEFAULT_STORAGE_MB`] unless it says
+//! otherwise, since nothing else stops storage from growing.
 //!
 //! Plans are written in the configuration as
-//! `free:requests=1000000,gb_seconds=400000;pro` — a plan name, then its
-//! caps; a plan without caps is unlimited.
+//! `free:requests=1000000,gb_seconds=400000,storage_mb=256;pro` — a plan
+//! name, then its caps; a monthly cap left out is unlimited, and
+//! `storage_mb=unlimited` lifts the storage quota.
 
 use serde::{Deserialize, Serialize};
 
@@ -25,13 +28,18 @@ pub struct Quota {
     pub cpu_ms: Option<i64>,
 }
 
+/// The storage quota of a plan whose configuration does not set one, MiB.
+pub const DEFAULT_STORAGE_MB: i64 = 256;
+
 /// A named plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     /// Its name, as stored on the user.
     pub name: String,
-    /// Its caps.
+    /// Its monthly caps.
     pub quota: Quota,
+    /// What its users may keep stored, bytes; `None` is unlimited.
+    pub storage_bytes: Option<i64>,
 }
 
 /// What a quota limits.
@@ -178,31 +186,34 @@ impl Plans {
                 return Err(format!("plan names must be present and unique: {entry:?}"));
             }
             let mut quota = Quota::default();
+            let mut storage_mb = Some(DEFAULT_STORAGE_MB);
             for cap in caps.split(',').map(str::trim).filter(|c| !c.is_empty()) {
                 let (key, value) = cap
                     .split_once('=')
                     .ok_or_else(|| format!("write a cap as name=number, not {cap:?}"))?;
-                let value: i64 = match value.trim() {
-                    "unlimited" => continue,
-                    number => number.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                let value: Option<i64> = match value.trim() {
+                    "unlimited" => None,
+                    number => Some(number.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
                         format!("the cap {cap:?} of plan {name} is not a whole number")
-                    })?,
+                    })?),
                 };
                 let slot = match key.trim() {
                     "requests" => &mut quota.requests,
                     "gb_seconds" => &mut quota.gb_seconds,
                     "cpu_ms" => &mut quota.cpu_ms,
+                    "storage_mb" => &mut storage_mb,
                     other => {
                         return Err(format!(
-                            "unknown cap {other:?} in plan {name}: use requests, gb_seconds or cpu_ms"
+                            "unknown cap {other:?} in plan {name}: use requests, gb_seconds, cpu_ms or storage_mb"
                         ));
                     }
                 };
-                *slot = Some(value);
+                *slot = value;
             }
             plans.push(Plan {
                 name: name.to_owned(),
                 quota,
+                storage_bytes: storage_mb.map(|mb| mb.saturating_mul(1 << 20)),
             });
         }
         let default = plans
@@ -251,6 +262,19 @@ mod tests {
         assert!(Plans::parse("free:requests=lots", "free").is_err());
         assert!(Plans::parse("free:bananas=1", "free").is_err());
         assert!(Plans::parse("free;free", "free").is_err());
+    }
+
+    #[test]
+    fn storage_is_capped_unless_a_plan_lifts_it() {
+        let plans =
+            Plans::parse("free:storage_mb=1;pro:storage_mb=unlimited;plain", "free").unwrap();
+        assert_eq!(plans.get(None).storage_bytes, Some(1 << 20));
+        assert_eq!(plans.get(Some("pro")).storage_bytes, None);
+        assert_eq!(
+            plans.get(Some("plain")).storage_bytes,
+            Some(DEFAULT_STORAGE_MB << 20)
+        );
+        assert!(Plans::parse("free:storage_mb=-1", "free").is_err());
     }
 
     #[test]

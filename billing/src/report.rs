@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{month_label, month_start, next_month, rfc3339};
 use crate::plans::{Alert, Plan, Quota};
 use crate::prices::{Charge, PriceSheet};
+use crate::storage::StorageUse;
 use crate::usage::Usage;
 
 /// Usage and cost of a period, as `GET /api/v1/usage` answers.
@@ -233,6 +234,8 @@ pub struct Overview {
     pub plan: String,
     /// Its monthly caps.
     pub quota: Quota,
+    /// What the user stores, against the plan's storage quota.
+    pub storage: StorageUse,
     /// The month so far: `2026-11`.
     pub month: String,
     /// Usage and cost from the month's start until now.
@@ -250,12 +253,13 @@ pub struct Overview {
 }
 
 impl Overview {
-    /// The overview at `now` of a user on `plan` whose month so far is
-    /// `month_to_date` (with `usage` its units).
+    /// The overview at `now` of a user on `plan` who stores `stored_bytes`
+    /// and whose month so far is `month_to_date` (with `usage` its units).
     pub fn assemble(
         prices: &PriceSheet,
         plan: &Plan,
         now: i64,
+        stored_bytes: i64,
         (month_to_date, usage): (UsageReport, Usage),
         days: Vec<DayLine>,
         statements: Vec<Statement>,
@@ -265,6 +269,10 @@ impl Overview {
         Self {
             plan: plan.name.clone(),
             quota: plan.quota,
+            storage: StorageUse {
+                used_bytes: stored_bytes,
+                quota_bytes: plan.storage_bytes,
+            },
             month: month_label(now),
             projected_cost_micros: prices.charge(&Usage::default(), &projected).cost_micros,
             alerts: plan.alerts(&usage),

@@ -45,6 +45,6 @@ mod root;
 pub use diagnostics::Diagnostic;
 pub use fnlab_functions::{Language, MAX_SOURCE_BYTES};
 pub use model::{BuildInfo, BuildState, Failure, FailureCode};
-pub use queue::{BuildProgress, Builds, ClaimedBuild, Enqueued, MAX_PENDING_PER_USER};
+pub use queue::{BUILDS_KEPT, BuildProgress, Builds, ClaimedBuild, Enqueued, MAX_PENDING_PER_USER};
 pub use templates::{TEMPLATES, Template};
 pub use toolchain::{BuildLimits, Built, Toolchains};

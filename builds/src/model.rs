@@ -67,6 +67,9 @@ pub enum FailureCode {
     OutputTooLarge,
     /// The compiler's output is not a runnable wasi:http component.
     InvalidComponent,
+    /// Storing the component would take its owner past their plan's
+    /// storage quota.
+    StorageQuotaExceeded,
     /// Fnlab failed (the toolchain is missing, the disk is full, …).
     Internal,
 }
@@ -80,6 +83,7 @@ impl FailureCode {
             Self::Memory => "memory",
             Self::OutputTooLarge => "output_too_large",
             Self::InvalidComponent => "invalid_component",
+            Self::StorageQuotaExceeded => "storage_quota_exceeded",
             Self::Internal => "internal",
         }
     }
@@ -92,6 +96,7 @@ impl FailureCode {
             Self::Memory,
             Self::OutputTooLarge,
             Self::InvalidComponent,
+            Self::StorageQuotaExceeded,
         ]
         .into_iter()
         .find(|code| code.as_str() == name)

@@ -5,6 +5,10 @@
 //! nodes never take the same one), reports its progress and log as it
 //! goes, and finishes it. A build whose worker goes quiet (the node died)
 //! returns to the queue.
+//!
+//! Finished builds keep their source and log for their owner to read, and
+//! these count toward the owner's storage quota ([`Builds::stored_bytes`]);
+//! only the newest [`BUILDS_KEPT`] of each function are kept.
 
 use fnlab_db::{Pool, now_ms};
 use sqlx::Row;
@@ -23,6 +27,10 @@ pub struct Builds {
 
 /// Most builds one user may have queued or running at once.
 pub const MAX_PENDING_PER_USER: i64 = 3;
+
+/// How many of a function's newest builds are kept; older finished ones
+/// are deleted with their source and log.
+pub const BUILDS_KEPT: i64 = 20;
 
 /// What asking for a build did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -371,6 +379,47 @@ impl Builds {
             new_log: row.try_get(2)?,
             on_this_node: worker.as_deref() == Some(self.worker.as_str()),
         }))
+    }
+
+    /// The bytes of source, log and diagnostics that `user_id`'s builds
+    /// keep.
+    pub async fn stored_bytes(&self, user_id: i64) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(
+            "select cast(coalesce(sum(octet_length(b.source) + octet_length(b.log) \
+             + octet_length(b.diagnostics)), 0) as bigint) \
+             from builds b join functions f on f.function_id = b.function_id where f.user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Deletes the finished builds of `function_id` older than its newest
+    /// [`BUILDS_KEPT`]. Returns how many.
+    pub async fn expire(&self, function_id: i64) -> Result<u64, sqlx::Error> {
+        let expired = sqlx::query(
+            "delete from builds where function_id = $1 and state in ('live', 'failed') \
+             and build_id < (select min(build_id) from (select build_id from builds \
+               where function_id = $1 order by build_id desc limit $2) newest)",
+        )
+        .bind(function_id)
+        .bind(BUILDS_KEPT)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(expired)
+    }
+
+    /// The functions with more than [`BUILDS_KEPT`] builds (each build
+    /// expires the older ones of its function, so these have not been
+    /// built since).
+    pub async fn crowded(&self) -> Result<Vec<i64>, sqlx::Error> {
+        sqlx::query_scalar(
+            "select function_id from builds group by function_id having count(*) > $1",
+        )
+        .bind(BUILDS_KEPT)
+        .fetch_all(&self.pool)
+        .await
     }
 
     /// How many builds wait before build `id` (0 when it is next or running).

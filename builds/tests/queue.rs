@@ -2,7 +2,9 @@
 //! newer deploy replaces the build still waiting, and workers take users
 //! in turn, so one user's flood of builds cannot hold everyone else's.
 
-use fnlab_builds::{Builds, Enqueued, Language, MAX_PENDING_PER_USER};
+use fnlab_builds::{
+    BUILDS_KEPT, Builds, Enqueued, Failure, FailureCode, Language, MAX_PENDING_PER_USER,
+};
 
 /// A queue with users 1 (ann) and 2 (bob), ann owning functions 1 to 5 and
 /// bob function 6.
@@ -88,4 +90,39 @@ async fn workers_take_users_in_turn() {
     }
     // Ann queued first, but Bob's one build does not wait for all of hers.
     assert_eq!(order, [anns[0], bobs, anns[1], anns[2]]);
+}
+
+#[tokio::test]
+async fn only_the_newest_builds_of_a_function_are_kept_and_they_count_as_storage() {
+    let (_dir, builds) = queue().await;
+    let failure = Failure::new(FailureCode::CompileError, "no");
+    let mut ids = Vec::new();
+    for _ in 0..BUILDS_KEPT + 5 {
+        let queued = id(builds
+            .enqueue(1, 1, Language::Rust, "0123456789")
+            .await
+            .unwrap());
+        let claimed = builds.claim().await.unwrap().unwrap();
+        builds.fail(claimed.id, &failure, 1, "log").await.unwrap();
+        ids.push(queued);
+    }
+    // One still waiting is never expired, however old.
+    let waiting = id(builds.enqueue(1, 2, Language::Rust, "x").await.unwrap());
+    let per_build = 10 + 3 + 2; // source, log, "[]"
+    assert_eq!(
+        builds.stored_bytes(1).await.unwrap(),
+        (BUILDS_KEPT + 5) * per_build + 1 + 2
+    );
+    assert_eq!(builds.crowded().await.unwrap(), [1]);
+    assert_eq!(builds.expire(1).await.unwrap(), 5);
+    assert_eq!(builds.expire(2).await.unwrap(), 0);
+    assert!(builds.crowded().await.unwrap().is_empty());
+    assert!(builds.get(1, ids[4]).await.unwrap().is_none());
+    assert!(builds.get(1, ids[5]).await.unwrap().is_some());
+    assert!(builds.get(1, waiting).await.unwrap().is_some());
+    assert_eq!(
+        builds.stored_bytes(1).await.unwrap(),
+        BUILDS_KEPT * per_build + 1 + 2
+    );
+    assert_eq!(builds.stored_bytes(2).await.unwrap(), 0);
 }

@@ -44,6 +44,11 @@ test("billing shows a function's requests and cost, with charts", async ({ page 
   await expect(line).toContainText(dollars(usage.functions[0].cost_micros));
   await expect(page.getByTestId("total")).toHaveText(dollars(usage.cost_micros));
   await expect(page.getByTestId("cost-so-far")).toContainText(dollars(usage.cost_micros));
+  // The component counts against the plan's storage quota.
+  const billing = await (await page.request.get("/api/v1/billing")).json();
+  expect(billing.storage.used_bytes).toBeGreaterThan(0);
+  await expect(page.getByRole("meter", { name: "Storage" })).toBeVisible();
+  await expect(page.locator(".meter-row", { hasText: "Storage" })).toContainText("KiB of 256.0 MiB");
   // The daily chart has a bar for today with its count written on it.
   const chart = page.getByTestId("chart");
   await expect(chart).toBeVisible();

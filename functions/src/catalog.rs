@@ -8,8 +8,37 @@ use sqlx::{Acquire, Row};
 use crate::model::{
     Deployed, FunctionDetail, FunctionSummary, Limits, LiveFunction, Source, VersionInfo,
 };
+use crate::storage::{StorageQuota, check_version};
 use crate::store::decode_language;
-use crate::{FunctionError, Functions, validate_name};
+use crate::{FunctionError, Functions, sha256_hex, validate_name};
+
+/// A version about to be stored: its component, that component's SHA-256
+/// (computed here, so the two always match), and the source it was built
+/// from when it came from the editor.
+#[derive(Debug, Clone)]
+pub struct NewVersion<'a> {
+    /// The component's bytes.
+    pub component: &'a [u8],
+    /// The source it was built from; `None` for an uploaded component.
+    pub source: Option<&'a Source>,
+    sha256: String,
+}
+
+impl<'a> NewVersion<'a> {
+    /// `component`, built from `source` when it came from the editor.
+    pub fn new(component: &'a [u8], source: Option<&'a Source>) -> Self {
+        Self {
+            component,
+            source,
+            sha256: sha256_hex(component),
+        }
+    }
+
+    /// The component's SHA-256, hex encoded.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+}
 
 /// Columns of [`FunctionSummary`], in [`summary_from_row`]'s order.
 const SUMMARY_COLUMNS: &str =
@@ -87,25 +116,35 @@ impl Functions {
         Ok(FunctionDetail { function, versions })
     }
 
-    /// Stores `component` (whose SHA-256 is `sha256`, built from `source`
-    /// when it came from the editor) as the next version of `name`, creating
-    /// the function with `limits` when it does not exist, and makes it live.
-    /// All or nothing.
+    /// Stores `version` as the next version of `name`, creating the
+    /// function with `limits` when it does not exist, and makes it live.
+    /// All or nothing; with a `quota`, nothing when it would take the user
+    /// past it ([`FunctionError::OverQuota`]).
     pub async fn add_version(
         &self,
         user_id: i64,
         name: &str,
-        component: &[u8],
-        sha256: &str,
-        source: Option<&Source>,
+        version: &NewVersion<'_>,
         limits: Limits,
+        quota: Option<StorageQuota>,
     ) -> Result<Deployed, FunctionError> {
         validate_name(name)?;
+        let (sha256, source) = (version.sha256(), version.source);
         let now = fnlab_db::now_ms();
         let mut conn = self.pool.acquire().await?;
         let mut tx = conn.begin().await?;
         // A write first, so that SQLite takes its write lock up front and
-        // concurrent deploys queue instead of failing to upgrade a read lock.
+        // concurrent deploys queue instead of failing to upgrade a read
+        // lock. On PostgreSQL it locks the owner's row, so that two
+        // versions of one user are counted against their quota one after
+        // the other.
+        sqlx::query("update users set plan = plan where user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(quota) = quota {
+            check_version(&mut tx, user_id, version, quota).await?;
+        }
         sqlx::query(
             "insert into functions (user_id, name, timeout_ms, memory_mb, created_at, updated_at) \
              values ($1, $2, $3, $4, $5, $5) on conflict (user_id, name) do nothing",
@@ -119,18 +158,23 @@ impl Functions {
         .await?;
         // Components are stored once: a redeploy of the same bytes (or the
         // shared runtime of every JavaScript or Python version) sends none.
-        let stored: Option<i64> = sqlx::query_scalar("select 1 from artifacts where sha256 = $1")
+        // The no-op update also locks the component's row (PostgreSQL), so
+        // that a collection cannot delete it before this version refers to
+        // it; when there is none (never stored, or just collected), the
+        // bytes go in.
+        let kept = sqlx::query("update artifacts set size = size where sha256 = $1")
             .bind(sha256)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if stored.is_none() {
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if kept == 0 {
             sqlx::query(
                 "insert into artifacts (sha256, bytes, size, created_at) values ($1, $2, $3, $4) \
                  on conflict (sha256) do nothing",
             )
             .bind(sha256)
-            .bind(component)
-            .bind(i64::try_from(component.len()).unwrap_or(i64::MAX))
+            .bind(version.component)
+            .bind(i64::try_from(version.component.len()).unwrap_or(i64::MAX))
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -145,7 +189,7 @@ impl Functions {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let version: i64 = sqlx::query_scalar(
+        let number: i64 = sqlx::query_scalar(
             "select coalesce(max(version), 0) + 1 from versions where function_id = $1",
         )
         .bind(function_id)
@@ -156,7 +200,7 @@ impl Functions {
              values ($1, $2, $3, $4, $5, $6)",
         )
         .bind(function_id)
-        .bind(version)
+        .bind(number)
         .bind(sha256)
         .bind(now)
         .bind(source.map(|s| s.language.as_str()))
@@ -165,14 +209,14 @@ impl Functions {
         .await?;
         sqlx::query("update functions set live_version = $2 where function_id = $1")
             .bind(function_id)
-            .bind(version)
+            .bind(number)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        tracing::info!(user_id, name, version, sha256, "new version live");
+        tracing::info!(user_id, name, version = number, sha256, "new version live");
         Ok(Deployed {
             function_id,
-            version,
+            version: number,
             sha256: sha256.to_owned(),
         })
     }
@@ -239,7 +283,8 @@ impl Functions {
 
     /// Deletes `name` and its versions; returns the function's id. Its
     /// invocation records stay: they are what its owner is billed for.
-    /// Components stay too (another version or user may run the same bytes).
+    /// Its components stay until [`Functions::collect_components`] finds
+    /// that no version (of another function or user) refers to them.
     pub async fn delete(&self, user_id: i64, name: &str) -> Result<i64, FunctionError> {
         let deleted: Option<i64> = sqlx::query_scalar(
             "delete from functions where user_id = $1 and name = $2 returning function_id",

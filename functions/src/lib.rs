@@ -5,7 +5,9 @@
 //!
 //! No HTTP and no sandbox here: the use-case layer validates and compiles
 //! a component with `fnlab-sandbox` before it hands the bytes to
-//! [`Functions::add_version`].
+//! [`Functions::add_version`]. Nor plans: the caller says how much a user
+//! may store, and `storage` counts what they do and refuses what would
+//! not fit.
 //!
 //! Without its default `store` feature the crate is only [`model`]: plain
 //! data that the browser half of the UI shares (a [`Language`] is the same
@@ -16,6 +18,8 @@
 //!   version look like.
 //! - `catalog`: creating, listing, deploying, rolling back and deleting.
 //! - `drafts`: the source saved in the editor, and each version's source.
+//! - `storage`: what a user's functions store, the quota check, and the
+//!   collection of components nobody refers to.
 
 #![deny(missing_docs)]
 
@@ -24,12 +28,18 @@ pub mod catalog;
 #[cfg(feature = "store")]
 pub mod drafts;
 pub mod model;
+#[cfg(feature = "store")]
+pub mod storage;
 
 pub use model::{
     Deployed, Draft, FunctionDetail, FunctionSummary, Language, Limits, LiveFunction, Source,
     UnknownLanguage, VersionInfo,
 };
 
+#[cfg(feature = "store")]
+pub use catalog::NewVersion;
+#[cfg(feature = "store")]
+pub use storage::{Collected, Growth, StorageQuota};
 #[cfg(feature = "store")]
 pub use store::*;
 
@@ -153,6 +163,19 @@ mod store {
             name: String,
             /// The version asked for.
             version: i64,
+        },
+        /// Storing this would take the user past their storage quota;
+        /// nothing was stored.
+        #[error("{what} ({adding} bytes) would take the storage to {} bytes, over the quota of {quota} bytes", .used + .adding)]
+        OverQuota {
+            /// What was refused, such as "this component".
+            what: &'static str,
+            /// Bytes the user stores now.
+            used: i64,
+            /// Bytes it would add.
+            adding: i64,
+            /// The quota, bytes.
+            quota: i64,
         },
         /// The database failed.
         #[error("database: {0}")]

@@ -103,12 +103,14 @@ pub async fn statements(
 /// How many earlier months the overview lists.
 pub const STATEMENT_MONTHS: usize = 12;
 
-/// The Billing page's data for `user_id` on `plan` at `now`.
+/// The Billing page's data at `now` for `user_id` on `plan`, who stores
+/// `stored_bytes`.
 pub async fn overview(
     pool: &Pool,
     prices: &PriceSheet,
     plan: &Plan,
     user_id: i64,
+    stored_bytes: i64,
     now: i64,
 ) -> Result<Overview, sqlx::Error> {
     let period = (month_start(now), hour_start(now) + HOUR_MS);
@@ -119,6 +121,7 @@ pub async fn overview(
         prices,
         plan,
         now,
+        stored_bytes,
         (report, usage),
         days,
         statements,

@@ -9,6 +9,8 @@ use std::time::Duration;
 pub struct SandboxConfig {
     /// Where native code compiled from components is cached.
     pub cache_dir: PathBuf,
+    /// Most bytes of native code a sweep leaves in `cache_dir`.
+    pub cache_max_bytes: u64,
     /// Most instances alive at once across all users (pooling allocator size).
     pub max_instances: u32,
     /// Most bytes of linear memory and tables one instance may have, all
@@ -46,6 +48,7 @@ impl SandboxConfig {
     pub fn new(cache_dir: PathBuf) -> Self {
         Self {
             cache_dir,
+            cache_max_bytes: 2 << 30,
             max_instances: 256,
             max_memory_bytes: 128 << 20,
             max_request_bytes: 6 << 20,

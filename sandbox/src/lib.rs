@@ -12,7 +12,8 @@
 //! - [`config`]: limits and sizes, with their defaults.
 //! - [`engine`]: the engine, the linker and the ticker.
 //! - [`programs`]: validating and compiling components, the in-memory set
-//!   of ready programs and the on-disk cache of native code.
+//!   of ready programs and the on-disk cache of native code (`cache`,
+//!   bounded by the sweep in [`Sandbox::sweep_code_cache`]).
 //! - [`host`]: what a guest can reach (no files, no host environment, no
 //!   network) and the captured stdout/stderr.
 //! - [`invoke`]: running one request.
@@ -29,6 +30,7 @@ pub mod report;
 
 mod cache;
 
+pub use cache::CacheSweep;
 pub use config::{FunctionLimits, SandboxConfig};
 pub use engine::Sandbox;
 pub use invoke::{Invocation, ResponseBody};

@@ -2,13 +2,14 @@
 //! compiled once (or reloaded from the disk cache), pre-linked, and kept in
 //! memory while they are used.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::Component;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
+use crate::cache::CacheSweep;
 use crate::engine::Sandbox;
 use crate::host::Host;
 
@@ -122,6 +123,12 @@ impl Programs {
             .remove(sha256);
     }
 
+    /// The SHA-256 of every program in memory.
+    fn in_memory(&self) -> HashSet<String> {
+        let ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+        ready.keys().cloned().collect()
+    }
+
     /// Drops programs unused for `idle` (requests in flight keep theirs).
     pub(crate) fn evict_idle(&self, idle: Duration) {
         let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
@@ -171,6 +178,27 @@ impl Sandbox {
         let loaded = self.load_uncached(sha256, component).await;
         self.inner.programs.done_loading(sha256);
         loaded
+    }
+
+    /// Bounds the on-disk cache of native code: removes that of components
+    /// not in `referenced` (what some version runs, and anything else
+    /// worth keeping), unused for a month, or of another engine, then the
+    /// least recently used until it fits `cache_max_bytes`. Programs in
+    /// memory keep running; a removed file only costs a compilation later.
+    pub async fn sweep_code_cache(
+        &self,
+        referenced: HashSet<String>,
+    ) -> std::io::Result<CacheSweep> {
+        let sandbox = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let inner = &sandbox.inner;
+            let in_memory = inner.programs.in_memory();
+            inner
+                .cache
+                .sweep(&referenced, &in_memory, inner.config.cache_max_bytes)
+        })
+        .await
+        .map_err(std::io::Error::other)?
     }
 
     async fn load_uncached(

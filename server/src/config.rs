@@ -109,6 +109,12 @@ pub struct Config {
     #[arg(long, env = "FNLAB_CODE_CACHE")]
     pub code_cache: Option<PathBuf>,
 
+    /// Most native code kept in the code cache, in MiB. Every hour the
+    /// cache loses the code of components no version runs, or unused for
+    /// a month, then the least recently used until it fits.
+    #[arg(long, env = "FNLAB_CODE_CACHE_MB", default_value_t = 2048)]
+    pub code_cache_mb: u64,
+
     /// Longest one build may run, in seconds.
     #[arg(long, env = "FNLAB_BUILD_TIMEOUT_SECS", default_value_t = 60)]
     pub build_timeout_secs: u64,
@@ -146,13 +152,15 @@ pub struct Config {
     #[arg(long, env = "FNLAB_FREE_CPU_MS", default_value_t = 30_000_000)]
     pub free_cpu_ms: u32,
 
-    /// The plans and their monthly quotas: `name:cap=n,cap=n;name…` with
-    /// caps requests, gb_seconds and cpu_ms (a plan without caps is
-    /// unlimited). Past a cap, the user's functions answer 429.
+    /// The plans and their quotas: `name:cap=n,cap=n;name…` with monthly
+    /// caps requests, gb_seconds and cpu_ms (unlimited when left out; past
+    /// one, the user's functions answer 429) and storage_mb, what the
+    /// plan's users may keep stored (256 when left out; `unlimited` lifts
+    /// it; past it, uploads and deploys are refused with 413).
     #[arg(
         long,
         env = "FNLAB_PLANS",
-        default_value = "free:requests=1000000,gb_seconds=400000;pro"
+        default_value = "free:requests=1000000,gb_seconds=400000,storage_mb=256;pro:storage_mb=10240"
     )]
     pub plans: String,
 
@@ -398,6 +406,7 @@ impl std::fmt::Debug for Config {
             .field("build_dir", &self.build_dir)
             .field("tools", &self.tools)
             .field("code_cache", &self.code_cache)
+            .field("code_cache_mb", &self.code_cache_mb)
             .field("build_timeout_secs", &self.build_timeout_secs)
             .field("build_memory_mb", &self.build_memory_mb)
             .field("pricing", &self.pricing)

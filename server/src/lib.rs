@@ -11,7 +11,8 @@
 //! - [`api`]: the REST API under `/api/v1`.
 //! - [`gateway`]: the public function URLs, under `/fn/` or on each
 //!   user's own origin.
-//! - [`retention`]: the expiry of raw invocation records.
+//! - [`retention`]: the expiry of raw invocation records, and the
+//!   collection of stored components, old builds and cached code.
 //! - [`builder`]: the worker that builds source from the editor.
 //!
 //! Every route, page and worker is an adapter over one use case of
@@ -114,6 +115,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
 /// The sandbox's settings from Fnlab's configuration.
 fn sandbox_config(config: &Config) -> SandboxConfig {
     let mut sandbox = SandboxConfig::new(config.code_cache());
+    sandbox.cache_max_bytes = config.code_cache_mb << 20;
     sandbox.max_memory_bytes = config.memory_mb << 20;
     sandbox.max_request_bytes = config.max_request_bytes;
     sandbox.max_response_bytes = config.max_response_bytes;

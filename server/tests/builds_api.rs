@@ -424,3 +424,42 @@ async fn a_users_build_streams_are_capped() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+/// A build whose component would take its owner past their storage quota
+/// fails with the figures, and the live version stays.
+#[tokio::test]
+async fn a_build_past_the_storage_quota_fails_and_keeps_the_live_version() {
+    const QUOTA: i64 = 1 << 20;
+    let server = rust_server(&["--plans", "tiny:storage_mb=1", "--default-plan", "tiny"]).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    deploy(&ann, "f", HELLO).await.expect(201);
+
+    // Drafts fill the quota but for a few KiB: less than a component.
+    let used = |billing: Value| billing["storage"]["used_bytes"].as_i64().unwrap();
+    let mut room = QUOTA - 8192 - used(ann.get("/api/v1/billing").await.expect(200));
+    for filler in 0.. {
+        if room <= 0 {
+            break;
+        }
+        let size = room.min(fnlab_builds::MAX_SOURCE_BYTES as i64);
+        let draft = json!({ "language": "python", "source": "#".repeat(size as usize) });
+        let path = format!("/api/v1/functions/filler{filler}");
+        ann.send(Method::PUT, &path, Some(draft)).await.expect(201);
+        room -= size;
+    }
+
+    let two = HELLO.replace("version one", "version two");
+    let failed = deploy(&ann, "f", &two).await;
+    let message = failed.expect_error(422, "storage_quota_exceeded");
+    assert!(
+        message.starts_with("this component (") && message.contains("over your plan's 1.0 MiB"),
+        "{message}"
+    );
+    assert_eq!(
+        call(&ann, Method::GET, "/fn/ann/f/", "").await,
+        (200, "version one".into())
+    );
+    let stored = used(ann.get("/api/v1/billing").await.expect(200));
+    assert!(stored <= QUOTA, "{stored} stored");
+}

@@ -8,22 +8,9 @@ mod guests;
 
 use std::time::{Duration, Instant};
 
-use common::{Client, Db, TestServer, answer, invocations};
+use common::{Client, Db, TestServer, answer, invocations, upload};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-/// Uploads `bytes` as the component of `name`.
-async fn upload(client: &Client, name: &str, bytes: &[u8]) -> common::Answer {
-    let response = client
-        .http
-        .put(format!("{}/api/v1/functions/{name}/component", client.base))
-        .header("content-type", "application/wasm")
-        .body(bytes.to_vec())
-        .send()
-        .await
-        .unwrap();
-    answer(response).await
-}
 
 /// Calls a public function URL.
 async fn call(client: &Client, method: Method, path: &str, body: &str) -> reqwest::Response {

@@ -124,7 +124,8 @@ pub struct BuildWatch {
 impl Fnlab {
     /// Queues a build of the saved draft of `name` (replacing its build
     /// still waiting; [`Error::Throttled`] when the actor already has
-    /// [`fnlab_builds::MAX_PENDING_PER_USER`] pending). With `wait`, waits
+    /// [`fnlab_builds::MAX_PENDING_PER_USER`] pending, [`Error::StorageFull`]
+    /// when its source would not fit their storage quota). With `wait`, waits
     /// for it: live, or [`Error::BuildFailed`] (the live version stays);
     /// past the build's limit plus room for the queue, it answers as if it
     /// had not waited.
@@ -145,6 +146,9 @@ impl Fnlab {
             )
         })?;
         check_source(&draft.source)?;
+        let kept = draft.source.source.len() as i64;
+        self.check_storage(actor.id, "this build's source", kept)
+            .await?;
         let queued = self.inner.builds.enqueue(
             actor.id,
             function.id,
@@ -351,6 +355,7 @@ impl Fnlab {
     pub async fn prepare_toolchains(&self, toolchains: &Toolchains) {
         for runtime in toolchains.prepare().await {
             let sha256 = fnlab_functions::sha256_hex(&runtime);
+            self.keep_runtime(sha256.clone());
             if let Err(e) = self.inner.sandbox.load(&sha256, &runtime).await {
                 tracing::error!(error = %e, "a script runtime does not load");
             }
@@ -390,6 +395,10 @@ impl Fnlab {
         };
         if let Err(e) = recorded {
             tracing::error!(build = build.id, error = %e, "cannot record the build's outcome");
+        }
+        // Only the function's newest builds keep their source and log.
+        if let Err(e) = builds.expire(build.function_id).await {
+            tracing::warn!(build = build.id, error = %e, "cannot expire old builds");
         }
         let _ = self.inner.progress.moved.send(build.id);
         match outcome {
@@ -445,6 +454,9 @@ impl Fnlab {
                     FailureCode::InvalidComponent,
                     format!("the compiler's output is not a runnable component: {message}"),
                 ),
+                full @ Error::StorageFull { .. } => {
+                    Failure::new(FailureCode::StorageQuotaExceeded, full.to_string())
+                }
                 other => Failure::new(FailureCode::Internal, other.to_string()),
             })?;
         Ok(Live {

@@ -199,7 +199,7 @@ impl Fnlab {
     }
 
     /// Saves `source` as `name`'s draft (`created` says whether that makes
-    /// the function).
+    /// the function), if it fits the actor's storage quota.
     async fn store_draft(
         &self,
         actor: &Actor,
@@ -207,6 +207,14 @@ impl Fnlab {
         source: Source,
         created: bool,
     ) -> Result<SavedDraft, Error> {
+        let replaced = if created {
+            None
+        } else {
+            self.inner.functions.draft(actor.id, name).await?
+        };
+        let old = replaced.map_or(0, |draft| draft.source.source.len());
+        let adding = source.source.len() as i64 - old as i64;
+        self.check_storage(actor.id, "this source", adding).await?;
         let draft = self
             .inner
             .functions
@@ -316,11 +324,13 @@ impl Fnlab {
         }
     }
 
-    /// Deletes `name` and its versions; its invocation records stay, for
-    /// billing.
+    /// Deletes `name` and its versions, then the components no version
+    /// refers to any more (another user's may run the same bytes); its
+    /// invocation records stay, for billing.
     pub async fn delete(&self, actor: &Actor, name: &str) -> Result<(), Error> {
         let function_id = self.inner.functions.delete(actor.id, name).await?;
         self.inner.live.forget(function_id);
+        self.collect_components().await;
         Ok(())
     }
 

@@ -1,10 +1,12 @@
-//! Making a component live, from an upload or from a build: validate and
-//! compile it in the sandbox first, then store it and its new version in
-//! one transaction, then forget the cached live version so the next
-//! request runs it. A component that is not a wasi:http proxy is
-//! [`Error::Invalid`] with the reason, and nothing is stored.
+//! Making a component live, from an upload or from a build: check it fits
+//! the owner's storage quota, validate and compile it in the sandbox, then
+//! store it and its new version in one transaction (checking the quota
+//! again), then forget the cached live version so the next request runs
+//! it. A component that is not a wasi:http proxy is [`Error::Invalid`]
+//! with the reason, one past the quota [`Error::StorageFull`] with the
+//! figures, and either way nothing is stored.
 
-use fnlab_functions::{Deployed, Source, sha256_hex, validate_name};
+use fnlab_functions::{Deployed, NewVersion, Source, validate_name};
 use fnlab_sandbox::LoadError;
 
 use crate::catalog::Deployment;
@@ -35,26 +37,24 @@ impl Fnlab {
         component: &[u8],
         source: Option<&Source>,
     ) -> Result<Deployed, Error> {
-        let sha256 = sha256_hex(component);
+        let version = NewVersion::new(component, source);
+        let functions = &self.inner.functions;
+        let quota = self.storage_quota(user_id).await?;
+        if let Some(quota) = quota {
+            // Before compiling: past the quota, an upload costs nothing.
+            functions.check_version(user_id, &version, quota).await?;
+        }
         self.inner
             .sandbox
-            .load(&sha256, component)
+            .load(version.sha256(), component)
             .await
             .map_err(|e| match e {
                 LoadError::Busy | LoadError::TooSlow(_) => Error::busy(e.to_string()),
                 e => Error::invalid("component", "invalid_component", e.to_string()),
             })?;
-        let deployed = self
-            .inner
-            .functions
-            .add_version(
-                user_id,
-                name,
-                component,
-                &sha256,
-                source,
-                self.inner.settings.ceilings,
-            )
+        let ceilings = self.inner.settings.ceilings;
+        let deployed = functions
+            .add_version(user_id, name, &version, ceilings, quota)
             .await?;
         self.inner.live.forget(deployed.function_id);
         Ok(deployed)

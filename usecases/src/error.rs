@@ -3,6 +3,7 @@
 //! status and JSON, or into a sentence on the page).
 
 use fnlab_accounts::AccountError;
+use fnlab_billing::storage::format_bytes;
 use fnlab_builds::{Diagnostic, FailureCode};
 use fnlab_functions::FunctionError;
 
@@ -60,6 +61,24 @@ pub enum Error {
         message: String,
         /// Seconds until the next month starts.
         retry_after_secs: u64,
+    },
+    /// Storing this would take the actor past their plan's storage quota;
+    /// nothing was stored.
+    #[error(
+        "{what} ({}) would take your storage to {}, over your plan's {}; delete functions you no longer need to make room",
+        format_bytes(*.adding),
+        format_bytes(.used + .adding),
+        format_bytes(*.quota)
+    )]
+    StorageFull {
+        /// What was refused, such as "this component".
+        what: &'static str,
+        /// Bytes stored now.
+        used: i64,
+        /// Bytes it would add.
+        adding: i64,
+        /// The plan's quota, bytes.
+        quota: i64,
     },
     /// A build that failed (the live version stays as it was).
     #[error("{}", .0.message)]
@@ -140,6 +159,17 @@ impl From<FunctionError> for Error {
             }
             FunctionError::NotFound => Self::NotFound,
             FunctionError::NoSuchVersion { .. } => Self::Missing(message),
+            FunctionError::OverQuota {
+                what,
+                used,
+                adding,
+                quota,
+            } => Self::StorageFull {
+                what,
+                used,
+                adding,
+                quota,
+            },
             FunctionError::Database(_) => Self::Internal(message),
         }
     }

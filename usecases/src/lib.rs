@@ -22,6 +22,7 @@
 //! - [`holdings`]: counts of what each client or user holds at once.
 //! - [`live`]: the bounded cache of live versions that the gateway reads.
 //! - [`quota`]: monthly quotas checked from memory.
+//! - [`storage`]: the storage quota, and collecting what nobody needs.
 //! - [`usage`]: usage, billing, metrics and the admin view.
 
 #![deny(missing_docs)]
@@ -36,9 +37,11 @@ pub mod holdings;
 pub mod invoke;
 pub mod live;
 pub mod quota;
+pub mod storage;
 pub mod usage;
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fnlab_accounts::Accounts;
@@ -83,6 +86,8 @@ struct Inner {
     /// The build event streams each user has open.
     watchers: holdings::Holdings<i64>,
     runs: invoke::Runs,
+    /// The script runtimes this node prepared (their native code is kept).
+    runtimes: Mutex<HashSet<String>>,
 }
 
 impl Fnlab {
@@ -100,6 +105,7 @@ impl Fnlab {
                 live: live::LiveCache::default(),
                 progress: builds::Progress::default(),
                 watchers: holdings::Holdings::new(builds::MAX_WATCHES_PER_USER),
+                runtimes: Mutex::default(),
                 accounts,
                 pricing,
                 sandbox,

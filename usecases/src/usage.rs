@@ -148,14 +148,16 @@ impl Fnlab {
         Ok(UsageCsv { month: label, csv })
     }
 
-    /// Everything the Billing page shows: plan and quota, the month so
-    /// far, projection, alerts, days and past statements.
+    /// Everything the Billing page shows: plan and quotas, storage, the
+    /// month so far, projection, alerts, days and past statements.
     pub async fn billing(&self, actor: &Actor) -> Result<Overview, Error> {
         let plan = self.inner.accounts.plan(actor.id).await?;
         let pricing = &self.inner.pricing;
         let plan = pricing.plan(plan.as_deref());
+        let stored = self.stored_bytes(actor.id).await?;
         let now = fnlab_db::now_ms();
-        Ok(report::overview(&self.inner.pool, &pricing.prices, plan, actor.id, now).await?)
+        let pool = &self.inner.pool;
+        Ok(report::overview(pool, &pricing.prices, plan, actor.id, stored, now).await?)
     }
 
     /// The actor's quota alerts this month (75%, 90%, 100% of a cap).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fnlab_billing::{Plans, PriceSheet, Pricing};
-use fnlab_functions::{Functions, Language, Limits, Source, sha256_hex};
+use fnlab_functions::{Functions, Language, Limits, NewVersion, Source};
 use fnlab_sandbox::{Sandbox, SandboxConfig};
 use fnlab_usecases::builds::DeployOutcome;
 use fnlab_usecases::{Actor, Error, Fnlab, Settings};
@@ -65,7 +65,13 @@ async fn world() -> World {
     };
     for (bytes, source) in [(b"one".as_slice(), Some(&source)), (b"two", None)] {
         functions
-            .add_version(ann.id, "echo", bytes, &sha256_hex(bytes), source, LIMITS)
+            .add_version(
+                ann.id,
+                "echo",
+                &NewVersion::new(bytes, source),
+                LIMITS,
+                None,
+            )
             .await
             .unwrap();
     }

@@ -1,13 +1,13 @@
 //! `/billing`: the month so far and what it costs, the projection, the
-//! free tier and quotas as bars, a table per function, a daily chart, past
-//! statements and the CSV download. Also the quota alerts the dashboard
-//! shows.
+//! free tier and quotas (storage among them) as bars, a table per
+//! function, a daily chart, past statements and the CSV download. Also the
+//! quota alerts the dashboard shows.
 
 use fnlab_billing::calendar::{DAY_MS, civil_from_days, month_start, next_month, parse_instant};
 use fnlab_billing::money::{format_micros, format_picos};
 use fnlab_billing::plans::Alert;
 use fnlab_billing::report::{DayLine, Overview, Statement, UsageReport};
-use fnlab_billing::{PriceSheet, PricingModel};
+use fnlab_billing::{PriceSheet, PricingModel, StorageUse};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -44,6 +44,7 @@ fn Billing(overview: Overview) -> impl IntoView {
     let Overview {
         plan,
         quota,
+        storage,
         month,
         month_to_date,
         projected_cost_micros,
@@ -101,15 +102,14 @@ fn Billing(overview: Overview) -> impl IntoView {
         <h2>"Free tier this month"</h2>
         <Meter label="Requests" used=free.used.requests as f64 limit=free.included.requests as f64 text=format!("{} of {}", count(free.used.requests), count(free.included.requests)) />
         <Meter label=time_label used=free_time_used limit=free_time_included text=format!("{free_time_used:.3} of {}", count(free_time_included as i64)) />
-        {(quota.requests.is_some() || quota_time.is_some()).then(|| view! {
-            <h2>"Quotas"</h2>
-            {quota.requests.map(|cap| view! {
-                <Meter label="Requests" used=report.requests as f64 limit=cap as f64 text=format!("{} of {}", count(report.requests), count(cap)) />
-            })}
-            {quota_time.map(|cap| view! {
-                <Meter label=time_label used=month_time limit=cap as f64 text=format!("{month_time:.3} of {}", count(cap)) />
-            })}
+        <h2>"Quotas"</h2>
+        {quota.requests.map(|cap| view! {
+            <Meter label="Requests" used=report.requests as f64 limit=cap as f64 text=format!("{} of {}", count(report.requests), count(cap)) />
         })}
+        {quota_time.map(|cap| view! {
+            <Meter label=time_label used=month_time limit=cap as f64 text=format!("{month_time:.3} of {}", count(cap)) />
+        })}
+        <Storage storage />
         <h2>"By function"</h2>
         <FunctionsTable report />
         <h2>"Requests per day"</h2>
@@ -156,6 +156,23 @@ fn Meter(label: &'static str, used: f64, limit: f64, text: String) -> impl IntoV
             </div>
             <span class="meter-text">{format!("{text} ({percent:.0}%)")}</span>
         </div>
+    }
+}
+
+/// What the user stores: a bar against the plan's storage quota, or the
+/// amount alone when the plan has none.
+#[component]
+fn Storage(storage: StorageUse) -> impl IntoView {
+    let used = bytes(storage.used_bytes);
+    match storage.quota_bytes {
+        Some(quota) => view! {
+            <Meter label="Storage" used=storage.used_bytes as f64 limit=quota as f64 text=format!("{used} of {}", bytes(quota)) />
+        }
+        .into_any(),
+        None => view! {
+            <p class="muted" data-testid="storage">{format!("Storage: {used} (no quota on this plan)")}</p>
+        }
+        .into_any(),
     }
 }
 

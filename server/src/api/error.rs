@@ -67,6 +67,7 @@ impl ApiError {
                 Error::Throttled { .. } | Error::QuotaExceeded { .. } => {
                     StatusCode::TOO_MANY_REQUESTS
                 }
+                Error::StorageFull { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 // The source (or what it asked of the build's limits) is
                 // at fault, unless Fnlab is.
                 Error::BuildFailed(failure) if failure.code == FailureCode::Internal => {
@@ -98,6 +99,7 @@ impl ApiError {
                 Error::Unauthorized(_) => "unauthorized",
                 Error::Throttled { .. } => "too_many_requests",
                 Error::QuotaExceeded { .. } => "quota_exceeded",
+                Error::StorageFull { .. } => "storage_quota_exceeded",
                 Error::BuildFailed(failure) => failure.code.as_str(),
                 Error::Internal(_) => "internal",
             },
@@ -140,9 +142,21 @@ impl IntoResponse for ApiError {
             None => self.to_string(),
         };
         let mut body = json!({ "error": { "code": self.code(), "message": message } });
-        if let Self::UseCase(Error::BuildFailed(failure)) = &self {
-            body["build_id"] = json!(failure.build_id);
-            body["diagnostics"] = json!(failure.diagnostics);
+        match &self {
+            Self::UseCase(Error::BuildFailed(failure)) => {
+                body["build_id"] = json!(failure.build_id);
+                body["diagnostics"] = json!(failure.diagnostics);
+            }
+            Self::UseCase(Error::StorageFull {
+                used,
+                adding,
+                quota,
+                ..
+            }) => {
+                body["storage"] =
+                    json!({ "used_bytes": used, "adding_bytes": adding, "quota_bytes": quota });
+            }
+            _ => {}
         }
         let mut response = (self.status_code(), Json(body)).into_response();
         if let Some(detail) = self.internal_detail() {

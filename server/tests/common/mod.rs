@@ -5,7 +5,7 @@
 #![allow(dead_code)] // Each test binary uses its own part of this helper.
 
 use clap::Parser;
-use fnlab_server::{Config, Running, prepare, start};
+use fnlab_server::{AppState, Config, Running, prepare, start};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -176,7 +176,7 @@ pub struct TestServer {
     /// The database URL, so a restarted server can reuse it.
     pub database_url: String,
     flags: Vec<String>,
-    running: Option<(Running, oneshot::Sender<()>)>,
+    running: Option<(Running, oneshot::Sender<()>, AppState)>,
 }
 
 impl TestServer {
@@ -243,18 +243,25 @@ impl TestServer {
         let config = Config::parse_from(args);
         let state = prepare(config).await.expect("prepare the server");
         let (stop, stopped) = oneshot::channel();
-        let running = start(state, async move {
+        let running = start(state.clone(), async move {
             let _ = stopped.await;
         })
         .await
         .expect("start the server");
         self.base = format!("http://{}", running.addr);
-        self.running = Some((running, stop));
+        self.running = Some((running, stop, state));
+    }
+
+    /// The running server's state: its use cases and database, for what a
+    /// test does behind the API (a background pass run now, a row read).
+    pub fn state(&self) -> &AppState {
+        let (_, _, state) = self.running.as_ref().expect("the server runs");
+        state
     }
 
     /// Shuts the server down gracefully, keeping its data.
     pub async fn stop(&mut self) {
-        if let Some((running, stop)) = self.running.take() {
+        if let Some((running, stop, _)) = self.running.take() {
             let _ = stop.send(());
             running
                 .task
