@@ -3,7 +3,8 @@
 .ci/bench-abuse: runs until killed and prints what the server answered.
 
 Usage: abuse.py ATTACK PORT [TOKEN]
-  slow-bodies   200 requests that promise 100,000 bytes and send one a second
+  slow-bodies   200 connections, each a request that promises 100,000 bytes
+                and sends one a second, again once answered
   unread        32 calls of a 20 MiB response, never read
   login-flood   wrong passwords under fresh usernames, 64 at a time
   build-flood   deploys of a Rust function, 16 at a time (needs TOKEN)
@@ -68,7 +69,9 @@ async def slow_body(port):
             writer.close()
         except OSError as e:
             statuses[type(e).__name__] += 1
-            await asyncio.sleep(0.2)
+        # Answered (408, or 429 when over the per-client share): the next
+        # slow request a second later, at the attack's pace.
+        await asyncio.sleep(1)
 
 
 async def unread(port):
@@ -77,7 +80,8 @@ async def unread(port):
             reader, writer = await connect(port, rcvbuf=4096)
             writer.write(b"GET /fn/mallory/probe/big?n=5120 HTTP/1.1\r\nhost: x\r\n\r\n")
             await writer.drain()
-            await asyncio.sleep(30)  # never reads
+            statuses["asked, never read"] += 1
+            await asyncio.sleep(30)
             writer.close()
         except OSError as e:
             statuses[type(e).__name__] += 1

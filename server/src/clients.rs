@@ -2,8 +2,9 @@
 //! everyone shares: the connections it may hold open (closed at accept
 //! beyond [`Config::max_connections_per_client`]), the function requests it
 //! may have in flight (429 beyond [`Config::max_fn_requests_per_client`]),
-//! and the log-ins and sign-ups it may try per minute (429 beyond
-//! [`Config::logins_per_client_per_minute`]).
+//! the log-ins and sign-ups it may try per minute (429 beyond
+//! [`Config::logins_per_client_per_minute`]), and the other changes it may
+//! make per minute (429 beyond [`Config::changes_per_client_per_minute`]).
 //!
 //! A client is its address; an IPv6 client is its /64 network, which one
 //! host usually holds whole. Behind a reverse proxy the address comes from
@@ -16,6 +17,7 @@ use std::task::{Context, Poll};
 
 use axum::extract::connect_info::{ConnectInfo, Connected};
 use axum::extract::{Request, State};
+use axum::http::header::HOST;
 use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -160,15 +162,36 @@ impl AsyncWrite for HeldStream {
 pub struct ClientLimits {
     /// Function requests in flight.
     pub functions: Holdings<Client>,
-    logins: Option<LoginLimiter>,
+    logins: Option<Rate>,
+    changes: Option<Rate>,
     header: Option<axum::http::HeaderName>,
 }
 
-/// Log-in attempts per client, with governor.
-type LoginLimiter = governor::DefaultKeyedRateLimiter<Client>;
+/// So many requests of one kind per client per minute (a burst, then
+/// evenly), with governor; idle clients are forgotten once many are kept.
+struct Rate(governor::DefaultKeyedRateLimiter<Client>);
 
-/// Clients tracked by the log-in limiter before it forgets the idle ones.
-const LOGIN_SWEEP_AT: usize = 10_000;
+/// Clients a rate keeps before it forgets the idle ones.
+const RATE_SWEEP_AT: usize = 10_000;
+
+impl Rate {
+    /// `per_minute` a client; `None` for 0, no limit.
+    fn per_minute(per_minute: u32) -> Option<Self> {
+        let per_minute = NonZeroU32::new(per_minute)?;
+        Some(Self(RateLimiter::hashmap(Quota::per_minute(per_minute))))
+    }
+
+    /// Counts one for `client`, or says how long it must wait.
+    fn take(&self, client: Client) -> Result<(), std::time::Duration> {
+        if self.0.len() >= RATE_SWEEP_AT {
+            self.0.retain_recent();
+        }
+        let now = governor::clock::Clock::now(self.0.clock());
+        self.0
+            .check_key(&client)
+            .map_err(|refused| refused.wait_time_from(now))
+    }
+}
 
 /// The paths that check a password: REST and the pages' server functions.
 const LOGIN_PATHS: [&str; 4] = [
@@ -181,11 +204,10 @@ const LOGIN_PATHS: [&str; 4] = [
 impl ClientLimits {
     /// The limits `config` sets.
     pub fn new(config: &Config) -> Self {
-        let logins = NonZeroU32::new(config.logins_per_client_per_minute)
-            .map(|per_minute| RateLimiter::hashmap(Quota::per_minute(per_minute)));
         Self {
             functions: Holdings::new(config.max_fn_requests_per_client),
-            logins,
+            logins: Rate::per_minute(config.logins_per_client_per_minute),
+            changes: Rate::per_minute(config.changes_per_client_per_minute),
             header: config.client_ip_header.clone(),
         }
     }
@@ -199,22 +221,25 @@ impl ClientLimits {
         from_header.or(peer.map(|peer| peer.ip())).map(Client::of)
     }
 
-    /// Whether `client` may try another password now.
-    fn may_log_in(&self, client: Client) -> Result<(), std::time::Duration> {
-        let Some(logins) = &self.logins else {
-            return Ok(());
-        };
-        if logins.len() >= LOGIN_SWEEP_AT {
-            logins.retain_recent();
+    /// The rate `request` counts against, with what to say past it: a
+    /// log-in or sign-up, or another change to the dashboard's state
+    /// (function calls, `function_call`, have their own limit).
+    fn rate_of(&self, request: &Request, function_call: bool) -> Option<(&Rate, &'static str)> {
+        let path = request.uri().path();
+        if request.method().is_safe() || function_call {
+            return None;
         }
-        logins
-            .check_key(&client)
-            .map_err(|refused| refused.wait_time_from(governor::clock::Clock::now(logins.clock())))
+        if request.method() == Method::POST && LOGIN_PATHS.contains(&path) {
+            let message = "too many log-in attempts from your address; try again later";
+            return self.logins.as_ref().map(|rate| (rate, message));
+        }
+        let message = "too many changes from your address; slow down and try again shortly";
+        self.changes.as_ref().map(|rate| (rate, message))
     }
 }
 
 /// Middleware: names each request's [`Client`] (in its extensions) and
-/// refuses a client's log-ins and sign-ups beyond its rate.
+/// refuses a client's log-ins and other changes beyond their rates.
 pub async fn identify(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let peer = request
         .extensions()
@@ -225,12 +250,15 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         return next.run(request).await;
     };
     request.extensions_mut().insert(client);
-    if request.method() == Method::POST
-        && LOGIN_PATHS.contains(&request.uri().path())
-        && let Err(wait) = limits.may_log_in(client)
+    let origin = &state.fnlab.settings().functions_origin;
+    let host = request.headers().get(HOST).and_then(|h| h.to_str().ok());
+    let function_call = request.uri().path().starts_with("/fn/")
+        || host.is_some_and(|host| origin.user_of_host(host).is_some());
+    if let Some((rate, message)) = limits.rate_of(&request, function_call)
+        && let Err(wait) = rate.take(client)
     {
         return ApiError::UseCase(fnlab_usecases::Error::Throttled {
-            message: "too many log-in attempts from your address; try again later".into(),
+            message: message.into(),
             retry_after_secs: wait.as_secs().max(1),
         })
         .into_response();

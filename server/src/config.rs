@@ -204,6 +204,16 @@ pub struct Config {
     #[arg(long, env = "FNLAB_LOGINS_PER_CLIENT_PER_MINUTE", default_value_t = 60)]
     pub logins_per_client_per_minute: u32,
 
+    /// Other changes (saves, deploys, uploads: any request but GET, HEAD
+    /// or OPTIONS, and not a function call) one client may make per minute
+    /// (in a burst, then evenly); beyond it, 429. 0: no limit.
+    #[arg(
+        long,
+        env = "FNLAB_CHANGES_PER_CLIENT_PER_MINUTE",
+        default_value_t = 600
+    )]
+    pub changes_per_client_per_minute: u32,
+
     /// A request header that carries the client's address, set by a
     /// reverse proxy in front of Fnlab (e.g. X-Forwarded-For, whose last
     /// entry is taken: the one the proxy added). Unset: the peer address.
@@ -438,6 +448,10 @@ impl std::fmt::Debug for Config {
             .field(
                 "logins_per_client_per_minute",
                 &self.logins_per_client_per_minute,
+            )
+            .field(
+                "changes_per_client_per_minute",
+                &self.changes_per_client_per_minute,
             )
             .field("client_ip_header", &self.client_ip_header)
             .finish()

@@ -194,6 +194,8 @@ async fn one_client_gets_a_share_of_connections_requests_and_log_ins() {
             "2",
             "--logins-per-client-per-minute",
             "10",
+            "--changes-per-client-per-minute",
+            "5",
         ],
     )
     .await;
@@ -256,4 +258,32 @@ async fn one_client_gets_a_share_of_connections_requests_and_log_ins() {
     bob.sign_up_and_log_in("bob").await;
     let me: Value = bob.get("/api/v1/me").await.expect(200);
     assert_eq!(me["username"], "bob");
+
+    // Changes: five a minute here, whoever is logged in; reading is free.
+    let token = bob
+        .post("/api/v1/tokens", json!({ "name": "t" }))
+        .await
+        .expect(201);
+    let mallory = Client {
+        http: attacker_client(),
+        base: server.base.clone(),
+        bearer: token["token"].as_str().map(str::to_owned),
+    };
+    let draft = json!({"language": "python", "source": "def handler(e, c): return 1"});
+    let mut statuses = Vec::new();
+    for i in 0..7 {
+        let path = format!("/api/v1/functions/d{i}");
+        statuses.push(
+            mallory
+                .send(Method::PUT, &path, Some(draft.clone()))
+                .await
+                .status
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [201, 201, 201, 201, 201, 429, 429]);
+    mallory.get("/api/v1/functions").await.expect(200);
+    bob.send(Method::PUT, "/api/v1/functions/mine", Some(draft))
+        .await
+        .expect(201);
 }
