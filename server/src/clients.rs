@@ -1,7 +1,8 @@
 //! Limits per client, so that one client (one address) cannot take what
 //! everyone shares: the connections it may hold open (closed at accept
 //! beyond [`Config::max_connections_per_client`]), the function requests it
-//! may have in flight (429 beyond [`Config::max_fn_requests_per_client`]),
+//! may have in flight ([`Config::max_fn_requests_per_client`]; more wait
+//! their turn, 429 past the function timeout),
 //! the log-ins and sign-ups it may try per minute (429 beyond
 //! [`Config::logins_per_client_per_minute`]), and the other changes it may
 //! make per minute (429 beyond [`Config::changes_per_client_per_minute`]).
@@ -10,9 +11,11 @@
 //! host usually holds whole. Behind a reverse proxy the address comes from
 //! [`Config::client_ip_header`].
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use axum::extract::connect_info::{ConnectInfo, Connected};
@@ -26,6 +29,7 @@ use fnlab_usecases::holdings::{Held, Holdings};
 use governor::{Quota, RateLimiter};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::AppState;
 use crate::api::ApiError;
@@ -160,11 +164,55 @@ impl AsyncWrite for HeldStream {
 
 /// The per-client limits that apply to requests.
 pub struct ClientLimits {
-    /// Function requests in flight.
-    pub functions: Holdings<Client>,
+    /// Function requests in flight, and those waiting their turn.
+    pub functions: FunctionTurns,
     logins: Option<Rate>,
     changes: Option<Rate>,
     header: Option<axum::http::HeaderName>,
+}
+
+/// Each client's turns at calling functions: at most `max` in flight;
+/// more wait their turn, in order, for as long as a function may run,
+/// holding only their connection (a client that asks for more at once
+/// spins nothing), then are refused.
+pub struct FunctionTurns {
+    max: u32,
+    wait: std::time::Duration,
+    clients: Mutex<HashMap<Client, Arc<Semaphore>>>,
+}
+
+/// Clients kept before those with nothing in flight are forgotten.
+const TURNS_SWEEP_AT: usize = 10_000;
+
+impl FunctionTurns {
+    /// A turn for `client`, waiting for one if need be (`Some(None)`
+    /// when there is no limit); `None` when none came in time.
+    pub async fn take(&self, client: Client) -> Option<Option<OwnedSemaphorePermit>> {
+        if self.max == 0 {
+            return Some(None);
+        }
+        let turns = {
+            let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+            if clients.len() >= TURNS_SWEEP_AT {
+                let max = self.max as usize;
+                clients.retain(|_, turns| {
+                    Arc::strong_count(turns) > 1 || turns.available_permits() < max
+                });
+            }
+            let max = self.max as usize;
+            let turns = clients
+                .entry(client)
+                .or_insert_with(|| Arc::new(Semaphore::new(max)));
+            turns.clone()
+        };
+        let turn = tokio::time::timeout(self.wait, turns.acquire_owned()).await;
+        turn.ok()?.ok().map(Some)
+    }
+
+    /// The most one client may have in flight (0: no limit).
+    pub fn max(&self) -> u32 {
+        self.max
+    }
 }
 
 /// So many requests of one kind per client per minute (a burst, then
@@ -205,7 +253,11 @@ impl ClientLimits {
     /// The limits `config` sets.
     pub fn new(config: &Config) -> Self {
         Self {
-            functions: Holdings::new(config.max_fn_requests_per_client),
+            functions: FunctionTurns {
+                max: config.max_fn_requests_per_client,
+                wait: std::time::Duration::from_millis(config.timeout_ms),
+                clients: Mutex::default(),
+            },
             logins: Rate::per_minute(config.logins_per_client_per_minute),
             changes: Rate::per_minute(config.changes_per_client_per_minute),
             header: config.client_ip_header.clone(),

@@ -15,7 +15,8 @@
 //! It also keeps slow clients away from instances: the request body is
 //! read whole (within `FNLAB_BODY_TIMEOUT_MS`, else 408; within the size
 //! limit, else 413) before the function is looked up, and a client may
-//! have only `FNLAB_MAX_FN_REQUESTS_PER_CLIENT` requests in flight.
+//! have only `FNLAB_MAX_FN_REQUESTS_PER_CLIENT` requests in flight (the
+//! rest wait their turn).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -127,16 +128,16 @@ async fn serve(
 ) -> Result<Response, ApiError> {
     // Held until the response body is done (or dropped).
     let held = match request.extensions().get::<Client>() {
-        Some(client) => Some(state.clients.functions.take(*client).ok_or_else(|| {
+        Some(client) => state.clients.functions.take(*client).await.ok_or_else(|| {
             ApiError::UseCase(fnlab_usecases::Error::Throttled {
                 message: format!(
-                    "too many requests from your address at once (at most {}); \
-                     wait for one to finish",
+                    "too many requests from your address at once (at most {} run, the \
+                     rest wait their turn); none finished in time",
                     state.clients.functions.max()
                 ),
                 retry_after_secs: 1,
             })
-        })?),
+        })?,
         None => None,
     };
     let config = &state.config;
