@@ -2,8 +2,8 @@
 //!
 //! bubblewrap puts the command in fresh namespaces (no network, its own
 //! PIDs, a private mount tree with only what is bound in, read-only where
-//! possible), with an empty environment and no capabilities. A cgroup (v1
-//! memory and pids controllers) caps its memory and processes; where
+//! possible), with an empty environment and no capabilities. A cgroup
+//! ([`crate::cgroup`], v1 or v2) caps its memory and processes; where
 //! cgroups cannot be written, `ulimit -v` caps address space instead.
 //! `ulimit -f` caps the size of any file it writes, and a wall-clock limit
 //! kills it. The caller learns which limit, if any, stopped it.
@@ -15,8 +15,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-/// Where the memory and pids controllers of cgroup v1 are mounted.
-const CGROUP_ROOT: &str = "/sys/fs/cgroup";
+use crate::cgroup::Cgroup;
 
 /// A file or folder of the host, visible inside the sandbox.
 #[derive(Debug, Clone)]
@@ -191,87 +190,4 @@ fn wrapper(command: &JailCommand, cgroup: Option<&Cgroup>) -> Command {
     cmd.args(&command.argv);
     cmd.env_clear().env("PATH", "/usr/bin:/bin");
     cmd
-}
-
-/// A memory + pids cgroup (v1) for one run, removed when dropped.
-struct Cgroup {
-    dirs: Vec<PathBuf>,
-}
-
-impl Cgroup {
-    /// Creates the cgroup with the limits; `None` when cgroups cannot be
-    /// written here (then `ulimit -v` stands in).
-    fn create(limits: &JailLimits) -> Option<Self> {
-        let name = format!(
-            "fnlab-build-{}-{}",
-            std::process::id(),
-            fnlab_db::random_hex(4)
-        );
-        let memory = Path::new(CGROUP_ROOT).join("memory").join(&name);
-        let pids = Path::new(CGROUP_ROOT).join("pids").join(&name);
-        let made = std::fs::create_dir(&memory).and_then(|()| {
-            std::fs::write(
-                memory.join("memory.limit_in_bytes"),
-                limits.memory_bytes.to_string(),
-            )?;
-            // Without swap accounting this file is absent; the limit above
-            // then covers RAM only, and the machine's swap is the slack.
-            let _ = std::fs::write(
-                memory.join("memory.memsw.limit_in_bytes"),
-                limits.memory_bytes.to_string(),
-            );
-            std::fs::create_dir(&pids)?;
-            std::fs::write(pids.join("pids.max"), limits.processes.to_string())
-        });
-        let cgroup = Self {
-            dirs: vec![memory, pids],
-        };
-        match made {
-            Ok(()) => Some(cgroup),
-            Err(e) => {
-                tracing::debug!(error = %e, "no cgroup for builds; using ulimit -v");
-                None
-            }
-        }
-    }
-
-    /// Whether the kernel's OOM killer acted in this cgroup.
-    fn hit_memory_limit(&self) -> bool {
-        std::fs::read_to_string(self.dirs[0].join("memory.oom_control"))
-            .ok()
-            .and_then(|text| {
-                text.lines()
-                    .find_map(|line| line.strip_prefix("oom_kill "))
-                    .and_then(|n| n.trim().parse::<u64>().ok())
-            })
-            .is_some_and(|kills| kills > 0)
-    }
-
-    /// SIGKILLs every process still in the cgroup.
-    fn kill_all(&self) {
-        let Ok(procs) = std::fs::read_to_string(self.dirs[1].join("cgroup.procs")) else {
-            return;
-        };
-        for pid in procs.lines() {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", pid])
-                .status();
-        }
-    }
-}
-
-impl Drop for Cgroup {
-    fn drop(&mut self) {
-        self.kill_all();
-        for dir in &self.dirs {
-            // The kernel empties it as the last process exits; give it a
-            // moment, then leave it if it will not go (logged, harmless).
-            for _ in 0..50 {
-                if std::fs::remove_dir(dir).is_ok() || !dir.exists() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
-    }
 }

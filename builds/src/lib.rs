@@ -21,6 +21,7 @@
 //! - [`queue`]: enqueue, claim, report progress, finish, read back.
 //! - [`templates`]: the functions a user can start from.
 //! - [`jail`]: running a command inside the sandbox, with limits.
+//! - `cgroup`: the kernel limits of one run (cgroup v1 or v2).
 //! - [`toolchain`]: every language's toolchain behind one type.
 //! - [`rust`]: the Rust toolchain: the prepared crate and one build.
 //! - [`script`]: the JavaScript and Python runtimes and syntax checks,
@@ -38,6 +39,7 @@ pub mod script;
 pub mod templates;
 pub mod toolchain;
 
+mod cgroup;
 mod javascript;
 mod python;
 mod root;
