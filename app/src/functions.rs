@@ -178,7 +178,7 @@ async fn function_view(
     let f = detailed.detail.function;
     let invocations = ctx
         .fnlab
-        .invocations(actor, &f.name, None, Some(PAGE_INVOCATIONS))
+        .invocations(actor, &f.name, &Default::default(), Some(PAGE_INVOCATIONS))
         .await?;
     Ok(FunctionView {
         url: detailed.url,

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use fnlab_metering::query::latest_invocations;
+use fnlab_metering::query::{Search, latest_invocations};
 use fnlab_metering::{Recorder, RecorderOptions, UsageRecord};
 
 fn record(n: i64) -> UsageRecord {
@@ -86,16 +86,27 @@ async fn records_are_written_within_the_interval_and_read_back_newest_first() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let latest = latest_invocations(&pool, 1, 7, None, 2).await.unwrap();
+    let latest = latest_invocations(&pool, 1, 7, &Search::default(), 2)
+        .await
+        .unwrap();
     assert_eq!(latest.len(), 2);
     assert_eq!(latest[0].record, record(2));
     assert_eq!(latest[1].record.request_id, "req-1");
-    let newer = latest_invocations(&pool, 1, 7, Some(latest[1].id), 10)
-        .await
-        .unwrap();
+    let newer = latest_invocations(
+        &pool,
+        1,
+        7,
+        &Search {
+            after: Some(latest[1].id),
+            ..Search::default()
+        },
+        10,
+    )
+    .await
+    .unwrap();
     assert_eq!(newer, latest[..1], "only what came after the one given");
     assert!(
-        latest_invocations(&pool, 2, 7, None, 10)
+        latest_invocations(&pool, 2, 7, &Search::default(), 10)
             .await
             .unwrap()
             .is_empty(),

@@ -467,3 +467,80 @@ async fn shutdown_cuts_open_event_streams_and_still_bills() {
     ann.post("/api/v1/login", credentials).await.expect(200);
     usage_with(&ann, 1).await;
 }
+
+/// The ids of one page of `/invocations` with `query`, and its next cursor.
+async fn page(client: &Client, query: &str) -> (Vec<i64>, Option<String>) {
+    let url = format!("/api/v1/functions/probe/invocations?{query}");
+    let answer = client.get(&url).await;
+    let next = answer
+        .headers
+        .get("fnlab-next-cursor")
+        .map(|cursor| cursor.to_str().unwrap().to_owned());
+    let body = answer.expect(200);
+    let ids = body.as_array().unwrap().iter();
+    (ids.map(|i| i["id"].as_i64().unwrap()).collect(), next)
+}
+
+/// Search the retained invocations by text, status and time, and page
+/// through them by cursor: every one exactly once, newest first, even as
+/// new ones arrive between pages.
+async fn invocations_are_searched_and_paged_by_cursor(db: Db) {
+    let server = TestServer::start(db).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    deploy_probe(&ann, "probe").await;
+    for path in [
+        "/log", "/hello", "/log", "/nope", "/hello", "/panic", "/log", "/hello", "/nope", "/hello",
+    ] {
+        call(&ann, "ann", "probe", path).await;
+    }
+    let all = common::invocations(&ann, "probe", 10).await;
+    let count = |query: &str| {
+        let ann = ann.clone();
+        let query = query.to_owned();
+        async move { page(&ann, &format!("limit=100&{query}")).await.0.len() }
+    };
+    assert_eq!(count("q=deliberate%20panic").await, 1);
+    assert_eq!(
+        count("q=A%20LINE%20ON%20STDOUT").await,
+        3,
+        "case-insensitive"
+    );
+    assert_eq!(count("q=100%25_%5C").await, 0, "% _ and \\ are literal");
+    assert_eq!(count("status=4xx").await, 2);
+    assert_eq!(count("status=201").await, 3);
+    assert_eq!(count("status=5xx&q=panic").await, 1);
+    let request_id = all[0]["request_id"].as_str().unwrap();
+    assert_eq!(count(&format!("q={request_id}")).await, 1);
+    let started: Vec<i64> = (all.as_array().unwrap().iter())
+        .map(|i| i["started_at"].as_i64().unwrap())
+        .collect();
+    let (newest, oldest) = (started[0], started[9]);
+    assert_eq!(count(&format!("from={}", newest + 1)).await, 0);
+    assert_eq!(count(&format!("from={oldest}&to={}", newest + 1)).await, 10);
+
+    // Pages of 3: 3, 3, 3, 1, while two more arrive after the first.
+    let (mut seen, mut next) = page(&ann, "limit=3").await;
+    call(&ann, "ann", "probe", "/hello").await;
+    call(&ann, "ann", "probe", "/hello").await;
+    while let Some(cursor) = next {
+        let (ids, after) = page(&ann, &format!("limit=3&cursor={cursor}")).await;
+        seen.extend(ids);
+        next = after;
+    }
+    let expected: Vec<i64> = (all.as_array().unwrap().iter())
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seen, expected, "every invocation once, newest first");
+
+    let bad = ann
+        .get("/api/v1/functions/probe/invocations?status=teapot")
+        .await;
+    bad.expect_error(422, "invalid_status");
+    let bad = ann
+        .get("/api/v1/functions/probe/invocations?cursor=x")
+        .await;
+    bad.expect_error(422, "invalid_cursor");
+}
+
+both_backends!(invocations_are_searched_and_paged_by_cursor);

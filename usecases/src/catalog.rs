@@ -8,7 +8,7 @@ use fnlab_builds::{TEMPLATES, Template};
 use fnlab_functions::{
     Deployed, Draft, FunctionDetail, FunctionError, FunctionSummary, Language, Limits, Source,
 };
-use fnlab_metering::query::{Invocation, last_invocations, latest_invocations};
+use fnlab_metering::query::{Invocation, Position, Search, last_invocations, latest_invocations};
 use serde::Serialize;
 
 use crate::{Actor, Error, Fnlab};
@@ -137,7 +137,11 @@ impl Fnlab {
         if summary.updated_at != updated_at {
             return Ok(Changes::Function(self.function(actor, name).await?));
         }
-        let newer = self.invocations(actor, name, after, limit).await?;
+        let search = Search {
+            after,
+            ..Search::default()
+        };
+        let newer = self.invocations(actor, name, &search, limit).await?;
         Ok(Changes::Invocations(newer))
     }
 
@@ -335,13 +339,13 @@ impl Fnlab {
     }
 
     /// The latest `limit` invocations of `name` (1 to [`MAX_INVOCATIONS`],
-    /// default [`DEFAULT_INVOCATIONS`]), newest first, with their logs and
-    /// cost; with `after`, only those stored after that invocation id.
+    /// default [`DEFAULT_INVOCATIONS`]) that `search` wants, newest first,
+    /// with their logs and cost.
     pub async fn invocations(
         &self,
         actor: &Actor,
         name: &str,
-        after: Option<i64>,
+        search: &Search,
         limit: Option<i64>,
     ) -> Result<Vec<PricedInvocation>, Error> {
         let limit = limit.unwrap_or(DEFAULT_INVOCATIONS);
@@ -355,7 +359,7 @@ impl Fnlab {
         let function = self.inner.functions.summary(actor.id, name).await?;
         let prices = &self.inner.pricing.prices;
         let invocations =
-            latest_invocations(&self.inner.pool, actor.id, function.id, after, limit).await?;
+            latest_invocations(&self.inner.pool, actor.id, function.id, search, limit).await?;
         Ok(invocations
             .into_iter()
             .map(|invocation| {
@@ -368,4 +372,77 @@ impl Fnlab {
             })
             .collect())
     }
+
+    /// [`Fnlab::invocations`], and the cursor of the next page when this
+    /// one is full.
+    pub async fn search_invocations(
+        &self,
+        actor: &Actor,
+        name: &str,
+        search: &Search,
+        limit: Option<i64>,
+    ) -> Result<(Vec<PricedInvocation>, Option<String>), Error> {
+        let found = self.invocations(actor, name, search, limit).await?;
+        let full = found.len() as i64 == limit.unwrap_or(DEFAULT_INVOCATIONS);
+        let next = found
+            .last()
+            .filter(|_| full)
+            .map(|last| Position::of(&last.invocation).cursor());
+        Ok((found, next))
+    }
+}
+
+/// A search of a function's invocations, from what a caller asked: `text`
+/// in their logs or request id, `status` a code (`404`) or a class
+/// (`4xx`), started in `[from, to)` (ms since the epoch), continuing after
+/// `cursor`; [`Error::Invalid`] for a status or cursor it cannot read.
+pub fn search(
+    after: Option<i64>,
+    text: Option<String>,
+    status: Option<&str>,
+    (from_ms, to_ms): (Option<i64>, Option<i64>),
+    cursor: Option<&str>,
+) -> Result<Search, Error> {
+    let status = status
+        .map(|status| {
+            let class = status
+                .strip_suffix("xx")
+                .and_then(|digit| digit.parse::<i64>().ok())
+                .filter(|digit| (1..=5).contains(digit))
+                .map(|digit| (digit * 100, digit * 100 + 100));
+            let code = status
+                .parse::<i64>()
+                .ok()
+                .filter(|code| (100..600).contains(code))
+                .map(|code| (code, code + 1));
+            class.or(code).ok_or_else(|| {
+                Error::invalid(
+                    "status",
+                    "invalid_status",
+                    format!(
+                        "status must be a code such as 404 or a class such as 4xx, not {status:?}"
+                    ),
+                )
+            })
+        })
+        .transpose()?;
+    let before = cursor
+        .map(|cursor| {
+            Position::parse(cursor).ok_or_else(|| {
+                Error::invalid(
+                    "cursor",
+                    "invalid_cursor",
+                    "cursor must be one a previous page gave (fnlab-next-cursor)",
+                )
+            })
+        })
+        .transpose()?;
+    Ok(Search {
+        after,
+        text: text.filter(|text| !text.is_empty()),
+        status,
+        from_ms,
+        to_ms,
+        before,
+    })
 }

@@ -136,7 +136,8 @@ async fn a_function_is_its_owners_alone() {
     ));
     assert!(is_not_found(f.rollback(bob, "echo", 1).await));
     assert!(is_not_found(
-        f.invocations(bob, "echo", None, Some(10)).await
+        f.invocations(bob, "echo", &Default::default(), Some(10))
+            .await
     ));
     assert!(is_not_found(f.metrics(bob, "echo", None).await));
     assert!(is_not_found(f.deploy(bob, "echo", false).await));
@@ -148,7 +149,7 @@ async fn a_function_is_its_owners_alone() {
     let limits = f.set_limits(ann, "echo", Some(500), None).await.unwrap();
     assert_eq!(limits.limits.timeout_ms, 500);
     assert!(
-        f.invocations(ann, "echo", None, Some(10))
+        f.invocations(ann, "echo", &Default::default(), Some(10))
             .await
             .unwrap()
             .is_empty()
@@ -240,7 +241,10 @@ async fn every_door_enforces_the_same_input_rules() {
         "invalid_limits"
     );
     assert_eq!(
-        invalid(f.invocations(ann, "echo", None, Some(0)).await),
+        invalid(
+            f.invocations(ann, "echo", &Default::default(), Some(0))
+                .await
+        ),
         "invalid_limit"
     );
     assert_eq!(

@@ -126,19 +126,42 @@ async fn remove(
 struct InvocationsQuery {
     limit: Option<i64>,
     after: Option<i64>,
+    q: Option<String>,
+    status: Option<String>,
+    from: Option<i64>,
+    to: Option<i64>,
+    cursor: Option<String>,
 }
 
-/// `GET /functions/{name}/invocations?limit=N&after=ID` → 200 the latest
-/// N (default 50, at most 1000), newest first, with their logs and cost;
-/// with `after`, only those newer than invocation `ID`.
+/// The header that carries the cursor of the next page of invocations.
+pub const NEXT_CURSOR_HEADER: &str = "fnlab-next-cursor";
+
+/// `GET /functions/{name}/invocations?limit=N&after=ID&q=&status=&from=&to=&cursor=`
+/// → 200 the latest N (default 50, at most 1000), newest first, with
+/// their logs and cost; with `after`, only those newer than invocation
+/// `ID`. Search: `q` text in stdout, stderr or the request id, `status`
+/// a code (`404`) or a class (`4xx`), `from`/`to` ms since the epoch. A
+/// full page carries `fnlab-next-cursor`, which `cursor=` continues from.
 async fn invocations(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     Path(name): Path<String>,
     Query(query): Query<InvocationsQuery>,
-) -> Result<ApiJson<Vec<PricedInvocation>>, ApiError> {
-    let found = state
+) -> Result<(HeaderMap, ApiJson<Vec<PricedInvocation>>), ApiError> {
+    let search = fnlab_usecases::catalog::search(
+        query.after,
+        query.q,
+        query.status.as_deref(),
+        (query.from, query.to),
+        query.cursor.as_deref(),
+    )?;
+    let (found, next) = state
         .fnlab
-        .invocations(&actor, &name, query.after, query.limit);
-    Ok(ApiJson(found.await?))
+        .search_invocations(&actor, &name, &search, query.limit)
+        .await?;
+    let mut headers = HeaderMap::new();
+    if let Some(next) = next.and_then(|cursor| header::HeaderValue::from_str(&cursor).ok()) {
+        headers.insert(NEXT_CURSOR_HEADER, next);
+    }
+    Ok((headers, ApiJson(found)))
 }
