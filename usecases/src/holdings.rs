@@ -47,11 +47,6 @@ impl<K: Hash + Eq + Copy> Holdings<K> {
             key,
         })
     }
-
-    /// The most each key may hold (0: no limit).
-    pub fn max(&self) -> u32 {
-        self.max
-    }
 }
 
 /// One unit a key holds; dropping it gives it back.
