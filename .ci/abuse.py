@@ -34,6 +34,11 @@ async def connect(port, rcvbuf=None):
     return await asyncio.open_connection(sock=sock)
 
 
+def count_answer(answer):
+    """Counts an answer by its status code ("closed" when there was none)."""
+    statuses[answer.split(b" ", 2)[1].decode() if answer else "closed"] += 1
+
+
 async def request(port, method, path, body=b"", headers=()):
     """One request on a fresh connection; counts the status."""
     try:
@@ -46,7 +51,7 @@ async def request(port, method, path, body=b"", headers=()):
         await writer.drain()
         answer = await reader.read()
         writer.close()
-        statuses[answer.split(b" ", 2)[1].decode() if answer else "closed"] += 1
+        count_answer(answer)
     except OSError as e:
         statuses[type(e).__name__] += 1
 
@@ -61,8 +66,7 @@ async def slow_body(port):
                 writer.write(b"x")
                 await writer.drain()
                 try:
-                    answer = await asyncio.wait_for(reader.read(64), 1)
-                    statuses[answer.split(b" ", 2)[1].decode() if answer else "closed"] += 1
+                    count_answer(await asyncio.wait_for(reader.read(64), 1))
                     break
                 except asyncio.TimeoutError:
                     pass

@@ -25,6 +25,7 @@ use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::serve::IncomingStream;
+use fnlab_functions::FunctionsOrigin;
 use fnlab_usecases::holdings::{Held, Holdings};
 use governor::{Quota, RateLimiter};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -275,10 +276,20 @@ impl ClientLimits {
 
     /// The rate `request` counts against, with what to say past it: a
     /// log-in or sign-up, or another change to the dashboard's state
-    /// (function calls, `function_call`, have their own limit).
-    fn rate_of(&self, request: &Request, function_call: bool) -> Option<(&Rate, &'static str)> {
+    /// (function calls, under `/fn/` or on a user's `origin`, have their
+    /// own limit).
+    fn rate_of(
+        &self,
+        request: &Request,
+        origin: &FunctionsOrigin,
+    ) -> Option<(&Rate, &'static str)> {
         let path = request.uri().path();
-        if request.method().is_safe() || function_call {
+        if request.method().is_safe() {
+            return None;
+        }
+        let host = request.headers().get(HOST).and_then(|h| h.to_str().ok());
+        if path.starts_with("/fn/") || host.is_some_and(|host| origin.user_of_host(host).is_some())
+        {
             return None;
         }
         if request.method() == Method::POST && LOGIN_PATHS.contains(&path) {
@@ -303,10 +314,7 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     };
     request.extensions_mut().insert(client);
     let origin = &state.fnlab.settings().functions_origin;
-    let host = request.headers().get(HOST).and_then(|h| h.to_str().ok());
-    let function_call = request.uri().path().starts_with("/fn/")
-        || host.is_some_and(|host| origin.user_of_host(host).is_some());
-    if let Some((rate, message)) = limits.rate_of(&request, function_call)
+    if let Some((rate, message)) = limits.rate_of(&request, origin)
         && let Err(wait) = rate.take(client)
     {
         return ApiError::UseCase(fnlab_usecases::Error::Throttled {

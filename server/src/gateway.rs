@@ -64,7 +64,7 @@ pub async fn by_host(State(state): State<AppState>, request: Request, next: Next
         return next.run(request).await;
     };
     let origin = &state.fnlab.settings().functions_origin;
-    if let Some(username) = origin.user_of_host(&host) {
+    if let Some(username) = origin.user_of_host(host) {
         let username = username.to_ascii_lowercase();
         let name = request.uri().path()[1..]
             .split('/')
@@ -80,7 +80,7 @@ pub async fn by_host(State(state): State<AppState>, request: Request, next: Next
             .into_response();
     }
     let separate = state.config.functions_url.is_some();
-    if separate && origin.is_host(&host) && !request.uri().path().starts_with("/fn/") {
+    if separate && origin.is_host(host) && !request.uri().path().starts_with("/fn/") {
         let dashboard = state.config.public_url();
         return moved_to(&format!("{dashboard}{}", path_and_query(request.uri())));
     }
@@ -103,7 +103,7 @@ async fn serve_path(
     let host = request_host(&request).unwrap_or_default();
     let elsewhere = match origin {
         FunctionsOrigin::PerUser { .. } => true,
-        FunctionsOrigin::Shared { .. } => separate && !origin.is_host(&host),
+        FunctionsOrigin::Shared { .. } => separate && !origin.is_host(host),
     };
     if elsewhere {
         let url = origin.url(username, name);
@@ -148,8 +148,8 @@ async fn serve(
     // whatever the caller sent under these names is replaced.
     let request_id = fnlab_metering::record::new_request_id(fnlab_db::now_ms());
     for (header, value) in [
-        (REQUEST_ID_HEADER, &request_id),
-        (FUNCTION_HEADER, &name.to_owned()),
+        (REQUEST_ID_HEADER, request_id.as_str()),
+        (FUNCTION_HEADER, name),
     ] {
         if let Ok(value) = HeaderValue::from_str(value) {
             request.headers_mut().insert(header, value);
@@ -248,10 +248,9 @@ fn guest_request<B>(request: http::Request<B>, prefix_len: usize) -> http::Reque
     http::Request::from_parts(parts, body)
 }
 
-/// The host a request asked for, lowercase, with its port.
-fn request_host(request: &Request) -> Option<String> {
-    let host = request.headers().get(header::HOST)?.to_str().ok()?;
-    Some(host.to_ascii_lowercase())
+/// The host a request asked for, with its port (compared ignoring case).
+fn request_host(request: &Request) -> Option<&str> {
+    request.headers().get(header::HOST)?.to_str().ok()
 }
 
 /// The path and query of `uri`.
