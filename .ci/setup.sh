@@ -8,8 +8,6 @@ FNLAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FNLAB_TOOLS=${FNLAB_TOOLS:-$HOME/.cache/fnlab/tools}
 export PATH="$HOME/.cargo/bin:$FNLAB_TOOLS/node_modules/.bin:$PATH"
 
-# cargo-leptos 0.3.11 needs Rust 1.96; 0.3.10 builds with 1.95 (~19 min, once).
-CARGO_LEPTOS_VERSION=0.3.10
 # wasm-opt from npm (Debian's binaryen is too old for the Rust 1.95 wasm output).
 BINARYEN_VERSION=132.0.0
 # The Python runtime's toolchain (PyPI); componentize-js is pinned, with
@@ -34,7 +32,9 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# The Rust side: wasm targets, cargo-leptos and the wasm-bindgen CLI.
+# The Rust side: wasm targets, the wasm-bindgen CLI and wasm-opt. Neither
+# README command needs cargo-leptos (about 20 minutes to compile): .ci/site
+# performs its steps. `cargo leptos watch` remains the way to develop.
 setup_rust() {
     local installed
     installed=$(rustup target list --installed)
@@ -42,14 +42,9 @@ setup_rust() {
         grep -qx "$target" <<<"$installed" || { say "adding Rust target $target"; rustup target add "$target"; }
     done
 
-    if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-        say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 20 minutes on 2 cores, once per machine)"
-        cargo install "cargo-leptos@$CARGO_LEPTOS_VERSION" --locked
-    fi
-
-    # cargo-leptos would download wasm-bindgen from the internet unless it is
-    # on PATH, and never checks its version: it must equal the crate's in
-    # Cargo.lock. `--locked` would pin dependencies that no longer build.
+    # The wasm-bindgen CLI must equal the crate's version in Cargo.lock
+    # (cargo-leptos, when used, would download it unless it is on PATH).
+    # `--locked` would pin dependencies that no longer build.
     local bindgen
     bindgen=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;q}' "$FNLAB_ROOT/Cargo.lock")
     if ! wasm-bindgen --version 2>/dev/null | grep -q " $bindgen\$"; then
