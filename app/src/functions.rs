@@ -46,11 +46,18 @@ pub struct VersionRow {
     pub has_source: bool,
 }
 
-/// One invocation with its log.
+/// One invocation with its log: read from the database, or as the live
+/// tail (`/api/v1/functions/{name}/logs/tail`) sends it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InvocationRow {
-    /// Database id.
-    pub id: i64,
+    /// Unique per request.
+    pub request_id: String,
+    /// What started it (`http`).
+    pub trigger: String,
+    /// The request's method.
+    pub method: String,
+    /// The path the guest saw.
+    pub path: String,
     /// Start, ms since the Unix epoch.
     pub started_at: i64,
     /// The version that ran.
@@ -99,15 +106,6 @@ pub struct FunctionView {
     pub invocations: Vec<InvocationRow>,
 }
 
-/// What changed on a function since the page last looked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Changes {
-    /// The whole function again, when it changed (a deploy, a rollback).
-    pub function: Option<FunctionView>,
-    /// Invocations newer than the newest the page has, newest first.
-    pub invocations: Vec<InvocationRow>,
-}
-
 /// How many invocations the function page shows.
 pub const PAGE_INVOCATIONS: i64 = 25;
 
@@ -139,33 +137,21 @@ pub async fn get_function(name: String) -> Result<FunctionView, AppError> {
     function_view(&ctx, &actor, detailed).await
 }
 
-/// What changed on function `name` since the page saw it as of
-/// `updated_at` with invocations up to id `newest_invocation`: the
-/// function again only if it changed, and only the newer invocations.
+/// Function `name` again if it changed since the page saw it as of
+/// `updated_at` (a deploy, a rollback, new limits), else `None`. Its log
+/// follows the live tail instead.
 #[allow(missing_docs)] // the arguments struct that #[server] generates
 #[server(prefix = "/_app", endpoint = "function_changes")]
 pub async fn function_changes(
     name: String,
     updated_at: i64,
-    newest_invocation: Option<i64>,
-) -> Result<Changes, AppError> {
-    use fnlab_usecases::catalog::Changes as Changed;
+) -> Result<Option<FunctionView>, AppError> {
     let ctx = ServerCtx::get().await?;
     let actor = ctx.require_actor().await?;
-    let page = Some(PAGE_INVOCATIONS);
-    let changes = ctx
-        .fnlab
-        .changes(&actor, &name, updated_at, newest_invocation, page);
-    Ok(match changes.await? {
-        Changed::Function(detailed) => Changes {
-            function: Some(function_view(&ctx, &actor, detailed).await?),
-            invocations: Vec::new(),
-        },
-        Changed::Invocations(newer) => Changes {
-            function: None,
-            invocations: newer.into_iter().map(invocation_row).collect(),
-        },
-    })
+    match ctx.fnlab.changes(&actor, &name, updated_at).await? {
+        Some(detailed) => Ok(Some(function_view(&ctx, &actor, detailed).await?)),
+        None => Ok(None),
+    }
 }
 
 /// The page's view of `detailed`, with its latest invocations.
@@ -208,7 +194,10 @@ fn invocation_row(priced: fnlab_usecases::catalog::PricedInvocation) -> Invocati
     let r = priced.invocation.record;
     InvocationRow {
         cost_picos: priced.cost_picos,
-        id: priced.invocation.id,
+        request_id: r.request_id,
+        trigger: r.trigger,
+        method: r.method,
+        path: r.path,
         started_at: r.started_at,
         version: r.version,
         status: r.status,

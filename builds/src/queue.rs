@@ -429,4 +429,11 @@ impl Builds {
             .fetch_one(&self.pool)
             .await
     }
+
+    /// How many builds wait in the queue, on every node.
+    pub async fn queued(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("select count(*) from builds where state = 'queued'")
+            .fetch_one(&self.pool)
+            .await
+    }
 }

@@ -48,3 +48,42 @@ test("a file that is not a component gets the server's reason", async ({ page })
   await expect(page.getByRole("alert")).toContainText("not a WebAssembly binary");
   await expect(page.getByTestId("functions-empty")).toBeVisible();
 });
+
+test("the log follows live: pause, filter, expand, clear", async ({ page, request }) => {
+  test.skip(!probe, "PROBE_WASM names the probe component (.ci/test sets it)");
+  await signUp(page, uniqueName("tail"));
+  await page.getByLabel("Function name", { exact: true }).fill("probe");
+  await page.getByLabel("Component file").setInputFiles(probe!);
+  await page.getByRole("button", { name: "Upload" }).click();
+  await expect(page).toHaveURL(/\/functions\/probe$/);
+  await expect(page.getByTestId("log-state")).toHaveText("● live");
+  const url = (await page.getByTestId("function-url").textContent())!.trim();
+  const log = page.getByTestId("invocations");
+
+  // Called from outside, the invocation appears by itself.
+  expect((await request.get(`${url}log?from=outside`)).status()).toBe(201);
+  await expect(log).toContainText("GET /log?from=outside");
+  await expect(log).toContainText("a line on stdout");
+
+  // Paused, arrivals wait and are counted; resumed, they show.
+  await page.getByRole("button", { name: "Pause" }).click();
+  expect((await request.get(`${url}panic`)).status()).toBe(502);
+  await expect(page.getByRole("button", { name: "Resume (1 new)" })).toBeVisible();
+  await expect(log).not.toContainText("GET /panic");
+  await page.getByRole("button", { name: "Resume (1 new)" }).click();
+  await expect(log).toContainText("GET /panic");
+
+  // A filter by status class; a click expands an invocation.
+  await page.getByLabel("Filter the log").fill("5xx");
+  await expect(log).not.toContainText("GET /log");
+  await log.getByText("GET /panic").click();
+  await expect(page.getByTestId("invocation-details")).toContainText("Request id");
+  await expect(page.getByTestId("invocation-details")).toContainText("deliberate panic");
+  await page.getByLabel("Filter the log").fill("");
+  await expect(log).toContainText("GET /log");
+
+  await page.getByRole("button", { name: "Clear" }).click();
+  await expect(page.getByTestId("no-invocations")).toBeVisible();
+  expect((await request.get(`${url}hello`)).status()).toBe(200);
+  await expect(log).toContainText("GET /hello");
+});

@@ -42,11 +42,19 @@ async fn main() {
             outcome: "ok".into(),
             stdout: String::new(),
             stderr: String::new(),
+            trigger: "http".into(),
+            method: "GET".into(),
+            path: "/".into(),
         })
         .collect();
 
     let clock = Instant::now();
-    let (recorder, task) = Recorder::start(pool, RecorderOptions::default(), LiveUsage::default());
+    let (recorder, task) = Recorder::start(
+        pool,
+        RecorderOptions::default(),
+        LiveUsage::default(),
+        Default::default(),
+    );
     for record in records {
         recorder.record(record);
     }

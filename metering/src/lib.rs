@@ -23,6 +23,7 @@
 //! - [`metrics`]: a function's invocations, errors and latency per step.
 //! - [`histogram`]: latency histograms that add up and give percentiles.
 //! - [`live`]: this month's usage per user, in memory, for quotas.
+//! - [`tail`]: invocations as they end, from every node, for live tails.
 //! - `json_rows` (private): many rows passed as one JSON parameter.
 //! - [`report`]: the priced billing views.
 
@@ -37,8 +38,10 @@ pub mod record;
 pub mod recorder;
 pub mod report;
 pub mod rollup;
+pub mod tail;
 pub mod totals;
 
 pub use live::LiveUsage;
 pub use record::UsageRecord;
-pub use recorder::{Recorder, RecorderOptions};
+pub use recorder::{Recorder, RecorderOptions, WriterStats};
+pub use tail::{Follower, Tailed, Tails};

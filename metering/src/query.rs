@@ -160,24 +160,7 @@ pub async fn latest_invocations(
         .map(|row| {
             Ok(Invocation {
                 id: row.try_get(0)?,
-                record: UsageRecord {
-                    request_id: row.try_get(1)?,
-                    user_id: row.try_get(2)?,
-                    function_id: row.try_get(3)?,
-                    function_name: row.try_get(4)?,
-                    version: row.try_get(5)?,
-                    started_at: row.try_get(6)?,
-                    wall_us: row.try_get(7)?,
-                    cpu_us: row.try_get(8)?,
-                    peak_memory_bytes: row.try_get(9)?,
-                    memory_mb: row.try_get(10)?,
-                    bytes_in: row.try_get(11)?,
-                    bytes_out: row.try_get(12)?,
-                    status: row.try_get(13)?,
-                    outcome: row.try_get(14)?,
-                    stdout: row.try_get(15)?,
-                    stderr: row.try_get(16)?,
-                },
+                record: UsageRecord::from_row(row, 1)?,
             })
         })
         .collect()

@@ -2,6 +2,9 @@
 
 use fnlab_billing::usage::{Measured, Usage};
 use serde::Serialize;
+use serde::ser::{SerializeTuple, Serializer};
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// Everything measured about one invocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,6 +42,24 @@ pub struct UsageRecord {
     /// What the guest printed to stderr (capped), plus the host's reason
     /// when the invocation failed.
     pub stderr: String,
+    /// What started it: `http` for a call to the function's URL.
+    pub trigger: String,
+    /// The request's method.
+    pub method: String,
+    /// The path (and query) the guest saw, capped at [`MAX_PATH`] bytes.
+    pub path: String,
+}
+
+/// The longest path kept in a record, in bytes.
+pub const MAX_PATH: usize = 1024;
+
+/// `path` cut to at most [`MAX_PATH`] bytes, at a character boundary.
+pub fn capped_path(path: &str) -> String {
+    let mut end = path.len().min(MAX_PATH);
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    path[..end].to_owned()
 }
 
 impl UsageRecord {
@@ -54,6 +75,68 @@ impl UsageRecord {
             outcome: &self.outcome,
         })
     }
+
+    /// Reads a record from `row`, whose columns from `first` on are
+    /// [`COLUMNS`] in order.
+    pub(crate) fn from_row(row: &AnyRow, first: usize) -> Result<Self, sqlx::Error> {
+        let at = |i: usize| first + i;
+        Ok(Self {
+            request_id: row.try_get(at(0))?,
+            user_id: row.try_get(at(1))?,
+            function_id: row.try_get(at(2))?,
+            function_name: row.try_get(at(3))?,
+            version: row.try_get(at(4))?,
+            started_at: row.try_get(at(5))?,
+            wall_us: row.try_get(at(6))?,
+            cpu_us: row.try_get(at(7))?,
+            peak_memory_bytes: row.try_get(at(8))?,
+            memory_mb: row.try_get(at(9))?,
+            bytes_in: row.try_get(at(10))?,
+            bytes_out: row.try_get(at(11))?,
+            status: row.try_get(at(12))?,
+            outcome: row.try_get(at(13))?,
+            stdout: row.try_get(at(14))?,
+            stderr: row.try_get(at(15))?,
+            trigger: row.try_get(at(16))?,
+            method: row.try_get(at(17))?,
+            path: row.try_get(at(18))?,
+        })
+    }
+}
+
+/// A record as one row of a written batch: its [`COLUMNS`] in order, as a
+/// JSON array.
+pub(crate) struct AsColumns<'a>(pub &'a UsageRecord);
+
+impl Serialize for AsColumns<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut row = serializer.serialize_tuple(COLUMNS.len())?;
+        row.serialize_element(&r.request_id)?;
+        for number in [r.user_id, r.function_id] {
+            row.serialize_element(&number)?;
+        }
+        row.serialize_element(&r.function_name)?;
+        for number in [
+            r.version,
+            r.started_at,
+            r.wall_us,
+            r.cpu_us,
+            r.peak_memory_bytes,
+            r.memory_mb,
+            r.bytes_in,
+            r.bytes_out,
+            r.status,
+        ] {
+            row.serialize_element(&number)?;
+        }
+        for text in [
+            &r.outcome, &r.stdout, &r.stderr, &r.trigger, &r.method, &r.path,
+        ] {
+            row.serialize_element(text)?;
+        }
+        row.end()
+    }
 }
 
 /// A new id for a request that starts at `at_ms`: 32 hex digits, the
@@ -67,7 +150,7 @@ pub fn new_request_id(at_ms: i64) -> String {
 }
 
 /// The columns of `invocations` a [`UsageRecord`] fills, in field order.
-pub(crate) const COLUMNS: [&str; 16] = [
+pub(crate) const COLUMNS: [&str; 19] = [
     "request_id",
     "user_id",
     "function_id",
@@ -84,4 +167,19 @@ pub(crate) const COLUMNS: [&str; 16] = [
     "outcome",
     "stdout",
     "stderr",
+    "trigger",
+    "method",
+    "path",
+];
+
+/// The [`COLUMNS`] that hold text.
+pub(crate) const TEXT_COLUMNS: [&str; 8] = [
+    "request_id",
+    "function_name",
+    "outcome",
+    "stdout",
+    "stderr",
+    "trigger",
+    "method",
+    "path",
 ];

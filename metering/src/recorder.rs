@@ -4,6 +4,8 @@
 //! and adds them to the hourly rollups in the same transaction.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use fnlab_db::Pool;
@@ -14,8 +16,9 @@ use tokio::task::JoinHandle;
 
 use crate::json_rows;
 use crate::live::LiveUsage;
-use crate::record::{COLUMNS, UsageRecord};
+use crate::record::{AsColumns, COLUMNS, TEXT_COLUMNS, UsageRecord};
 use crate::rollup::{self, Hours};
+use crate::tail::Tails;
 
 /// How the recorder batches.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +43,34 @@ impl Default for RecorderOptions {
 pub struct Recorder {
     records: mpsc::UnboundedSender<UsageRecord>,
     live: LiveUsage,
+    tails: Tails,
+    stats: Arc<Counts>,
+}
+
+/// What the writer has done since the process started, for monitoring.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    /// Records handed to the recorder.
+    pub recorded: u64,
+    /// Records written (the rest wait in memory).
+    pub written: u64,
+    /// Transactions committed.
+    pub batches: u64,
+    /// Transactions that failed (and were retried).
+    pub failures: u64,
+    /// How long the oldest record of the last batch waited between the
+    /// end of its invocation and its commit, ms.
+    pub lag_ms: u64,
+}
+
+/// [`WriterStats`], as the recorder and its writer count them.
+#[derive(Default)]
+struct Counts {
+    recorded: AtomicU64,
+    written: AtomicU64,
+    batches: AtomicU64,
+    failures: AtomicU64,
+    lag_ms: AtomicU64,
 }
 
 /// The background writer; [`RecorderTask::shutdown`] drains it.
@@ -50,18 +81,39 @@ pub struct RecorderTask {
 
 impl Recorder {
     /// Starts the background writer on `pool`, counting what it records
-    /// and writes in `live`.
-    pub fn start(pool: Pool, options: RecorderOptions, live: LiveUsage) -> (Self, RecorderTask) {
+    /// and writes in `live`, and publishing each record on `tails` (see
+    /// [`crate::tail`]).
+    pub fn start(
+        pool: Pool,
+        options: RecorderOptions,
+        live: LiveUsage,
+        tails: Tails,
+    ) -> (Self, RecorderTask) {
         let (records, receiver) = mpsc::unbounded_channel();
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(write_batches(
+        let stats = Arc::new(Counts::default());
+        let writer = Writer {
             pool,
+            conn: None,
+            tails: tails.clone(),
+            stats: stats.clone(),
+        };
+        let task = tokio::spawn(write_batches(
+            writer,
             options,
             live.clone(),
             receiver,
             stopped,
         ));
-        (Self { records, live }, RecorderTask { stop, task })
+        (
+            Self {
+                records,
+                live,
+                tails,
+                stats,
+            },
+            RecorderTask { stop, task },
+        )
     }
 
     /// Queues `record` for writing. Never blocks and never touches the
@@ -69,9 +121,26 @@ impl Recorder {
     pub fn record(&self, record: UsageRecord) {
         self.live
             .recorded(record.user_id, record.started_at, record.usage());
+        self.tails.publish(&record);
+        self.stats.recorded.fetch_add(1, Ordering::Relaxed);
         if let Err(lost) = self.records.send(record) {
             // Only after shutdown, when no request should be running.
             tracing::error!(request_id = %lost.0.request_id, "usage record arrived after shutdown");
+        }
+    }
+}
+
+impl Recorder {
+    /// What the writer has done so far.
+    pub fn stats(&self) -> WriterStats {
+        let count = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        let stats = &self.stats;
+        WriterStats {
+            recorded: count(&stats.recorded),
+            written: count(&stats.written),
+            batches: count(&stats.batches),
+            failures: count(&stats.failures),
+            lag_ms: count(&stats.lag_ms),
         }
     }
 }
@@ -88,7 +157,7 @@ impl RecorderTask {
 
 /// The writer loop: collect, write, repeat; on stop, drain and write the rest.
 async fn write_batches(
-    pool: Pool,
+    mut writer: Writer,
     options: RecorderOptions,
     live: LiveUsage,
     mut receiver: mpsc::UnboundedReceiver<UsageRecord>,
@@ -97,7 +166,6 @@ async fn write_batches(
     let mut ticker = tokio::time::interval(options.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut pending: Vec<UsageRecord> = Vec::new();
-    let mut writer = Writer { pool, conn: None };
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
@@ -153,11 +221,13 @@ async fn write_all(
         let n = pending.len().min(batch);
         match writer.insert(&pending[..n]).await {
             Ok(()) => {
+                writer.count_batch(&pending[..n]);
                 live.written(&pending[..n]);
                 pending.drain(..n);
                 pause = Duration::from_millis(100);
             }
             Err(e) => {
+                writer.stats.failures.fetch_add(1, Ordering::Relaxed);
                 tracing::error!(error = %e, records = pending.len(), "cannot write usage records; retrying");
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(5));
@@ -173,9 +243,29 @@ async fn write_all(
 struct Writer {
     pool: Pool,
     conn: Option<PoolConnection<Any>>,
+    /// Where committed batches are announced to other nodes.
+    tails: Tails,
+    stats: Arc<Counts>,
 }
 
 impl Writer {
+    /// Counts `records`, just committed.
+    fn count_batch(&self, records: &[UsageRecord]) {
+        let now = fnlab_db::now_ms();
+        let oldest_end = records
+            .iter()
+            .map(|r| r.started_at + r.wall_us / 1000)
+            .min()
+            .unwrap_or(now);
+        let stats = &self.stats;
+        stats
+            .written
+            .fetch_add(records.len() as u64, Ordering::Relaxed);
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        let lag = u64::try_from(now - oldest_end).unwrap_or(0);
+        stats.lag_ms.store(lag, Ordering::Relaxed);
+    }
+
     /// Inserts `records` and adds the ones not stored before to the hourly
     /// rollups, in one transaction. (A record is stored before only when a
     /// batch is retried after a commit that landed but reported an error.)
@@ -184,7 +274,7 @@ impl Writer {
             Some(conn) => conn,
             None => self.conn.insert(self.pool.acquire().await?),
         };
-        let result = insert(conn, records).await;
+        let result = insert(conn, &self.tails, records).await;
         if result.is_err() {
             self.conn = None;
         }
@@ -193,42 +283,43 @@ impl Writer {
 }
 
 /// See [`Writer::insert`].
-async fn insert(conn: &mut AnyConnection, records: &[UsageRecord]) -> Result<(), sqlx::Error> {
+async fn insert(
+    conn: &mut AnyConnection,
+    tails: &Tails,
+    records: &[UsageRecord],
+) -> Result<(), sqlx::Error> {
     let batch = batch_json(records);
     let unpacked = json_rows::unpacked(conn);
     let mut tx = conn.begin().await?;
-    let inserted = sqlx::query(&insert_sql(unpacked, false))
+    let stored: Vec<(String, i64, i64)> = sqlx::query_as(&insert_sql(unpacked))
         .bind(&batch)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .fetch_all(&mut *tx)
+        .await?;
     let mut hours = Hours::default();
-    if usize::try_from(inserted) == Ok(records.len()) {
+    if stored.len() == records.len() {
         records.iter().for_each(|r| hours.count_record(r));
     } else {
-        // Some were stored already: insert again, counting only what this
-        // insert stores.
-        tx.rollback().await?;
-        tx = conn.begin().await?;
-        let stored: Vec<String> = sqlx::query_scalar(&insert_sql(unpacked, true))
-            .bind(&batch)
-            .fetch_all(&mut *tx)
-            .await?;
-        let mut stored: HashSet<&str> = stored.iter().map(String::as_str).collect();
+        // Some were stored already: count only what this insert stored.
+        let mut new: HashSet<&str> = stored.iter().map(|(id, ..)| id.as_str()).collect();
         for r in records {
-            if stored.remove(r.request_id.as_str()) {
+            if new.remove(r.request_id.as_str()) {
                 hours.count_record(r);
             }
         }
     }
     rollup::add(&mut tx, hours).await?;
+    let pairs: Vec<(i64, i64)> = stored
+        .iter()
+        .map(|(_, id, function_id)| (*function_id, *id))
+        .collect();
+    tails.announce(&mut tx, &pairs).await?;
     tx.commit().await
 }
 
 /// The statement that inserts a batch of records, passed as [`json_rows`]
-/// ([`batch_json`]) unpacked by `unpacked`; with `returning`, it returns
-/// the request ids it stored.
-fn insert_sql(unpacked: &str, returning: bool) -> String {
+/// ([`batch_json`]) unpacked by `unpacked`, and returns the request id,
+/// invocation id and function id of each record it stored.
+fn insert_sql(unpacked: &str) -> String {
     let values: Vec<String> = COLUMNS
         .iter()
         .enumerate()
@@ -244,45 +335,15 @@ fn insert_sql(unpacked: &str, returning: bool) -> String {
     // upsert's, not a join's.
     format!(
         "insert into invocations ({}) select {} from {unpacked} where true \
-         on conflict (request_id) do nothing{}",
+         on conflict (request_id) do nothing returning request_id, invocation_id, function_id",
         COLUMNS.join(", "),
         values.join(", "),
-        if returning {
-            " returning request_id"
-        } else {
-            ""
-        }
     )
 }
-
-/// The [`COLUMNS`] that hold text.
-const TEXT_COLUMNS: [&str; 5] = ["request_id", "function_name", "outcome", "stdout", "stderr"];
 
 /// `records` as the rows [`insert_sql`] reads: each an array of
 /// [`COLUMNS`] in order.
 fn batch_json(records: &[UsageRecord]) -> String {
-    let rows: Vec<_> = records
-        .iter()
-        .map(|r| {
-            (
-                &r.request_id,
-                r.user_id,
-                r.function_id,
-                &r.function_name,
-                r.version,
-                r.started_at,
-                r.wall_us,
-                r.cpu_us,
-                r.peak_memory_bytes,
-                r.memory_mb,
-                r.bytes_in,
-                r.bytes_out,
-                r.status,
-                &r.outcome,
-                &r.stdout,
-                &r.stderr,
-            )
-        })
-        .collect();
+    let rows: Vec<_> = records.iter().map(AsColumns).collect();
     serde_json::to_string(&rows).expect("strings and integers always serialize")
 }

@@ -23,6 +23,9 @@ fn record(n: i64) -> UsageRecord {
         outcome: "ok".into(),
         stdout: format!("line {n}\n"),
         stderr: String::new(),
+        trigger: "http".into(),
+        method: "GET".into(),
+        path: "/".into(),
     }
 }
 
@@ -52,7 +55,12 @@ async fn shutdown_writes_every_queued_record_exactly_once() {
         batch: 64,
         interval: Duration::from_secs(3600),
     };
-    let (recorder, task) = Recorder::start(pool.clone(), options, Default::default());
+    let (recorder, task) = Recorder::start(
+        pool.clone(),
+        options,
+        Default::default(),
+        Default::default(),
+    );
     for n in 0..1_000 {
         recorder.record(record(n));
     }
@@ -74,7 +82,12 @@ async fn records_are_written_within_the_interval_and_read_back_newest_first() {
         batch: 256,
         interval: Duration::from_millis(50),
     };
-    let (recorder, task) = Recorder::start(pool.clone(), options, Default::default());
+    let (recorder, task) = Recorder::start(
+        pool.clone(),
+        options,
+        Default::default(),
+        Default::default(),
+    );
     for n in 0..3 {
         recorder.record(record(n));
     }

@@ -37,12 +37,20 @@ fn record(n: i64, function_id: i64, started_at: i64, wall_us: i64, status: i64) 
         .into(),
         stdout: String::new(),
         stderr: String::new(),
+        trigger: "http".into(),
+        method: "GET".into(),
+        path: "/".into(),
     }
 }
 
 /// Writes `records` through a real recorder and waits until they land.
 async fn write(pool: &fnlab_db::Pool, live: &LiveUsage, records: Vec<UsageRecord>) {
-    let (recorder, task) = Recorder::start(pool.clone(), RecorderOptions::default(), live.clone());
+    let (recorder, task) = Recorder::start(
+        pool.clone(),
+        RecorderOptions::default(),
+        live.clone(),
+        Default::default(),
+    );
     for record in records {
         recorder.record(record);
     }
@@ -148,7 +156,14 @@ async fn writers_on_several_nodes_add_to_the_same_hours() {
         interval: Duration::from_millis(5),
     };
     let nodes: Vec<_> = (0..2)
-        .map(|_| Recorder::start(pool.clone(), options, LiveUsage::default()))
+        .map(|_| {
+            Recorder::start(
+                pool.clone(),
+                options,
+                LiveUsage::default(),
+                Default::default(),
+            )
+        })
         .collect();
     let records: Vec<UsageRecord> = (0..400)
         .map(|n| record(n, 1 + n % 3, T0 + n * 1_000, 1_000 + n * 10, 200))

@@ -96,6 +96,20 @@ impl Sandbox {
         &self.inner.config
     }
 
+    /// What the sandbox holds right now, for monitoring.
+    pub fn stats(&self) -> SandboxStats {
+        let instances_in_use = self
+            .inner
+            .engine
+            .pooling_allocator_metrics()
+            .map_or(0, |metrics| metrics.component_instances());
+        SandboxStats {
+            instances_in_use,
+            instances_max: u64::from(self.inner.config.max_instances),
+            programs_in_memory: self.inner.programs.count() as u64,
+        }
+    }
+
     /// The concurrency limits of `user_id`'s functions.
     pub(crate) fn user_slots(&self, user_id: i64) -> UserSlots {
         let mut users = self.inner.users.lock().unwrap_or_else(|e| e.into_inner());
@@ -108,6 +122,17 @@ impl Sandbox {
             })
             .clone()
     }
+}
+
+/// What the sandbox holds at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SandboxStats {
+    /// Instances alive now.
+    pub instances_in_use: u64,
+    /// The most that can be alive at once (the pool's size).
+    pub instances_max: u64,
+    /// Programs (native code ready to instantiate) kept in memory.
+    pub programs_in_memory: u64,
 }
 
 /// What one user's functions may hold at once.

@@ -32,7 +32,7 @@ mod cache;
 
 pub use cache::CacheSweep;
 pub use config::{FunctionLimits, SandboxConfig};
-pub use engine::Sandbox;
+pub use engine::{Sandbox, SandboxStats};
 pub use invoke::{Invocation, ResponseBody};
 pub use programs::{LoadError, LoadSource, Program};
 pub use report::{InvocationReport, Outcome};

@@ -129,6 +129,11 @@ impl Programs {
         ready.keys().cloned().collect()
     }
 
+    /// How many programs are in memory.
+    pub(crate) fn count(&self) -> usize {
+        self.ready.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     /// Drops programs unused for `idle` (requests in flight keep theirs).
     pub(crate) fn evict_idle(&self, idle: Duration) {
         let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());

@@ -221,6 +221,12 @@ pub struct Config {
     #[arg(long, env = "FNLAB_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<axum::http::HeaderName>,
 
+    /// Addresses that may read `/metrics` (Prometheus) without a token,
+    /// comma-separated (`127.0.0.1,10.0.0.5`). Others need an admin's API
+    /// token. Empty (the default): admins' tokens only.
+    #[arg(long, env = "FNLAB_METRICS_FROM", value_delimiter = ',')]
+    pub metrics_from: Vec<std::net::IpAddr>,
+
     /// Seconds a stopping server waits for open requests (event streams
     /// included) before it cuts them off; usage records are written after.
     #[arg(long, env = "FNLAB_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
@@ -454,6 +460,7 @@ impl std::fmt::Debug for Config {
                 &self.changes_per_client_per_minute,
             )
             .field("client_ip_header", &self.client_ip_header)
+            .field("metrics_from", &self.metrics_from)
             .finish()
     }
 }

@@ -22,6 +22,7 @@
 //! - [`clients`]: what one client may hold open and try.
 //! - [`origin`]: refusing state-changing requests from other sites (CSRF).
 //! - [`observe`]: request spans and error logging.
+//! - [`prometheus`]: `/metrics` for the operator's monitoring.
 
 pub mod api;
 pub mod builder;
@@ -31,6 +32,7 @@ pub mod gateway;
 pub mod observe;
 pub mod origin;
 pub mod pages;
+pub mod prometheus;
 pub mod retention;
 pub mod sessions;
 pub mod state;
@@ -131,6 +133,7 @@ pub async fn app(state: AppState) -> Result<Router, StartError> {
     let session_layer = sessions::layer(&state).await?;
     let router = Router::new()
         .route("/healthz", get(healthz))
+        .merge(prometheus::router())
         .merge(api::router(&state.config))
         .merge(gateway::router())
         .merge(pages::router(&state))

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use common::{Client, Db, TestServer, answer};
 use fnlab_server::{AdminAction, Config};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 /// Uploads the probe component as `name`.
@@ -160,23 +161,33 @@ async fn concurrent_requests_are_billed_exactly_once(db: Db) {
 }
 both_backends!(concurrent_requests_are_billed_exactly_once);
 
+/// `ann`'s client on `node`, once ann's probe answers there (a deploy
+/// reaches the other nodes within a second).
+async fn reached(ann: &Client, node: &TestServer) -> Client {
+    let on_node = Client {
+        base: node.base.clone(),
+        ..ann.clone()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while call(&on_node, "ann", "probe", "/hello").await != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "the deploy never reached {}",
+            node.base
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    on_node
+}
+
 async fn two_nodes_bill_every_invocation_once(db: Db) {
     let a = TestServer::start(db).await;
     let b = a.another_node().await;
     let ann = a.client();
     ann.sign_up_and_log_in("ann").await;
     deploy_probe(&ann, "probe").await;
-    // The deploy reaches node b within a second; the calls until then
-    // answer 404 and are not billed.
-    let on_b = Client {
-        base: b.base.clone(),
-        ..ann.clone()
-    };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while call(&on_b, "ann", "probe", "/hello").await != 200 {
-        assert!(Instant::now() < deadline, "the deploy never reached node b");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // The calls until the deploy reaches node b answer 404, not billed.
+    let on_b = reached(&ann, &b).await;
 
     // Both nodes' writers add to the same hourly row at once.
     let calls = (0..96).map(|i| {
@@ -544,3 +555,259 @@ async fn invocations_are_searched_and_paged_by_cursor(db: Db) {
 }
 
 both_backends!(invocations_are_searched_and_paged_by_cursor);
+
+/// Opens `ann`'s tail of `probe` with `query` and waits until it follows.
+async fn tail(client: &Client, query: &str) -> common::Events {
+    let path = format!("/api/v1/functions/probe/logs/tail{query}");
+    let mut events = common::Events::open(client, &path).await;
+    assert_eq!(events.expect("ready").await["function"], "probe");
+    events
+}
+
+async fn the_tail_shows_invocations_as_they_end_with_filters(db: Db) {
+    let server = TestServer::start(db).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    deploy_probe(&ann, "probe").await;
+    let mut everything = tail(&ann, "").await;
+    let mut errors = tail(&ann, "?status=5xx").await;
+    let mut texts = tail(&ann, "?q=ON%20STDOUT&outcome=ok").await;
+    for path in ["/log", "/hello", "/panic?x=1"] {
+        call(&ann, "ann", "probe", path).await;
+    }
+    let log = everything.expect("invocation").await;
+    assert_eq!(
+        (
+            &log["trigger"],
+            &log["method"],
+            &log["path"],
+            &log["status"]
+        ),
+        (&json!("http"), &json!("GET"), &json!("/log"), &json!(201))
+    );
+    assert_eq!(log["stdout"], "a line on stdout\n");
+    assert_eq!(log["stderr"], "a line on stderr\n");
+    for field in [
+        "request_id",
+        "started_at",
+        "wall_us",
+        "cpu_us",
+        "peak_memory_bytes",
+        "cost_picos",
+    ] {
+        assert!(!log[field].is_null(), "{field} in {log}");
+    }
+    assert_eq!(everything.expect("invocation").await["path"], "/hello");
+    let panic = everything.expect("invocation").await;
+    assert_eq!(
+        (&panic["path"], &panic["outcome"]),
+        (&json!("/panic?x=1"), &json!("trap"))
+    );
+    assert_eq!(
+        errors.expect("invocation").await["request_id"],
+        panic["request_id"]
+    );
+    assert_eq!(
+        texts.expect("invocation").await["request_id"],
+        log["request_id"]
+    );
+    for filtered in [&mut errors, &mut texts] {
+        assert!(filtered.next(Duration::from_millis(300)).await.is_none());
+    }
+    // The same invocations are stored with what was asked.
+    let stored = common::invocations(&ann, "probe", 3).await;
+    assert_eq!(stored[0]["path"], "/panic?x=1");
+    assert_eq!(stored[2]["method"], "GET");
+
+    // Another user cannot tail ann's function; a bad filter is refused.
+    let bob = server.client();
+    bob.sign_up_and_log_in("bob").await;
+    bob.get("/api/v1/functions/probe/logs/tail")
+        .await
+        .expect(404);
+    ann.get("/api/v1/functions/probe/logs/tail?status=teapot")
+        .await
+        .expect_error(422, "invalid_status");
+    server
+        .client()
+        .get("/api/v1/functions/probe/logs/tail")
+        .await
+        .expect(401);
+}
+both_backends!(the_tail_shows_invocations_as_they_end_with_filters);
+
+/// A burst reaches a tail sampled, with every invocation left out
+/// counted; a tail nobody reads holds up no call.
+async fn a_burst_is_sampled_and_an_unread_tail_slows_nothing(db: Db) {
+    let server = TestServer::start(db).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    deploy_probe(&ann, "probe").await;
+    let mut unread = tail(&ann, "").await;
+    const BURST: usize = 300;
+    let calls = (0..BURST).map(|_| call(&ann, "ann", "probe", "/hello"));
+    let statuses: Vec<u16> = futures_util::stream::iter(calls)
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    // Only now is the tail read: every invocation is shown or counted.
+    let (mut shown, mut skipped) = (0, 0);
+    while shown + skipped < BURST as u64 {
+        match unread.next(Duration::from_secs(3)).await {
+            Some((name, _)) if name == "invocation" => shown += 1,
+            Some((name, data)) if name == "skipped" => skipped += data["count"].as_u64().unwrap(),
+            other => panic!("after {shown} shown and {skipped} skipped: {other:?}"),
+        }
+    }
+    assert_eq!(shown + skipped, BURST as u64);
+    assert!(skipped > 0, "a burst of {BURST} is sampled");
+}
+both_backends!(a_burst_is_sampled_and_an_unread_tail_slows_nothing);
+
+/// A tail on one node shows the invocations another node serves (nodes
+/// share PostgreSQL; a SQLite file has one node).
+#[tokio::test]
+async fn the_tail_shows_invocations_of_every_node() {
+    if common::postgres_admin_url().is_none() {
+        return;
+    }
+    let a = TestServer::start(Db::Postgres).await;
+    let b = a.another_node().await;
+    let ann = a.client();
+    ann.sign_up_and_log_in("ann").await;
+    deploy_probe(&ann, "probe").await;
+    let on_b = reached(&ann, &b).await;
+    // Those calls ended before the tails open: let their batch go by.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut on_a = tail(&ann, "").await;
+    let mut also_on_b = tail(&on_b, "").await;
+    call(&on_b, "ann", "probe", "/log").await;
+    let seen = on_a.expect("invocation").await;
+    assert_eq!(seen["path"], "/log", "served by b, seen on a");
+    assert_eq!(
+        also_on_b.expect("invocation").await["request_id"],
+        seen["request_id"]
+    );
+    call(&ann, "ann", "probe", "/hello").await;
+    assert_eq!(
+        also_on_b.expect("invocation").await["path"],
+        "/hello",
+        "served by a, seen on b"
+    );
+    // Each node shows each invocation once.
+    assert_eq!(on_a.expect("invocation").await["path"], "/hello");
+    assert!(on_a.next(Duration::from_millis(500)).await.is_none());
+    assert!(also_on_b.next(Duration::from_millis(500)).await.is_none());
+}
+
+/// The series of `scrape` named `name` whose labels include `labels`.
+fn sample(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+    let found = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)));
+    match found.map(|s| &s.value) {
+        Some(prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Gauge(v)) => *v,
+        Some(prometheus_parse::Value::Untyped(v)) => *v,
+        other => panic!("{name}{labels:?}: {other:?}"),
+    }
+}
+
+/// `/metrics` parses as Prometheus text, counts what happened, and is
+/// refused to anonymous callers and to users who are not admins.
+#[tokio::test]
+async fn metrics_are_for_the_operator_only() {
+    let server = TestServer::start(Db::Sqlite).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    deploy_probe(&ann, "probe").await;
+    for path in ["/hello", "/hello", "/panic"] {
+        call(&ann, "ann", "probe", path).await;
+    }
+    let anonymous = server.client();
+    anonymous
+        .get("/metrics")
+        .await
+        .expect_error(401, "unauthorized");
+    ann.get("/metrics").await.expect_error(404, "not_found");
+
+    let teacher = server.client();
+    teacher.sign_up_and_log_in("teacher").await;
+    let config = Config::parse_from(["fnlab", "--database-url", &server.database_url]);
+    let grant = AdminAction::Grant {
+        username: "teacher".into(),
+    };
+    fnlab_server::admin(&config, &grant).await.unwrap();
+    let created = teacher
+        .post("/api/v1/tokens", json!({"name": "prometheus"}))
+        .await;
+    let token = created.expect(201)["token"].as_str().unwrap().to_owned();
+    let scraper = anonymous.with_token(&token);
+    // Invocations are counted once their report is in.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let scrape = loop {
+        let response = scraper
+            .http
+            .get(format!("{}/metrics", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let kind = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(kind.starts_with("application/openmetrics-text"), "{kind}");
+        let text = response.text().await.unwrap();
+        let scrape =
+            prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap();
+        let ok = [("status_class", "2xx"), ("outcome", "ok")];
+        if sample(&scrape, "fnlab_invocations_total", &ok) == 2.0 {
+            break scrape;
+        }
+        assert!(Instant::now() < deadline, "{text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let trapped = [("status_class", "5xx"), ("outcome", "trap")];
+    assert_eq!(sample(&scrape, "fnlab_invocations_total", &trapped), 1.0);
+    assert_eq!(
+        sample(&scrape, "fnlab_invocation_duration_seconds_count", &[]),
+        3.0
+    );
+    assert_eq!(sample(&scrape, "fnlab_instances_max", &[]), 256.0);
+    assert!(sample(&scrape, "fnlab_programs_in_memory", &[]) >= 1.0);
+    let loaded: f64 = ["memory", "disk", "compiled"]
+        .iter()
+        .filter(|from| {
+            scrape
+                .samples
+                .iter()
+                .any(|s| s.labels.get("from") == Some(**from))
+        })
+        .map(|from| sample(&scrape, "fnlab_programs_loaded_total", &[("from", from)]))
+        .sum();
+    assert_eq!(loaded, 3.0, "one program per call");
+    assert_eq!(sample(&scrape, "fnlab_builds_queued", &[]), 0.0);
+    assert!(sample(&scrape, "fnlab_db_connections_max", &[]) >= 2.0);
+    assert!(sample(&scrape, "fnlab_db_connections", &[("state", "idle")]) >= 0.0);
+
+    // An allowed address needs no token.
+    let open = TestServer::start_with(Db::Sqlite, &["--metrics-from", "127.0.0.1"]).await;
+    let response = open
+        .client()
+        .http
+        .get(format!("{}/metrics", open.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("fnlab_instances_in_use")
+    );
+}

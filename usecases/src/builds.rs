@@ -383,6 +383,9 @@ impl Fnlab {
         let log = Arc::new(Mutex::new(LogBuffer::default()));
         let outcome = self.compile_and_deploy(toolchains, &build, &log).await;
         let build_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.inner
+            .telemetry
+            .build(outcome.is_ok(), started.elapsed().as_secs_f64());
         let rest = log.lock().unwrap_or_else(|e| e.into_inner()).take();
         let builds = &self.inner.builds;
         let recorded = match &outcome {

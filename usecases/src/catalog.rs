@@ -76,15 +76,6 @@ pub struct PricedInvocation {
     pub cost_picos: i64,
 }
 
-/// What changed on a function since a caller last looked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Changes {
-    /// The function itself changed: all of it again.
-    Function(Detailed),
-    /// Only these invocations are new, newest first.
-    Invocations(Vec<PricedInvocation>),
-}
-
 /// Invocations one call returns when the caller does not say.
 pub const DEFAULT_INVOCATIONS: i64 = 50;
 /// Most invocations one call returns.
@@ -121,28 +112,19 @@ impl Fnlab {
         })
     }
 
-    /// What changed on `name` since the caller saw it as it was at
-    /// `updated_at`, with its invocations up to id `after`: the whole
-    /// function again if it changed (a deploy, a rollback, new limits),
-    /// else only the newer invocations (at most `limit`).
+    /// `name` again if it changed since the caller saw it as it was at
+    /// `updated_at` (a deploy, a rollback, new limits), else `None`.
     pub async fn changes(
         &self,
         actor: &Actor,
         name: &str,
         updated_at: i64,
-        after: Option<i64>,
-        limit: Option<i64>,
-    ) -> Result<Changes, Error> {
+    ) -> Result<Option<Detailed>, Error> {
         let summary = self.inner.functions.summary(actor.id, name).await?;
-        if summary.updated_at != updated_at {
-            return Ok(Changes::Function(self.function(actor, name).await?));
+        if summary.updated_at == updated_at {
+            return Ok(None);
         }
-        let search = Search {
-            after,
-            ..Search::default()
-        };
-        let newer = self.invocations(actor, name, &search, limit).await?;
-        Ok(Changes::Invocations(newer))
+        Ok(Some(self.function(actor, name).await?))
     }
 
     /// Saves source as the draft of `name` (`language` as the API spells
@@ -403,29 +385,7 @@ pub fn search(
     (from_ms, to_ms): (Option<i64>, Option<i64>),
     cursor: Option<&str>,
 ) -> Result<Search, Error> {
-    let status = status
-        .map(|status| {
-            let class = status
-                .strip_suffix("xx")
-                .and_then(|digit| digit.parse::<i64>().ok())
-                .filter(|digit| (1..=5).contains(digit))
-                .map(|digit| (digit * 100, digit * 100 + 100));
-            let code = status
-                .parse::<i64>()
-                .ok()
-                .filter(|code| (100..600).contains(code))
-                .map(|code| (code, code + 1));
-            class.or(code).ok_or_else(|| {
-                Error::invalid(
-                    "status",
-                    "invalid_status",
-                    format!(
-                        "status must be a code such as 404 or a class such as 4xx, not {status:?}"
-                    ),
-                )
-            })
-        })
-        .transpose()?;
+    let status = status.map(status_range).transpose()?;
     let before = cursor
         .map(|cursor| {
             Position::parse(cursor).ok_or_else(|| {
@@ -444,5 +404,27 @@ pub fn search(
         from_ms,
         to_ms,
         before,
+    })
+}
+
+/// The statuses a caller means by `status`: a code (`404`) as `[404, 405)`,
+/// a class (`4xx`) as `[400, 500)`; [`Error::Invalid`] for anything else.
+pub fn status_range(status: &str) -> Result<(i64, i64), Error> {
+    let class = status
+        .strip_suffix("xx")
+        .and_then(|digit| digit.parse::<i64>().ok())
+        .filter(|digit| (1..=5).contains(digit))
+        .map(|digit| (digit * 100, digit * 100 + 100));
+    let code = status
+        .parse::<i64>()
+        .ok()
+        .filter(|code| (100..600).contains(code))
+        .map(|code| (code, code + 1));
+    class.or(code).ok_or_else(|| {
+        Error::invalid(
+            "status",
+            "invalid_status",
+            format!("status must be a code such as 404 or a class such as 4xx, not {status:?}"),
+        )
     })
 }

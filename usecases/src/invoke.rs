@@ -14,10 +14,11 @@ use fnlab_accounts::Accounts;
 use fnlab_billing::Pricing;
 use fnlab_db::Pool;
 use fnlab_functions::LiveFunction;
+use fnlab_metering::record::capped_path;
 use fnlab_metering::recorder::RecorderTask;
-use fnlab_metering::{LiveUsage, Recorder, RecorderOptions, UsageRecord};
+use fnlab_metering::{LiveUsage, Recorder, RecorderOptions, Tails, UsageRecord};
 use fnlab_sandbox::{
-    FunctionLimits, Invocation, InvocationReport, LoadError, Program, ResponseBody,
+    FunctionLimits, Invocation, InvocationReport, LoadError, LoadSource, Program, ResponseBody,
 };
 use http_body::Body;
 use tokio_util::task::TaskTracker;
@@ -28,7 +29,9 @@ use crate::{Error, Fnlab};
 /// What recording invocations needs: the usage writer, the quotas, and
 /// the reports still to record.
 pub(crate) struct Runs {
-    metering: Option<(Recorder, Quotas)>,
+    pub(crate) metering: Option<(Recorder, Quotas)>,
+    /// Invocations as they end, for live tails.
+    pub(crate) tails: Tails,
     writer: Mutex<Option<RecorderTask>>,
     reports: TaskTracker,
 }
@@ -43,11 +46,18 @@ impl Runs {
         metering: bool,
     ) -> Self {
         let live = LiveUsage::default();
-        let (recorder, writer) =
-            Recorder::start(pool.clone(), RecorderOptions::default(), live.clone());
+        let tails = Tails::default();
+        tails.listen(pool.clone());
+        let (recorder, writer) = Recorder::start(
+            pool.clone(),
+            RecorderOptions::default(),
+            live.clone(),
+            tails.clone(),
+        );
         let quotas = Quotas::new(live, pool.clone(), accounts.clone(), pricing.clone());
         Self {
             metering: metering.then_some((recorder, quotas)),
+            tails,
             writer: Mutex::new(Some(writer)),
             reports: TaskTracker::new(),
         }
@@ -76,6 +86,15 @@ impl Fnlab {
             ))
         })?;
         self.check_quota(&function).await?;
+        let asked = Asked {
+            method: request.method().to_string(),
+            path: capped_path(
+                request
+                    .uri()
+                    .path_and_query()
+                    .map_or("/", |path| path.as_str()),
+            ),
+        };
         let mut program = self.program(&function).await?;
         // A JavaScript or Python function's component is its language's
         // shared runtime, which reads the function's source from its
@@ -101,7 +120,7 @@ impl Fnlab {
             .sandbox
             .invoke(&program, invocation, request)
             .await;
-        self.record_when_done(function, request_id, report);
+        self.record_when_done(function, request_id, asked, report);
         Ok(response)
     }
 
@@ -136,7 +155,9 @@ impl Fnlab {
 
     async fn program(&self, function: &LiveFunction) -> Result<Arc<Program>, Error> {
         let sandbox = &self.inner.sandbox;
+        let telemetry = &self.inner.telemetry;
         if let Some(program) = sandbox.ready(&function.sha256) {
+            telemetry.program(LoadSource::Memory);
             return Ok(program);
         }
         let bytes = self
@@ -150,16 +171,17 @@ impl Fnlab {
                     function.sha256
                 ))
             })?;
-        sandbox
-            .load(&function.sha256, &bytes)
-            .await
-            .map_err(|e| match e {
-                LoadError::Busy | LoadError::TooSlow(_) => Error::busy(e.to_string()),
-                e => Error::Internal(format!(
-                    "stored component {} no longer loads: {e}",
-                    function.sha256
-                )),
-            })
+        let program = sandbox.load(&function.sha256, &bytes).await;
+        if let Ok(program) = &program {
+            telemetry.program(program.source);
+        }
+        program.map_err(|e| match e {
+            LoadError::Busy | LoadError::TooSlow(_) => Error::busy(e.to_string()),
+            e => Error::Internal(format!(
+                "stored component {} no longer loads: {e}",
+                function.sha256
+            )),
+        })
     }
 
     /// [`Error::QuotaExceeded`] when the owner of `function` has used up a
@@ -179,31 +201,43 @@ impl Fnlab {
         })
     }
 
-    /// Records `report` once it arrives, without holding up the response.
+    /// Counts and records `report` once it arrives, without holding up
+    /// the response.
     fn record_when_done(
         &self,
         function: LiveFunction,
         request_id: String,
+        asked: Asked,
         report: tokio::sync::oneshot::Receiver<InvocationReport>,
     ) {
-        let runs = &self.inner.runs;
-        let Some((recorder, _)) = &runs.metering else {
-            return;
-        };
-        let recorder = recorder.clone();
-        runs.reports.spawn(async move {
+        let fnlab = self.clone();
+        self.inner.runs.reports.spawn(async move {
             let Ok(report) = report.await else {
                 tracing::error!(request_id, "an invocation ended without a report");
                 return;
             };
-            recorder.record(usage_record(&function, request_id, report));
+            let inner = &fnlab.inner;
+            let outcome = report.outcome.code();
+            inner
+                .telemetry
+                .invocation(report.status, outcome, report.wall_us);
+            if let Some((recorder, _)) = &inner.runs.metering {
+                recorder.record(usage_record(&function, request_id, asked, report));
+            }
         });
     }
+}
+
+/// What an HTTP invocation was asked, as its record keeps it.
+struct Asked {
+    method: String,
+    path: String,
 }
 
 fn usage_record(
     function: &LiveFunction,
     request_id: String,
+    asked: Asked,
     report: InvocationReport,
 ) -> UsageRecord {
     let int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
@@ -224,5 +258,8 @@ fn usage_record(
         outcome: report.outcome.code().to_owned(),
         stdout: report.stdout,
         stderr: report.stderr,
+        trigger: "http".to_owned(),
+        method: asked.method,
+        path: asked.path,
     }
 }

@@ -23,6 +23,8 @@
 //! - [`live`]: the bounded cache of live versions that the gateway reads.
 //! - [`quota`]: monthly quotas checked from memory.
 //! - [`storage`]: the storage quota, and collecting what nobody needs.
+//! - [`tail`]: following a function's invocations live.
+//! - `telemetry` (private): this node's metrics for Prometheus.
 //! - [`usage`]: usage, billing, metrics and the admin view.
 
 #![deny(missing_docs)]
@@ -38,6 +40,8 @@ pub mod invoke;
 pub mod live;
 pub mod quota;
 pub mod storage;
+pub mod tail;
+mod telemetry;
 pub mod usage;
 
 use std::collections::HashSet;
@@ -85,6 +89,10 @@ struct Inner {
     progress: builds::Progress,
     /// The build event streams each user has open.
     watchers: holdings::Holdings<i64>,
+    /// The log tails each user has open.
+    tailers: holdings::Holdings<i64>,
+    /// This node's metrics.
+    telemetry: telemetry::Telemetry,
     runs: invoke::Runs,
     /// The script runtimes this node prepared (their native code is kept).
     runtimes: Mutex<HashSet<String>>,
@@ -105,6 +113,8 @@ impl Fnlab {
                 live: live::LiveCache::default(),
                 progress: builds::Progress::default(),
                 watchers: holdings::Holdings::new(builds::MAX_WATCHES_PER_USER),
+                tailers: holdings::Holdings::new(tail::MAX_TAILS_PER_USER),
+                telemetry: telemetry::Telemetry::default(),
                 runtimes: Mutex::default(),
                 accounts,
                 pricing,

@@ -121,7 +121,7 @@ async fn a_function_is_its_owners_alone() {
     assert_eq!(detail.detail.versions.len(), 2);
     assert!(is_not_found(f.function(bob, "echo").await));
     assert!(is_not_found(f.function(&w.root, "echo").await));
-    assert!(is_not_found(f.changes(bob, "echo", 0, None, None).await));
+    assert!(is_not_found(f.changes(bob, "echo", 0).await));
 
     let source = f.version_source(ann, "echo", 1).await.unwrap();
     assert_eq!(source.language, Language::Python);

@@ -1,9 +1,9 @@
 //! `/functions/{name}`: one function: its URL, the code editor with deploy
 //! progress and a test console, versions (roll back with a click, read
-//! each one's source), a component upload, and the latest invocations with
-//! their logs. Once loaded, the page asks every second only for what
-//! changed: the function again after a deploy or rollback, else just the
-//! invocations newer than the newest it shows.
+//! each one's source), a component upload, and its log. Once loaded, the
+//! page asks every second whether the function changed (a deploy, a
+//! rollback); the log follows the live tail (server-sent events) with
+//! pause, clear and a filter, and a click on an invocation expands it.
 //!
 //! The editor and the console are CodeMirror and plain DOM wired by
 //! `public/editor/editor.js` (built from `app/editor/`), which finds the
@@ -23,6 +23,7 @@ use crate::functions::{
     function_changes, get_function,
 };
 use fnlab_billing::money::format_picos;
+use std::collections::HashSet;
 
 /// How often the page asks what changed, in the browser.
 const REFRESH: std::time::Duration = std::time::Duration::from_secs(1);
@@ -146,10 +147,14 @@ fn TestConsole(name: String, url: String) -> impl IntoView {
     }
 }
 
-/// [`Details`] kept current: each tick asks only for what changed since
-/// what it shows (one request in flight at a time).
+/// [`Details`] kept current (one request in flight at a time), then the
+/// log, which follows by itself.
 #[component]
 fn LiveDetails(function: FunctionView, rollback: ServerAction<RollbackFunction>) -> impl IntoView {
+    let log = LiveLog(LiveLogProps {
+        name: function.name.clone(),
+        rows: function.invocations.clone(),
+    });
     let current = RwSignal::new(function);
     let tick = ticker(REFRESH);
     let asking = StoredValue::new(false);
@@ -158,30 +163,21 @@ fn LiveDetails(function: FunctionView, rollback: ServerAction<RollbackFunction>)
             return;
         }
         asking.set_value(true);
-        let (name, updated_at, newest) = current.with_untracked(|f| {
-            let newest = f.invocations.iter().map(|i| i.id).max();
-            (f.name.clone(), f.updated_at, newest)
-        });
+        let (name, updated_at) = current.with_untracked(|f| (f.name.clone(), f.updated_at));
         leptos::task::spawn_local(async move {
-            if let Ok(changes) = function_changes(name, updated_at, newest).await {
-                if let Some(function) = changes.function {
-                    current.set(function);
-                } else if !changes.invocations.is_empty() {
-                    current.update(|f| {
-                        let mut rows = changes.invocations;
-                        rows.append(&mut f.invocations);
-                        rows.truncate(usize::try_from(PAGE_INVOCATIONS).unwrap_or_default());
-                        f.invocations = rows;
-                    });
-                }
+            if let Ok(Some(function)) = function_changes(name, updated_at).await {
+                current.set(function);
             }
             asking.set_value(false);
         });
     });
-    move || view! { <Details function=current.get() rollback /> }
+    view! {
+        {move || view! { <Details function=current.get() rollback /> }}
+        {log}
+    }
 }
 
-/// Limits, versions and the latest invocations.
+/// Limits, versions and the upload.
 #[component]
 fn Details(function: FunctionView, rollback: ServerAction<RollbackFunction>) -> impl IntoView {
     let FunctionView {
@@ -190,7 +186,6 @@ fn Details(function: FunctionView, rollback: ServerAction<RollbackFunction>) -> 
         timeout_ms,
         memory_mb,
         versions,
-        invocations,
         ..
     } = function;
     view! {
@@ -203,8 +198,6 @@ fn Details(function: FunctionView, rollback: ServerAction<RollbackFunction>) -> 
         <UploadComponent name=name.clone() />
         <h2>"Versions"</h2>
         <Versions name live_version versions rollback />
-        <h2>"Latest invocations"</h2>
-        <Invocations rows=invocations />
     }
 }
 
@@ -255,24 +248,204 @@ fn Versions(
     }
 }
 
+/// The function's log: the latest invocations, then each one as it ends
+/// (newest first, at most [`PAGE_INVOCATIONS`] kept). Paused, it holds
+/// what arrives and says how much; a filter narrows what it shows by
+/// text or status class (`5xx`); a click on an invocation expands it.
 #[component]
-fn Invocations(rows: Vec<InvocationRow>) -> impl IntoView {
-    if rows.is_empty() {
-        return view! {
-            <p class="empty" data-testid="no-invocations">"No invocations yet: call the public URL and they appear here."</p>
+fn LiveLog(name: String, rows: Vec<InvocationRow>) -> impl IntoView {
+    let rows = RwSignal::new(rows);
+    let held = RwSignal::new(Vec::<InvocationRow>::new());
+    let paused = RwSignal::new(false);
+    let skipped = RwSignal::new(0u64);
+    let following = RwSignal::new(false);
+    let filter = RwSignal::new(String::new());
+    let expanded = RwSignal::new(HashSet::<String>::new());
+    let arrived = move |row: InvocationRow| {
+        if paused.get_untracked() {
+            held.update(|held| held.insert(0, row));
+        } else {
+            rows.update(|rows| keep_latest(rows, vec![row]));
         }
-        .into_any();
-    }
+    };
+    follow(
+        &name,
+        arrived,
+        move |count| skipped.update(|n| *n += count),
+        following,
+    );
+    let resume = move || {
+        let waiting = held.try_update(std::mem::take).unwrap_or_default();
+        rows.update(|rows| keep_latest(rows, waiting));
+        paused.set(false);
+    };
+    let shown = move || {
+        let filter = filter.get().trim().to_lowercase();
+        rows.get()
+            .into_iter()
+            .filter(|row| admits(row, &filter))
+            .collect::<Vec<_>>()
+    };
     view! {
-        <Table testid="invocations" class="invocations" columns=&["Time", "Version", "Status", "Outcome", "Duration", "CPU", "Memory", "In / out", "Cost"]>
+        <div class="page-head">
+            <h2>"Log"</h2>
+            <div class="log-bar">
+                <span class="muted" data-testid="log-state">
+                    {move || if following.get() { "● live" } else { "connecting…" }}
+                </span>
+                <input type="search" placeholder="Filter: text, 404 or 5xx" aria-label="Filter the log"
+                    prop:value=move || filter.get() on:input=move |e| filter.set(event_target_value(&e)) />
+                <button type="button" class="secondary" aria-pressed=move || paused.get().to_string()
+                    on:click=move |_| if paused.get_untracked() { resume() } else { paused.set(true) }>
+                    {move || match (paused.get(), held.with(Vec::len)) {
+                        (false, _) => "Pause".to_owned(),
+                        (true, 0) => "Resume".to_owned(),
+                        (true, n) => format!("Resume ({n} new)"),
+                    }}
+                </button>
+                <button type="button" class="secondary" on:click=move |_| {
+                    rows.set(Vec::new());
+                    held.set(Vec::new());
+                    skipped.set(0);
+                }>"Clear"</button>
+            </div>
+        </div>
+        {move || (skipped.get() > 0).then(|| view! {
+            <p class="muted" data-testid="log-skipped">
+                {format!("{} invocations of a burst were not shown (at most 50 a second are).", skipped.get())}
+            </p>
+        })}
+        {move || {
+            let shown = shown();
+            if shown.is_empty() {
+                return view! {
+                    <p class="empty" data-testid="no-invocations">"No invocations yet: call the public URL and they appear here as they end."</p>
+                }
+                .into_any();
+            }
+            view! { <Invocations rows=shown expanded /> }.into_any()
+        }}
+    }
+}
+
+/// `rows` with `newer` (newest first) in front, cut to the page's length.
+fn keep_latest(rows: &mut Vec<InvocationRow>, mut newer: Vec<InvocationRow>) {
+    newer.append(rows);
+    newer.truncate(usize::try_from(PAGE_INVOCATIONS).unwrap_or_default());
+    *rows = newer;
+}
+
+/// Whether the log's `filter` (lowercased) shows `row`: a status class
+/// (`5xx`) or code, else text in its path, logs, outcome or request id.
+fn admits(row: &InvocationRow, filter: &str) -> bool {
+    if filter.is_empty() {
+        return true;
+    }
+    let status = row.status.to_string();
+    if filter.len() == 3 && filter.chars().all(|c| c.is_ascii_digit() || c == 'x') {
+        return filter
+            .chars()
+            .zip(status.chars())
+            .all(|(f, s)| f == 'x' || f == s);
+    }
+    [
+        &row.path,
+        &row.stdout,
+        &row.stderr,
+        &row.outcome,
+        &row.request_id,
+    ]
+    .iter()
+    .any(|text| text.to_lowercase().contains(filter))
+}
+
+/// Follows the live tail of `name` in the browser: `arrived` for each
+/// invocation, `skipped` with each count a burst left out, `following`
+/// true while connected. The browser reconnects by itself; the stream
+/// closes with the page.
+#[cfg(feature = "hydrate")]
+fn follow(
+    name: &str,
+    arrived: impl Fn(InvocationRow) + 'static,
+    skipped: impl Fn(u64) + 'static,
+    following: RwSignal<bool>,
+) {
+    use leptos::__reexports::send_wrapper::SendWrapper;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+
+    let Ok(source) = web_sys::EventSource::new(&format!("/api/v1/functions/{name}/logs/tail"))
+    else {
+        return;
+    };
+    let data = |event: web_sys::Event| {
+        event
+            .dyn_into::<web_sys::MessageEvent>()
+            .ok()
+            .and_then(|message| message.data().as_string())
+    };
+    let on_invocation = Closure::<dyn Fn(web_sys::Event)>::new(move |event| {
+        if let Some(row) = data(event).and_then(|json| serde_json::from_str(&json).ok()) {
+            arrived(row);
+        }
+    });
+    let on_skipped = Closure::<dyn Fn(web_sys::Event)>::new(move |event| {
+        let count = data(event)
+            .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
+            .and_then(|value| value["count"].as_u64());
+        skipped(count.unwrap_or_default());
+    });
+    let on_ready = Closure::<dyn Fn(web_sys::Event)>::new(move |_| following.set(true));
+    let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |_| following.set(false));
+    for (name, listener) in [
+        ("invocation", &on_invocation),
+        ("skipped", &on_skipped),
+        ("ready", &on_ready),
+        ("error", &on_error),
+    ] {
+        let _ = source.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+    }
+    let open = SendWrapper::new((source, on_invocation, on_skipped, on_ready, on_error));
+    on_cleanup(move || open.take().0.close());
+}
+
+/// The log follows only in the browser.
+#[cfg(not(feature = "hydrate"))]
+fn follow(
+    _name: &str,
+    _arrived: impl Fn(InvocationRow) + 'static,
+    _skipped: impl Fn(u64) + 'static,
+    _following: RwSignal<bool>,
+) {
+}
+
+/// The log's rows; a click on one expands or folds its details.
+#[component]
+fn Invocations(rows: Vec<InvocationRow>, expanded: RwSignal<HashSet<String>>) -> impl IntoView {
+    view! {
+        <Table testid="invocations" class="invocations" columns=&["Time", "Request", "Version", "Status", "Outcome", "Duration", "CPU", "Memory", "In / out", "Cost"]>
                 {rows
                     .into_iter()
                     .map(|row| {
                         let failed = row.outcome != "ok";
                         let log = format!("{}{}", row.stdout, row.stderr);
+                        let id = row.request_id.clone();
+                        let toggle = {
+                            let id = id.clone();
+                            move |_| expanded.update(|open| {
+                                if !open.remove(&id) {
+                                    open.insert(id.clone());
+                                }
+                            })
+                        };
+                        let open = {
+                            let id = id.clone();
+                            move || expanded.with(|open| open.contains(&id))
+                        };
                         view! {
-                            <tr class:failed=failed>
+                            <tr class:failed=failed class="invocation" on:click=toggle title="Show or hide the details">
                                 <td>{utc_time(row.started_at)}</td>
+                                <td class="mono">{format!("{} {}", row.method, row.path)}</td>
                                 <td>{format!("v{}", row.version)}</td>
                                 <td>{row.status}</td>
                                 <td>{row.outcome.clone()}</td>
@@ -284,7 +457,20 @@ fn Invocations(rows: Vec<InvocationRow>) -> impl IntoView {
                             </tr>
                             {(!log.is_empty()).then(|| view! {
                                 <tr class="log-row">
-                                    <td colspan="9"><pre class="log">{log}</pre></td>
+                                    <td colspan="10"><pre class="log">{log}</pre></td>
+                                </tr>
+                            })}
+                            {move || open().then(|| view! {
+                                <tr class="log-row" data-testid="invocation-details">
+                                    <td colspan="10">
+                                        <dl class="details">
+                                            <dt>"Request id"</dt><dd class="mono">{row.request_id.clone()}</dd>
+                                            <dt>"Trigger"</dt><dd>{row.trigger.clone()}</dd>
+                                            <dt>"Request"</dt><dd class="mono">{format!("{} {}", row.method, row.path)}</dd>
+                                            <dt>"Stdout"</dt><dd><pre class="log">{row.stdout.clone()}</pre></dd>
+                                            <dt>"Stderr"</dt><dd><pre class="log">{row.stderr.clone()}</pre></dd>
+                                        </dl>
+                                    </td>
                                 </tr>
                             })}
                         }
@@ -292,5 +478,4 @@ fn Invocations(rows: Vec<InvocationRow>) -> impl IntoView {
                     .collect_view()}
             </Table>
     }
-    .into_any()
 }

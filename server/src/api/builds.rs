@@ -178,7 +178,8 @@ fn sse(event: BuildEvent) -> Event {
     }
 }
 
-fn json_event(name: &str, data: &impl Serialize) -> Event {
+/// `data` as the JSON of a server-sent event named `name`.
+pub(super) fn json_event(name: &str, data: &impl Serialize) -> Event {
     Event::default()
         .event(name)
         .json_data(data)

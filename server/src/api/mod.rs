@@ -7,6 +7,7 @@ mod builds;
 mod error;
 mod functions;
 mod json;
+mod logs;
 mod tokens;
 mod usage;
 mod users;
@@ -26,6 +27,7 @@ pub fn router(config: &Config) -> Router<AppState> {
         .merge(users::router())
         .merge(functions::router(config))
         .merge(builds::router())
+        .merge(logs::router())
         .merge(tokens::router())
         .merge(usage::router())
         .merge(admin::router())

@@ -406,3 +406,64 @@ pub async fn answer(response: reqwest::Response) -> Answer {
         body,
     }
 }
+
+/// A server-sent event stream being read, one event at a time.
+pub struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    /// Opens the stream at `path`; panics unless it answers 200.
+    pub async fn open(client: &Client, path: &str) -> Self {
+        let mut request = client.http.get(format!("{}{path}", client.base));
+        if let Some(token) = &client.bearer {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request sent");
+        assert_eq!(response.status(), 200, "{path}");
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event, as its name and its data parsed as JSON, if one
+    /// arrives within `wait`; keep-alive comments are skipped.
+    pub async fn next(&mut self, wait: std::time::Duration) -> Option<(String, Value)> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut name = String::from("message");
+                let mut data = Vec::new();
+                for line in block.lines() {
+                    if let Some(value) = line.strip_prefix("event:") {
+                        name = value.trim().to_owned();
+                    } else if let Some(value) = line.strip_prefix("data:") {
+                        data.push(value.trim_start().to_owned());
+                    }
+                }
+                if !data.is_empty() {
+                    let data = serde_json::from_str(&data.join("\n")).expect("JSON event data");
+                    return Some((name, data));
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .ok()?
+                .expect("the stream stays readable")?;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// The next event, which must be named `name` and arrive within 5 s.
+    pub async fn expect(&mut self, name: &str) -> Value {
+        let (got, data) = self
+            .next(std::time::Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|| panic!("no {name} event within 5 s"));
+        assert_eq!(got, name, "{data}");
+        data
+    }
+}
