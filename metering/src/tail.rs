@@ -30,7 +30,9 @@ use crate::record::{COLUMNS, UsageRecord};
 const CHANNEL: &str = "fnlab_invocations";
 
 /// How many invocations the broadcast keeps for followers that are behind.
-const CAPACITY: usize = 4096;
+/// Each keeps its logs (up to 64 KiB each of stdout and stderr), so this
+/// bounds what tails hold to about 32 MiB.
+const CAPACITY: usize = 256;
 
 /// The most `function:id` pairs in one announcement (PostgreSQL caps a
 /// payload at 8,000 bytes).
