@@ -7,13 +7,12 @@
 
 use std::time::Duration;
 
-use fnlab_functions::Language;
+use fnlab_builds::{BuildState, Diagnostic, Language};
 use reqwest::{Method, RequestBuilder, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::diagnostics::Diagnostic;
 use crate::error::{Error, Result};
 use crate::events::EventStream;
 
@@ -188,22 +187,6 @@ pub struct SavedDraft {
 pub struct Queued {
     /// Follow it at `/builds/{build_id}/events`.
     pub build_id: i64,
-}
-
-/// Where a build is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BuildState {
-    /// Waiting for a worker.
-    Queued,
-    /// The compiler (or the syntax check) runs.
-    Compiling,
-    /// The component is checked, stored and made live.
-    Storing,
-    /// Its version is live.
-    Live,
-    /// It failed; the live version is unchanged.
-    Failed,
 }
 
 /// The `state` event of a build's stream.

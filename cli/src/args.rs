@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use fnlab_functions::Language;
+use fnlab_builds::Language;
 
 /// The end of `--help`: what the environment sets, and the exit codes
 /// (see [`Exit`](crate::Exit)).

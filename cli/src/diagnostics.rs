@@ -1,31 +1,13 @@
 //! A failed build's compiler messages, printed the way rustc prints them:
 //! `error: message`, ` --> file:line:column`, the line with a caret under
 //! the place, and the notes after it. The server reports each message at
-//! a line and column of the source it was sent (see `fnlab-builds`'s
-//! `Diagnostic`); here they point into the local file that source came
-//! from, so editors and terminals can jump to it.
+//! a line and column of the source it was sent ([`Diagnostic`]); here
+//! they point into the local file that source came from, so editors and
+//! terminals can jump to it.
 
 use std::fmt::Write;
 
-use serde::Deserialize;
-
-/// One compiler message, as the API sends it. Lines and columns count
-/// from 1; columns count characters.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Diagnostic {
-    /// First line.
-    pub line: u32,
-    /// First column.
-    pub column: u32,
-    /// Last line.
-    pub end_line: u32,
-    /// Column just past the end.
-    pub end_column: u32,
-    /// `error`, `warning`, `note` or `help`.
-    pub severity: String,
-    /// The message, then the compiler's notes, one a line.
-    pub message: String,
-}
+use fnlab_builds::Diagnostic;
 
 /// `diagnostic` in rustc's shape, pointing into `file` whose text is
 /// `source`.

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::api::{BuildState, StateChange};
+use fnlab_builds::BuildState;
+
+use crate::api::StateChange;
 
 /// The progress of one build.
 pub struct Progress {
@@ -31,13 +33,13 @@ impl Progress {
 
     /// Shows the build's new state.
     pub fn state(&self, change: &StateChange, stderr: &mut dyn Write) {
-        let (step, name) = match change.state {
-            BuildState::Queued => (0, "queued"),
-            BuildState::Compiling => (1, "compiling"),
-            BuildState::Storing => (2, "storing"),
-            BuildState::Live => (3, "live"),
-            BuildState::Failed => (3, "failed"),
+        let step = match change.state {
+            BuildState::Queued => 0,
+            BuildState::Compiling => 1,
+            BuildState::Storing => 2,
+            BuildState::Live | BuildState::Failed => 3,
         };
+        let name = change.state.as_str();
         let waiting = match change.queue_position {
             Some(ahead) if change.state == BuildState::Queued && ahead > 0 => {
                 format!(" ({ahead} ahead)")

@@ -7,7 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use fnlab_functions::Language;
+use fnlab_builds::Language;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};

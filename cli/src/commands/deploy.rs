@@ -3,13 +3,12 @@
 //! build's event stream then shows its progress as it happens, and its
 //! end carries the diagnostics. A `.wasm` component is uploaded as it is.
 
+use fnlab_builds::BuildState;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::Context;
-use crate::api::{
-    Api, Build, BuildState, Deployment, Queued, SavedDraft, StateChange, function_path, parse,
-};
+use crate::api::{Api, Build, Deployment, Queued, SavedDraft, StateChange, function_path, parse};
 use crate::args::DeployArgs;
 use crate::diagnostics;
 use crate::error::{Error, Result};
@@ -93,13 +92,13 @@ async fn build(context: &mut Context<'_, '_>, api: &Api, name: &str) -> Result<V
     // The stream was cut (a server restarting, say): the build may have
     // ended all the same.
     let build = api.get(&status).await?;
-    match parse::<Build>(&build)?.state {
-        BuildState::Live | BuildState::Failed => Ok(build),
-        _ => Err(Error::NotFnlab {
-            url: status,
-            reason: "the build's event stream ended before the build; it goes on".into(),
-        }),
+    if parse::<Build>(&build)?.state.is_done() {
+        return Ok(build);
     }
+    Err(Error::NotFnlab {
+        url: status,
+        reason: "the build's event stream ended before the build; it goes on".into(),
+    })
 }
 
 /// The API path of `name`'s component upload.
