@@ -9,12 +9,12 @@
 
 use std::fmt;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::files;
 
 /// The file in the config directory that holds the login.
 const FILE: &str = "config.json";
@@ -67,29 +67,20 @@ impl Environment {
         let Some(dir) = self.config_dir.as_deref() else {
             return Ok(None);
         };
-        let path = dir.join(FILE);
-        match fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-                Error::Usage(format!(
-                    "{} is not a login this program wrote ({e}): log in again",
-                    path.display()
-                ))
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::file(path)(e)),
-        }
+        let expected = "not a login this program wrote: log in again";
+        files::read_json(&dir.join(FILE), expected)
     }
 
     /// Stores `login`, readable by its owner only; returns the file.
     pub(crate) fn store(&self, login: &Login) -> Result<PathBuf> {
         let dir = self.config_dir()?;
-        create_private_dir(dir).map_err(Error::file(dir))?;
+        files::create_private_dir(dir)?;
         let path = dir.join(FILE);
         // Written beside it, then renamed: a crash leaves the old login
         // whole rather than half a file.
         let partial = dir.join(format!("{FILE}.partial"));
         let json = serde_json::to_vec_pretty(login).expect("a login serializes");
-        write_private(&partial, &json).map_err(Error::file(&partial))?;
+        files::write_private(&partial, &json)?;
         fs::rename(&partial, &path).map_err(Error::file(&path))?;
         Ok(path)
     }
@@ -121,38 +112,6 @@ impl fmt::Debug for Login {
             .field("url", &self.url)
             .finish_non_exhaustive()
     }
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    fs::create_dir_all(dir)
-}
-
-/// Writes `bytes` to a new `path` that only its owner may read.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        // A file left from before keeps its mode through `open`.
-        if path.exists() {
-            fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
-        }
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 #[cfg(test)]

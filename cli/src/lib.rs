@@ -22,6 +22,7 @@
 //! - `api`: the REST client: requests, the API's errors, the answers' shapes.
 //! - `events`: server-sent events (a build's progress, the live log).
 //! - `project`: a function's folder on disk: `fnlab.json` and its source file.
+//! - `files`: JSON read back, and files only their owner may read.
 //! - `diagnostics`: compiler messages printed the way rustc prints them.
 //! - `progress`: a build's progress as a bar on a terminal, as lines elsewhere.
 //! - `show`: times, durations and tables for people.
@@ -35,6 +36,7 @@ mod config;
 mod diagnostics;
 mod error;
 mod events;
+mod files;
 mod progress;
 mod project;
 mod show;

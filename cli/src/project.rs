@@ -143,16 +143,8 @@ fn nearest_manifest(file: &Path) -> Result<Option<Manifest>> {
 
 /// Reads an `fnlab.json`, if there is one at `path`.
 fn read_manifest(path: &Path) -> Result<Option<Manifest>> {
-    match fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            Error::Usage(format!(
-                "{}: {e} (expected {{\"name\": …, \"language\": \"rust\", \"javascript\" or \"python\"}})",
-                path.display()
-            ))
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::file(path)(e)),
-    }
+    let expected = r#"expected {"name": …, "language": "rust", "javascript" or "python"}"#;
+    crate::files::read_json(path, expected)
 }
 
 #[cfg(test)]
