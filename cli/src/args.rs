@@ -24,8 +24,10 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "fnlab-cli", version, after_help = AFTER_HELP)]
 pub struct Cli {
+    /// The flags every command takes.
     #[command(flatten)]
     pub global: Global,
+    /// The command.
     #[command(subcommand)]
     pub command: Command,
 }

@@ -13,17 +13,14 @@ use crate::show;
 /// Shows `args.name`'s invocations.
 pub async fn run(context: &mut Context<'_, '_>, args: LogsArgs) -> Result<()> {
     let api = context.api()?;
-    let mut filters: Vec<(&str, &str)> = Vec::new();
     let given = [
         ("status", &args.status),
         ("outcome", &args.outcome),
         ("q", &args.text),
     ];
-    for (key, value) in given {
-        if let Some(value) = value {
-            filters.push((key, value));
-        }
-    }
+    let filters: Vec<(&str, &str)> = (given.into_iter())
+        .filter_map(|(key, value)| Some((key, value.as_deref()?)))
+        .collect();
     if args.follow {
         follow(context, &api, &args.name, &filters).await
     } else {
