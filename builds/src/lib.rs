@@ -16,6 +16,11 @@
 //! No HTTP here, and no deploying: the server's worker hands the component
 //! to the same path an uploaded one takes.
 //!
+//! Without its default `service` feature the crate is only [`model`],
+//! [`diagnostics`] and [`templates`]: the shapes the REST API sends, for
+//! its clients (the command-line client reads build states and
+//! diagnostics with these very types).
+//!
 //! # Layout
 //! - [`model`]: build states and what a build looks like.
 //! - [`queue`]: enqueue, claim, report progress, finish, read back.
@@ -31,22 +36,33 @@
 #![deny(missing_docs)]
 
 pub mod diagnostics;
+#[cfg(feature = "service")]
 pub mod jail;
 pub mod model;
+#[cfg(feature = "service")]
 pub mod queue;
+#[cfg(feature = "service")]
 pub mod rust;
+#[cfg(feature = "service")]
 pub mod script;
 pub mod templates;
+#[cfg(feature = "service")]
 pub mod toolchain;
 
+#[cfg(feature = "service")]
 mod cgroup;
+#[cfg(feature = "service")]
 mod javascript;
+#[cfg(feature = "service")]
 mod python;
+#[cfg(feature = "service")]
 mod root;
 
 pub use diagnostics::Diagnostic;
 pub use fnlab_functions::{Language, MAX_SOURCE_BYTES};
 pub use model::{BuildInfo, BuildState, Failure, FailureCode};
+#[cfg(feature = "service")]
 pub use queue::{BUILDS_KEPT, BuildProgress, Builds, ClaimedBuild, Enqueued, MAX_PENDING_PER_USER};
 pub use templates::{TEMPLATES, Template};
+#[cfg(feature = "service")]
 pub use toolchain::{BuildLimits, Built, Toolchains};
