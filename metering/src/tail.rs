@@ -211,6 +211,26 @@ impl Follower {
     }
 }
 
+impl Follower {
+    /// Takes, without waiting, every invocation that arrived since the
+    /// last call, and counts those of the followed function that `admits`
+    /// accepts, plus any the follower was too far behind to see.
+    pub fn count_waiting(&mut self, admits: impl Fn(&UsageRecord) -> bool) -> u64 {
+        let mut count = 0;
+        loop {
+            match self.received.try_recv() {
+                Ok(record) => {
+                    if record.function_id == self.function_id && admits(&record) {
+                        count += 1;
+                    }
+                }
+                Err(broadcast::error::TryRecvError::Lagged(missed)) => count += missed,
+                Err(_) => return count,
+            }
+        }
+    }
+}
+
 impl Drop for Follower {
     fn drop(&mut self) {
         let mut followed = self.tails.followed();

@@ -2,7 +2,7 @@
 //! builds: log in with a piped password, make a JavaScript function from a
 //! template, deploy it with a mistake (the diagnostic points at the file's
 //! line and column), fix it, deploy twice, call it, read its logs (and
-//! follow them live where the server has the tail), roll back, list, and
+//! follow them live), roll back, list, and
 //! read the same as JSON; with the exit code of each kind of failure.
 //!
 //! The CLI runs in-process through its library, each run with this
@@ -220,19 +220,12 @@ async fn the_cli_logs_in_deploys_calls_reads_logs_and_rolls_back() {
     assert!(help.stdout.contains("Exit codes:"), "{help:?}");
 }
 
-/// `logs --follow` shows invocations as they end, filtered, where the
-/// server has the live tail (`/logs/tail`); a server without it is said
-/// so and skipped.
+/// `logs --follow` shows invocations as they end, filtered (the live
+/// tail, `/logs/tail`).
 async fn follow_logs(cli: &Cli, ann: &common::Client) {
-    // A bad filter: refused at once where the route exists (a good one
-    // would stream forever).
+    // A bad filter is refused at once (a good one streams forever).
     let probe = "/api/v1/functions/hello/logs/tail?status=teapot";
-    let tail = ann.get(probe).await;
-    if tail.status == 404 {
-        eprintln!("this server has no /logs/tail: `logs --follow` is not exercised");
-        return;
-    }
-    tail.expect_error(422, "invalid_status");
+    ann.get(probe).await.expect_error(422, "invalid_status");
     let (out, err) = (Shared::default(), Shared::default());
     let follow = cli.run_into(
         &["logs", "hello", "--follow", "--status", "5xx"],
