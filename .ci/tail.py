@@ -39,7 +39,7 @@ def next_event(response):
     """The next (name, data) of a server-sent event stream."""
     name, data = "message", []
     while True:
-        line = response.fp.readline()
+        line = response.readline()
         if not line:
             raise EOFError("the stream ended")
         line = line.decode().rstrip("\n")
