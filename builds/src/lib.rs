@@ -16,6 +16,10 @@
 //! No HTTP here, and no deploying: the server's worker hands the component
 //! to the same path an uploaded one takes.
 //!
+//! With the `openapi` feature (the server's), the types the REST API
+//! answers with also describe themselves for its OpenAPI document
+//! (`utoipa::ToSchema`).
+//!
 //! # Layout
 //! - [`model`]: build states and what a build looks like.
 //! - [`queue`]: enqueue, claim, report progress, finish, read back.
