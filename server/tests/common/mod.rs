@@ -422,6 +422,11 @@ impl Events {
         }
         let response = request.send().await.expect("request sent");
         assert_eq!(response.status(), 200, "{path}");
+        Self::read(response)
+    }
+
+    /// Reads the stream `response` carries (already checked by the caller).
+    pub fn read(response: reqwest::Response) -> Self {
         Self {
             response,
             buffer: String::new(),
