@@ -14,6 +14,7 @@ mod contract;
 mod guests;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use clap::Parser;
 use common::{Client, Db, Events, TestServer, answer};
@@ -21,6 +22,19 @@ use contract::Contract;
 use fnlab_server::{AdminAction, Config};
 use reqwest::Method;
 use serde_json::{Value, json};
+
+/// Sends requests as `client`, checks each answer against the document and
+/// the status (and error code) it must have, and returns their bodies:
+/// `METHOD path[, JSON body] => status[ code];`.
+macro_rules! answers {
+    ($contract:expr, $client:expr; $($method:ident $path:expr $(, $body:expr)? => $status:literal $($code:literal)?;)+) => {
+        vec![$(
+            expect_one($contract, $client, Method::$method, &$path, None$(.or(Some($body)))?, $status, answers!(@code $($code)?)).await,
+        )+]
+    };
+    (@code) => { "" };
+    (@code $code:literal) => { $code };
+}
 
 /// Every `/api/v1` route the router serves, as (method, path), read from
 /// the router's `Debug` output: axum lists each route's path and the
@@ -115,20 +129,53 @@ async fn every_answer_of_the_main_flows_matches_the_document() {
     );
 }
 
-/// Sends requests as `client`, checks each answer against the document and
-/// the status (and error code) it must have, and returns their bodies:
-/// `METHOD path[, JSON body] => status[ code];`.
-macro_rules! expect {
-    ($contract:expr, $client:expr; $($method:ident $path:expr $(, $body:expr)? => $status:literal $($code:literal)?;)+) => {
-        vec![$(
-            expect_one($contract, $client, Method::$method, &$path, None$(.or(Some($body)))?, $status, expect!(@code $($code)?)).await,
-        )+]
-    };
-    (@code) => { "" };
-    (@code $code:literal) => { $code };
+#[tokio::test]
+async fn the_answers_of_real_builds_match_the_document() {
+    // Rust only: with no JavaScript and Python tools, the server leaves
+    // their runtimes alone (as builds_api does).
+    let server = common::building_server(&["--tools", "/nonexistent/fnlab-tools"]).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    let contract = Contract::fetch(&ann).await;
+    let templates = answers!(&contract, &ann; GET "/api/v1/templates" => 200;).remove(0);
+    let templates = templates.as_array().expect("a list");
+    let hello = templates.iter().find(|t| t["id"] == "rust-hello");
+    let hello = json!({"language": "rust", "source": hello.expect("rust-hello")["source"]});
+    let broken = json!({"language": "rust", "source": "fn handle( {"});
+    let (draft, deploy) = ("/api/v1/functions/hello", "/api/v1/functions/hello/deploy");
+    let failed = answers!(&contract, &ann;
+        PUT draft, hello => 201;
+        POST deploy => 201;
+        GET "/api/v1/functions/hello/versions/1/source" => 200;
+        PUT draft, broken => 200;
+        POST deploy => 422 "compile_error";
+    )
+    .pop()
+    .expect("the failed deploy's answer");
+    let failed_build = format!("/api/v1/builds/{}", failed["build_id"]);
+    answers!(&contract, &ann; GET failed_build => 200;);
+
+    let queued =
+        answers!(&contract, &ann; POST "/api/v1/functions/hello/deploy?wait=false" => 202;);
+    let build = queued[0]["status_url"]
+        .as_str()
+        .expect("where to follow it");
+    let mut events = open_events(&contract, &ann, &format!("{build}/events")).await;
+    loop {
+        let (name, data) = events
+            .next(Duration::from_secs(300))
+            .await
+            .expect("the build ends");
+        match name.as_str() {
+            "state" => contract.validate_component("StateEvent", &data),
+            "log" => contract.validate_component("LogEvent", &data),
+            "done" => break contract.validate_component("BuildStatus", &data),
+            other => panic!("a build event the document does not name: {other}"),
+        }
+    }
 }
 
-/// Sends one request of [`expect!`] and checks its answer.
+/// Sends one request of [`answers!`] and checks its answer.
 async fn expect_one(
     contract: &Contract,
     client: &Client,
@@ -154,7 +201,7 @@ async fn accounts(contract: &Contract, ann: &Client) {
     let wrong_type = json!({"username": 7, "password": common::PASSWORD});
     let wrong = json!({"username": "ann", "password": "not the password"});
     let (users, login) = ("/api/v1/users", "/api/v1/login");
-    expect!(contract, ann;
+    answers!(contract, ann;
         GET "/api/v1/me" => 401 "unauthorized";
         POST users, credentials.clone() => 201;
         POST users, credentials.clone() => 409 "username_taken";
@@ -176,7 +223,7 @@ async fn accounts(contract: &Contract, ann: &Client) {
 /// refused.
 async fn tokens(contract: &Contract, ann: &Client) {
     let tokens = "/api/v1/tokens";
-    let made = expect!(contract, ann;
+    let made = answers!(contract, ann;
         POST tokens, json!({"name": "laptop"}) => 201;
         POST tokens, json!({"name": ""}) => 422 "invalid_name";
         GET tokens => 200;
@@ -184,9 +231,9 @@ async fn tokens(contract: &Contract, ann: &Client) {
     )
     .remove(0);
     let laptop = ann.with_token(made["token"].as_str().expect("the secret"));
-    expect!(contract, &laptop; GET "/api/v1/me" => 200;);
-    expect!(contract, ann; DELETE format!("/api/v1/tokens/{}", made["id"]) => 204;);
-    expect!(contract, &laptop; GET "/api/v1/me" => 401 "unauthorized";);
+    answers!(contract, &laptop; GET "/api/v1/me" => 200;);
+    answers!(contract, ann; DELETE format!("/api/v1/tokens/{}", made["id"]) => 204;);
+    answers!(contract, &laptop; GET "/api/v1/me" => 401 "unauthorized";);
     let forged = ann
         .http
         .post(format!("{}{tokens}", ann.base))
@@ -230,7 +277,7 @@ async fn functions(contract: &Contract, ann: &Client) {
             .expect(201);
     }
     let probe = "/api/v1/functions/probe";
-    expect!(contract, ann;
+    answers!(contract, ann;
         GET "/api/v1/functions" => 200;
         GET probe => 200;
         GET "/api/v1/functions/nothing" => 404 "not_found";
@@ -255,7 +302,7 @@ async fn functions(contract: &Contract, ann: &Client) {
     );
     assert_eq!(page.expect(200).as_array().map(Vec::len), Some(1));
     let rollback = "/api/v1/functions/probe/rollback";
-    expect!(contract, ann;
+    answers!(contract, ann;
         GET "/api/v1/functions/probe/invocations?status=abc" => 422 "invalid_status";
         GET "/api/v1/functions/probe/logs/tail?status=abc" => 422 "invalid_status";
         POST rollback, json!({"version": 1}) => 200;
@@ -270,7 +317,7 @@ async fn drafts_and_builds(contract: &Contract, ann: &Client) {
     let draft = json!({"language": "python", "source": python});
     let cobol = json!({"language": "cobol", "source": "DISPLAY 'HI'."});
     let hello = "/api/v1/functions/hello";
-    let queued = expect!(contract, ann;
+    let queued = answers!(contract, ann;
         POST "/api/v1/functions/hello/deploy?wait=false" => 404 "not_found";
         GET "/api/v1/templates" => 200;
         PUT hello, draft.clone() => 201;
@@ -287,14 +334,14 @@ async fn drafts_and_builds(contract: &Contract, ann: &Client) {
     .pop()
     .expect("the deploy's answer");
     let build = queued["status_url"].as_str().expect("where to follow it");
-    expect!(contract, ann; GET build => 200;);
+    answers!(contract, ann; GET build => 200;);
     let mut events = open_events(contract, ann, &format!("{build}/events")).await;
     contract.validate_component("StateEvent", &events.expect("state").await);
 }
 
 /// Usage, its CSV, billing and metrics, and unreadable periods.
 async fn usage_and_billing(contract: &Contract, ann: &Client) {
-    let csv = expect!(contract, ann;
+    let csv = answers!(contract, ann;
         GET "/api/v1/usage.csv" => 200;
         GET "/api/v1/usage.csv?month=someday" => 400 "bad_request";
         GET "/api/v1/usage" => 200;
@@ -309,7 +356,7 @@ async fn usage_and_billing(contract: &Contract, ann: &Client) {
 
 /// The admin view: hidden from users, and an admin's.
 async fn admin(contract: &Contract, server: &TestServer, ann: &Client) {
-    expect!(contract, ann; GET "/api/v1/admin/usage" => 404 "not_found";);
+    answers!(contract, ann; GET "/api/v1/admin/usage" => 404 "not_found";);
     let teacher = server.client();
     teacher.sign_up_and_log_in("teacher").await;
     let config = Config::parse_from(["fnlab", "--database-url", &server.database_url]);
@@ -318,7 +365,7 @@ async fn admin(contract: &Contract, server: &TestServer, ann: &Client) {
     };
     fnlab_server::admin(&config, &grant).await.unwrap();
     let plan = "/api/v1/admin/users/ann/plan";
-    expect!(contract, &teacher;
+    answers!(contract, &teacher;
         GET "/api/v1/admin/usage?sort=cost" => 200;
         GET "/api/v1/admin/usage?sort=age" => 400 "bad_request";
         PUT plan, json!({"plan": "big"}) => 200;
@@ -329,7 +376,7 @@ async fn admin(contract: &Contract, server: &TestServer, ann: &Client) {
 /// Deleting, logging out, and paths the API does not have.
 async fn endings(contract: &Contract, ann: &Client) {
     let hello = "/api/v1/functions/hello";
-    expect!(contract, ann;
+    answers!(contract, ann;
         DELETE hello => 204;
         DELETE hello => 404 "not_found";
         POST "/api/v1/logout" => 204;
