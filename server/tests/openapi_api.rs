@@ -19,7 +19,7 @@ use std::time::Duration;
 use clap::Parser;
 use common::{Client, Db, Events, TestServer, answer};
 use contract::Contract;
-use fnlab_server::{AdminAction, Config};
+use fnlab_server::Config;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -357,13 +357,7 @@ async fn usage_and_billing(contract: &Contract, ann: &Client) {
 /// The admin view: hidden from users, and an admin's.
 async fn admin(contract: &Contract, server: &TestServer, ann: &Client) {
     answers!(contract, ann; GET "/api/v1/admin/usage" => 404 "not_found";);
-    let teacher = server.client();
-    teacher.sign_up_and_log_in("teacher").await;
-    let config = Config::parse_from(["fnlab", "--database-url", &server.database_url]);
-    let grant = AdminAction::Grant {
-        username: "teacher".into(),
-    };
-    fnlab_server::admin(&config, &grant).await.unwrap();
+    let teacher = server.admin_client("teacher").await;
     let plan = "/api/v1/admin/users/ann/plan";
     answers!(contract, &teacher;
         GET "/api/v1/admin/usage?sort=cost" => 200;
