@@ -3,6 +3,10 @@
 //! No HTTP lives here: the use cases (`fnlab-usecases`) call [`Accounts`]
 //! and turn its [`AccountError`]s into their own.
 //!
+//! With the `openapi` feature (the server's), the types the REST API
+//! answers with also describe themselves for its OpenAPI document
+//! (`utoipa::ToSchema`).
+//!
 //! # Layout
 //! - [`users`]: usernames, sign-up and log-in.
 //! - [`password`]: argon2id hashing off the async executor.

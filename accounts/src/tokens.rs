@@ -12,6 +12,7 @@ pub const TOKEN_PREFIX: &str = "fnlab_";
 
 /// A token as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenInfo {
     /// Database id, used to revoke it.
     pub id: i64,
@@ -25,6 +26,7 @@ pub struct TokenInfo {
 
 /// A token just created, with the secret the user sees this one time.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewToken {
     /// Database id.
     pub id: i64,

@@ -9,6 +9,7 @@ use crate::{AccountError, Accounts};
 
 /// A user as the rest of Fnlab sees one: no password hash in sight.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     /// Database id.
     pub id: i64,

@@ -93,6 +93,9 @@ fn Header() -> impl IntoView {
                                         <div class="menu">
                                             <a href="/dashboard">"Dashboard"</a>
                                             <a href="/tokens">"API tokens"</a>
+                                            <a href="/api/docs" rel="external">
+                                                "API reference"
+                                            </a>
                                             <ActionForm action=auth.log_out>
                                                 <button type="submit" class="link">
                                                     "Log out"

@@ -9,6 +9,10 @@
 //! microdollars, the unit every answer carries (`cost_micros`). No float
 //! ever holds money.
 //!
+//! With the `openapi` feature (the server's), the types the REST API
+//! answers with also describe themselves for its OpenAPI document
+//! (`utoipa::ToSchema`).
+//!
 //! # Layout
 //! - [`usage`]: billable quantities and how one invocation rounds into them.
 //! - [`money`]: parsing and showing dollar amounts exactly.

@@ -17,8 +17,9 @@ use crate::usage::{MB_MS_PER_GB_SECOND, Usage};
 /// The levels, in percent of a quota, at which a user is warned.
 pub const ALERT_LEVELS: [i64; 3] = [75, 90, 100];
 
-/// Monthly caps; `None` is unlimited.
+/// Monthly caps; `None` (`null` in JSON) is unlimited.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quota {
     /// Requests per month.
     pub requests: Option<i64>,
@@ -44,6 +45,7 @@ pub struct Plan {
 
 /// What a quota limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
     /// Requests.
@@ -122,6 +124,7 @@ impl std::fmt::Display for Exceeded {
 
 /// A warning: usage of a quota reached `level` percent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Alert {
     /// Which quota.
     pub dimension: Dimension,

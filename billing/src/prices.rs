@@ -10,6 +10,7 @@ use crate::usage::{MB_MS_PER_GB_SECOND, Usage};
 
 /// How usage turns into money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PricingModel {
     /// Requests plus GB-seconds of configured memory (AWS Lambda on x86).
@@ -34,6 +35,7 @@ impl std::str::FromStr for PricingModel {
 
 /// What each user gets free every calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FreeTier {
     /// Requests.
     pub requests: i64,
@@ -57,6 +59,7 @@ impl FreeTier {
 
 /// Prices, in picodollars, and the free tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceSheet {
     /// Which quantities are charged.
     pub model: PricingModel,

@@ -13,6 +13,7 @@ use crate::usage::Usage;
 
 /// Usage and cost of a period, as `GET /api/v1/usage` answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageReport {
     /// Start of the period (RFC 3339, on a whole hour).
     pub from: String,
@@ -40,6 +41,7 @@ pub struct UsageReport {
 
 /// The free tier in a period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FreeTierUse {
     /// What each month includes.
     pub included: Units,
@@ -52,6 +54,7 @@ pub struct FreeTierUse {
 
 /// Requests, GB-seconds and CPU ms.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Units {
     /// Requests.
     pub requests: i64,
@@ -73,6 +76,7 @@ impl From<Usage> for Units {
 
 /// One function's line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunctionLine {
     /// Its name.
     pub name: String,
@@ -155,6 +159,7 @@ impl UsageReport {
 
 /// One day of a month: its usage and what it added to the month's bill.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DayLine {
     /// The day's start, ms since the epoch.
     pub day: i64,
@@ -190,6 +195,7 @@ pub fn price_days(prices: &PriceSheet, days: &[(i64, Usage)]) -> Vec<DayLine> {
 
 /// A month's statement.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Statement {
     /// `2026-11`.
     pub month: String,
@@ -229,6 +235,7 @@ impl Statement {
 
 /// Everything the Billing page shows, as `GET /api/v1/billing` answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Overview {
     /// The user's plan.
     pub plan: String,
@@ -287,6 +294,7 @@ impl Overview {
 /// A metrics window: the last hour by minute, the last day or the last
 /// week by hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Window {
     /// `1h`.
     #[serde(rename = "1h")]
@@ -333,6 +341,7 @@ impl Window {
 /// A function's metrics over a window, as
 /// `GET /api/v1/functions/{name}/metrics` answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Metrics {
     /// `1h`, `24h` or `7d`.
     pub window: Window,
@@ -346,8 +355,8 @@ pub struct Metrics {
     pub invocations: i64,
     /// Of those, status ≥ 500.
     pub errors: i64,
-    /// Latency percentiles over the window, ms (`None` without
-    /// invocations).
+    /// Latency percentiles over the window, ms (`None`, `null` in
+    /// JSON, without invocations).
     pub p50_ms: Option<f64>,
     /// 95th percentile, ms.
     pub p95_ms: Option<f64>,
@@ -359,6 +368,7 @@ pub struct Metrics {
 
 /// One step of [`Metrics`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MetricPoint {
     /// Start of the step, ms since the epoch.
     pub start: i64,
@@ -376,6 +386,7 @@ pub struct MetricPoint {
 
 /// One user's month, as the admin view lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserLine {
     /// Username.
     pub username: String,
@@ -399,6 +410,7 @@ pub struct UserLine {
 
 /// What the admin view sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UserSort {
     /// Username, A to Z.

@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 
 /// What a user stores and may store, as the Billing page shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StorageUse {
     /// Bytes stored now.
     pub used_bytes: i64,
-    /// The plan's storage quota in bytes; `None` is unlimited.
+    /// The plan's storage quota in bytes; `None` (`null` in JSON) is
+    /// unlimited.
     pub quota_bytes: Option<i64>,
 }
 

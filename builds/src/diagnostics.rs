@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// One compiler message at a place in the user's source. Lines and columns
 /// count from 1; columns count characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Diagnostic {
     /// First line.
     pub line: u32,

@@ -21,6 +21,10 @@
 //! its clients (the command-line client reads build states and
 //! diagnostics with these very types).
 //!
+//! With the `openapi` feature (the server's), the types the REST API
+//! answers with also describe themselves for its OpenAPI document
+//! (`utoipa::ToSchema`).
+//!
 //! # Layout
 //! - [`model`]: build states and what a build looks like.
 //! - [`queue`]: enqueue, claim, report progress, finish, read back.

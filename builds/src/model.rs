@@ -8,6 +8,7 @@ use fnlab_functions::Language;
 
 /// Where a build is: queued → compiling → storing → live, or failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BuildState {
     /// Waiting for a worker.
@@ -55,6 +56,7 @@ impl BuildState {
 
 /// Why a build failed, as clients switch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FailureCode {
     /// The compiler rejected the source; see the diagnostics.
@@ -128,6 +130,7 @@ impl Failure {
 
 /// A build as its owner sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BuildInfo {
     /// Its id.
     pub id: i64,
@@ -157,6 +160,7 @@ pub struct BuildInfo {
 
 /// A failure's code and message, as a build reports them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FailureSummary {
     /// Machine-readable reason.
     pub code: FailureCode,

@@ -8,6 +8,7 @@ use crate::Language;
 
 /// A starting point for a new function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Template {
     /// Stable id, such as `rust-hello`.
     pub id: &'static str,

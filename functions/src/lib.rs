@@ -13,6 +13,10 @@
 //! data that the browser half of the UI shares (a [`Language`] is the same
 //! enum from the database row to the page).
 //!
+//! With the `openapi` feature (the server's), the types the REST API
+//! answers with also describe themselves for its OpenAPI document
+//! (`utoipa::ToSchema`).
+//!
 //! # Layout
 //! - [`model`]: what a function, a version, a language and the live
 //!   version look like.

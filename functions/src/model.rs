@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Per-function limits. The server caps them with its configured ceilings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Limits {
     /// Wall-clock time one request may take, in milliseconds.
     pub timeout_ms: i64,
@@ -15,6 +16,7 @@ pub struct Limits {
 
 /// A function in its owner's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunctionSummary {
     /// Database id.
     pub id: i64,
@@ -32,6 +34,7 @@ pub struct FunctionSummary {
 
 /// One immutable version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionInfo {
     /// 1, 2, 3… per function.
     pub version: i64,
@@ -41,14 +44,15 @@ pub struct VersionInfo {
     pub size: i64,
     /// When it was deployed, ms since the Unix epoch.
     pub created_at: i64,
-    /// The language of the source it was built from; `None` for an
-    /// uploaded component.
+    /// The language of the source it was built from; `None` (`null`
+    /// in JSON) for an uploaded component.
     pub language: Option<Language>,
 }
 
 /// A language functions are written in: one enum from the database row to
 /// the page, spelled in lowercase wherever it is stored or sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// Rust, compiled by rustc for wasm32-wasip2 against Fnlab's SDK.
@@ -113,6 +117,7 @@ impl std::str::FromStr for Language {
 /// Source code written in the editor: a function's saved draft, or the
 /// source a version was built from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Source {
     /// Its language.
     pub language: Language,
@@ -122,6 +127,7 @@ pub struct Source {
 
 /// A function's saved draft.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Draft {
     /// The source.
     #[serde(flatten)]
@@ -132,6 +138,7 @@ pub struct Draft {
 
 /// A function with all its versions, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FunctionDetail {
     /// The function itself.
     #[serde(flatten)]

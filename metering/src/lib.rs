@@ -13,6 +13,10 @@
 //! [`live`] keeps each user's month in memory.
 //! Prices and quotas themselves are `fnlab-billing`'s.
 //!
+//! With the `openapi` feature (the server's), the types the REST API
+//! answers with also describe themselves for its OpenAPI document
+//! (`utoipa::ToSchema`).
+//!
 //! # Layout
 //! - [`record`]: the record and its outcome.
 //! - [`recorder`]: the batching writer.

@@ -8,6 +8,7 @@ use crate::record::{COLUMNS, UsageRecord};
 
 /// A stored invocation: its record plus its database id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Invocation {
     /// Database id, increasing with time.
     pub id: i64,

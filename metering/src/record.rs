@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 
 /// Everything measured about one invocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageRecord {
     /// Unique per request (also sent to the caller as `fnlab-request-id`).
     pub request_id: String,

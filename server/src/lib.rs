@@ -8,7 +8,8 @@
 //! # Layout
 //! - [`config`]: flags and environment variables.
 //! - [`state`]: the shared [`AppState`].
-//! - [`api`]: the REST API under `/api/v1`.
+//! - [`api`]: the REST API under `/api/v1`, its OpenAPI document
+//!   (`/api/v1/openapi.json`) and reference page (`/api/docs`).
 //! - [`gateway`]: the public function URLs, under `/fn/` or on each
 //!   user's own origin.
 //! - [`retention`]: the expiry of raw invocation records, and the

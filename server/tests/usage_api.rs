@@ -10,9 +10,7 @@ mod guests;
 
 use std::time::{Duration, Instant};
 
-use clap::Parser;
 use common::{Client, Db, TestServer, answer};
-use fnlab_server::{AdminAction, Config};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
@@ -286,13 +284,7 @@ async fn quotas_and_the_free_tier(db: Db) {
 
     // The instructor sees the class and lifts the cap; the function
     // answers again within the quota refresh.
-    let teacher = server.client();
-    teacher.sign_up_and_log_in("teacher").await;
-    let config = Config::parse_from(["fnlab", "--database-url", &server.database_url]);
-    let grant = AdminAction::Grant {
-        username: "teacher".into(),
-    };
-    fnlab_server::admin(&config, &grant).await.unwrap();
+    let teacher = server.admin_client("teacher").await;
     ann.get("/api/v1/admin/usage")
         .await
         .expect_error(404, "not_found");
@@ -732,13 +724,7 @@ async fn metrics_are_for_the_operator_only() {
         .expect_error(401, "unauthorized");
     ann.get("/metrics").await.expect_error(404, "not_found");
 
-    let teacher = server.client();
-    teacher.sign_up_and_log_in("teacher").await;
-    let config = Config::parse_from(["fnlab", "--database-url", &server.database_url]);
-    let grant = AdminAction::Grant {
-        username: "teacher".into(),
-    };
-    fnlab_server::admin(&config, &grant).await.unwrap();
+    let teacher = server.admin_client("teacher").await;
     let created = teacher
         .post("/api/v1/tokens", json!({"name": "prometheus"}))
         .await;

@@ -82,6 +82,7 @@ pub enum DeployOutcome {
 
 /// A build with how many builds wait before it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BuildStatus {
     /// The build.
     #[serde(flatten)]

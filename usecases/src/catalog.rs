@@ -15,6 +15,7 @@ use crate::{Actor, Error, Fnlab};
 
 /// A function as listed: its summary, public URL and last invocation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Listed {
     /// The function.
     #[serde(flatten)]
@@ -27,6 +28,7 @@ pub struct Listed {
 
 /// A function with its versions, public URL and saved draft.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Detailed {
     /// The function and its versions, newest first.
     #[serde(flatten)]
@@ -39,6 +41,7 @@ pub struct Detailed {
 
 /// A draft just saved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SavedDraft {
     /// The function's name.
     pub name: String,
@@ -55,6 +58,7 @@ pub struct SavedDraft {
 
 /// A version made live (by a deploy or a rollback).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deployment {
     /// The live version.
     pub version: i64,
@@ -66,6 +70,7 @@ pub struct Deployment {
 
 /// An invocation with what it cost at list price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PricedInvocation {
     /// The invocation.
     #[serde(flatten)]

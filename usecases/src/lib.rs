@@ -11,6 +11,10 @@
 //! Every failure is one [`Error`], whose variants say what went wrong in
 //! the domain; each adapter converts it once into its own error.
 //!
+//! With the `openapi` feature (the server's), the types the REST API
+//! answers with also describe themselves for its OpenAPI document
+//! (`utoipa::ToSchema`).
+//!
 //! # Layout
 //! - [`error`]: the one error type, from every domain crate's errors.
 //! - [`actor`]: who is acting, from a session or an API token.

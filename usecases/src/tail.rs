@@ -63,6 +63,7 @@ pub enum TailEvent {
 
 /// An invocation as a tail shows it: its record and what it cost.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TailedInvocation {
     /// What was measured.
     #[serde(flatten)]

@@ -29,6 +29,7 @@ pub struct UsageCsv {
 
 /// Every user's month, for admins.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminUsage {
     /// The month, such as `2026-11`.
     pub month: String,
@@ -42,6 +43,7 @@ pub struct AdminUsage {
 
 /// A user's plan, just set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanChange {
     /// Whose.
     pub username: String,

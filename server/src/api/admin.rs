@@ -1,33 +1,52 @@
-//! The admin view over REST, for the users named in `FNLAB_ADMIN` (an
-//! instructor watching a class): every user's month, and their plans.
-//! To anyone else these routes do not exist (404).
+//! The admin view over REST, for the users granted it with `fnlab admin
+//! grant` (an instructor watching a class): every user's month, and their
+//! plans. To anyone else these routes do not exist (404).
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, put};
 use fnlab_usecases::usage::{AdminUsage, PlanChange};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::error::ErrorBody;
 use super::{ApiError, ApiJson, AuthUser};
 use crate::AppState;
 
 /// The `/api/v1` routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/usage", get(usage))
-        .route("/admin/users/{username}/plan", put(set_plan))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(usage))
+        .routes(routes!(set_plan))
 }
 
-#[derive(Deserialize)]
+/// Which month, sorted how.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UsageQuery {
+    /// The month, such as `2026-11`; this month by default.
     month: Option<String>,
+    /// `username`, `requests`, `errors`, `gb_seconds` or `cost`.
     sort: Option<String>,
 }
 
-/// `GET /admin/usage?month=2026-11&sort=cost` → 200 {month, sort, users:
-/// [{username, plan, requests, errors, gb_seconds, cpu_ms, bytes_out,
-/// cost_micros, alert_level}], plans}; 404 for non-admins; 400 for a bad
-/// month or sort key.
+/// Every user's month, for admins.
+///
+/// Each user's usage and cost with their plan and quota alert level, and
+/// the plans a user can be put on.
+#[utoipa::path(
+    get,
+    path = "/admin/usage",
+    operation_id = "admin_usage",
+    tag = "admin",
+    security(("token" = []), ("session" = [])),
+    params(UsageQuery),
+    responses(
+        (status = 200, description = "Every user's month.", body = AdminUsage),
+        (status = 400, description = "A month or sort key it cannot read (`bad_request`).", body = ErrorBody),
+        (status = 404, description = "The caller is not an admin (`not_found`).", body = ErrorBody),
+    ),
+)]
 async fn usage(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
@@ -37,13 +56,30 @@ async fn usage(
     Ok(ApiJson(state.fnlab.admin_usage(&actor, month, sort).await?))
 }
 
-#[derive(Deserialize)]
+/// A plan to put a user on.
+#[derive(Deserialize, ToSchema)]
 struct PlanRequest {
+    /// One of the configured plans (`plans` in the admin usage answer).
     plan: String,
 }
 
-/// `PUT /admin/users/{username}/plan` {plan} → 200 {username, plan}; 404
-/// for non-admins or an unknown user; 422 for a plan not configured.
+/// Puts a user on a plan, for admins.
+///
+/// The new plan's quotas apply within seconds.
+#[utoipa::path(
+    put,
+    path = "/admin/users/{username}/plan",
+    operation_id = "set_plan",
+    tag = "admin",
+    security(("token" = []), ("session" = [])),
+    params(("username" = String, Path, description = "Whose plan.")),
+    request_body = inline(PlanRequest),
+    responses(
+        (status = 200, description = "The user's plan now.", body = PlanChange),
+        (status = 404, description = "No such user, or the caller is not an admin (`not_found`).", body = ErrorBody),
+        (status = 422, description = "A plan that is not configured (`unknown_plan`).", body = ErrorBody),
+    ),
+)]
 async fn set_plan(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,

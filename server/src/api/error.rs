@@ -2,15 +2,17 @@
 //! "message": "..."}}`. Most come from a use case ([`ApiError::UseCase`]):
 //! this module is where the domain's [`Error`] becomes an HTTP status and
 //! code, once. The other variants are failures of HTTP itself (a body that
-//! is not JSON, an unknown route).
+//! is not JSON, an unknown route). The bodies are typed, so that the
+//! OpenAPI document describes exactly what is sent.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use fnlab_builds::FailureCode;
+use fnlab_builds::{Diagnostic, FailureCode};
 use fnlab_usecases::Error;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// An API failure.
 #[derive(Debug, thiserror::Error)]
@@ -135,17 +137,78 @@ impl ApiError {
 #[derive(Debug, Clone)]
 pub struct InternalErrorDetail(pub String);
 
+/// The body of every error answer.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// What went wrong.
+    error: ErrorDetail,
+}
+
+/// An error's code and message.
+#[derive(Serialize, ToSchema)]
+struct ErrorDetail {
+    /// Machine-readable: what clients switch on, such as `not_found`,
+    /// `invalid_name` or `compile_error`.
+    code: &'static str,
+    /// In words, for people: what went wrong and what to do about it.
+    message: String,
+}
+
+/// A failed build: the error, the build and where in the source.
+#[derive(Serialize, ToSchema)]
+#[schema(as = BuildFailedError)]
+pub struct BuildFailedBody {
+    #[serde(flatten)]
+    error: ErrorBody,
+    /// The build that failed (`GET /api/v1/builds/{id}` has its log).
+    build_id: i64,
+    /// Compiler messages on the source's lines.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// A refusal past the storage quota: the error, and the numbers.
+#[derive(Serialize, ToSchema)]
+#[schema(as = StorageFullError)]
+pub struct StorageFullBody {
+    #[serde(flatten)]
+    error: ErrorBody,
+    /// What is stored, what was refused and what the plan allows.
+    storage: StorageOverflow,
+}
+
+/// The storage numbers of a refusal, in bytes.
+#[derive(Serialize, ToSchema)]
+struct StorageOverflow {
+    /// Stored now.
+    used_bytes: i64,
+    /// What the refused request would have added.
+    adding_bytes: i64,
+    /// The plan's storage quota.
+    quota_bytes: i64,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message = match self.internal_detail() {
             Some(_) => "something went wrong on our side; it has been logged".to_owned(),
             None => self.to_string(),
         };
-        let mut body = json!({ "error": { "code": self.code(), "message": message } });
-        match &self {
+        let error = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message,
+            },
+        };
+        let status = self.status_code();
+        let mut response = match &self {
             Self::UseCase(Error::BuildFailed(failure)) => {
-                body["build_id"] = json!(failure.build_id);
-                body["diagnostics"] = json!(failure.diagnostics);
+                let body = BuildFailedBody {
+                    error,
+                    build_id: failure.build_id,
+                    diagnostics: failure.diagnostics.clone(),
+                };
+                (status, Json(body)).into_response()
             }
             Self::UseCase(Error::StorageFull {
                 used,
@@ -153,12 +216,15 @@ impl IntoResponse for ApiError {
                 quota,
                 ..
             }) => {
-                body["storage"] =
-                    json!({ "used_bytes": used, "adding_bytes": adding, "quota_bytes": quota });
+                let storage = StorageOverflow {
+                    used_bytes: *used,
+                    adding_bytes: *adding,
+                    quota_bytes: *quota,
+                };
+                (status, Json(StorageFullBody { error, storage })).into_response()
             }
-            _ => {}
-        }
-        let mut response = (self.status_code(), Json(body)).into_response();
+            _ => (status, Json(error)).into_response(),
+        };
         if let Some(detail) = self.internal_detail() {
             response
                 .extensions_mut()

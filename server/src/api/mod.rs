@@ -1,5 +1,8 @@
 //! The REST API, version 1: JSON in, JSON out, every error as
-//! `{"error": {"code", "message"}}`.
+//! `{"error": {"code", "message"}}`, and its OpenAPI document.
+//!
+//! Each resource's module lists its routes with utoipa-axum's `routes!`,
+//! so that one table builds both the router and the document ([`openapi`]).
 
 mod admin;
 mod auth;
@@ -8,12 +11,19 @@ mod error;
 mod functions;
 mod json;
 mod logs;
+mod openapi;
+mod reference;
 mod tokens;
 mod usage;
 mod users;
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::http::Uri;
+use axum::routing::get;
+use axum::{Extension, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use auth::AuthUser;
 pub use error::{ApiError, InternalErrorDetail};
@@ -21,9 +31,10 @@ pub use json::ApiJson;
 
 use crate::{AppState, Config};
 
-/// Every `/api/v1` route, merged in one place.
+/// Every `/api/v1` route, merged in one place, with its OpenAPI document
+/// at `/api/v1/openapi.json` and the reference page at `/api/docs`.
 pub fn router(config: &Config) -> Router<AppState> {
-    let v1 = Router::new()
+    let (v1, routes) = OpenApiRouter::new()
         .merge(users::router())
         .merge(functions::router(config))
         .merge(builds::router())
@@ -31,9 +42,16 @@ pub fn router(config: &Config) -> Router<AppState> {
         .merge(tokens::router())
         .merge(usage::router())
         .merge(admin::router())
+        .routes(routes!(openapi::openapi_json))
+        .split_for_parts();
+    let published = Arc::new(openapi::Published::new(&openapi::document(routes)));
+    let v1 = v1
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method);
-    Router::new().nest("/api/v1", v1)
+    Router::new()
+        .nest("/api/v1", v1)
+        .route("/api/docs", get(openapi::reference_page))
+        .layer(Extension(published))
 }
 
 /// A JSON 404 for API paths that do not exist (rather than an HTML page).

@@ -1,28 +1,47 @@
 //! API tokens over REST.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, post};
 use fnlab_accounts::{NewToken, TokenInfo};
 use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::error::ErrorBody;
 use super::{ApiError, ApiJson, AuthUser};
 use crate::AppState;
 
 /// The `/api/v1` routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/tokens", post(create).get(list))
-        .route("/tokens/{id}", delete(revoke))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(revoke))
 }
 
-#[derive(Deserialize)]
+/// A token to make.
+#[derive(Deserialize, ToSchema)]
 struct NewTokenRequest {
+    /// What to call it (1–64 characters), such as the machine it is for.
     name: String,
 }
 
-/// `POST /tokens` {name} → 201 {id, name, token}; the secret is never shown again.
+/// Creates an API token.
+///
+/// The answer holds the secret, which is never shown again: Fnlab keeps
+/// only its hash.
+#[utoipa::path(
+    post,
+    path = "/tokens",
+    operation_id = "create_token",
+    tag = "tokens",
+    security(("token" = []), ("session" = [])),
+    request_body = inline(NewTokenRequest),
+    responses(
+        (status = 201, description = "The token, with its secret.", body = NewToken),
+        (status = 422, description = "An empty or too long name (`invalid_name`).", body = ErrorBody),
+    ),
+)]
 async fn create(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
@@ -32,7 +51,17 @@ async fn create(
     Ok((StatusCode::CREATED, ApiJson(token)))
 }
 
-/// `GET /tokens` → 200 [{id, name, created_at, last_used_at}], newest first.
+/// Lists the caller's API tokens, newest first.
+///
+/// Never their secrets.
+#[utoipa::path(
+    get,
+    path = "/tokens",
+    operation_id = "list_tokens",
+    tag = "tokens",
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "The caller's tokens, newest first.", body = [TokenInfo])),
+)]
 async fn list(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
@@ -40,7 +69,21 @@ async fn list(
     Ok(ApiJson(state.fnlab.tokens(&actor).await?))
 }
 
-/// `DELETE /tokens/{id}` → 204; 404 when missing or someone else's.
+/// Revokes an API token.
+///
+/// Requests carrying it are refused from then on.
+#[utoipa::path(
+    delete,
+    path = "/tokens/{id}",
+    operation_id = "revoke_token",
+    tag = "tokens",
+    security(("token" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The token's id, from the list.")),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 404, description = "No such token of the caller's (`not_found`).", body = ErrorBody),
+    ),
+)]
 async fn revoke(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,

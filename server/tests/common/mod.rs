@@ -280,6 +280,21 @@ impl TestServer {
         self.boot().await;
     }
 
+    /// A client logged in as `username`, a new account made an admin the
+    /// way the operator does it (`fnlab admin grant`).
+    pub async fn admin_client(&self, username: &str) -> Client {
+        let admin = self.client();
+        admin.sign_up_and_log_in(username).await;
+        let config = Config::parse_from(["fnlab", "--database-url", &self.database_url]);
+        let grant = fnlab_server::AdminAction::Grant {
+            username: username.to_owned(),
+        };
+        fnlab_server::admin(&config, &grant)
+            .await
+            .expect("grant admin");
+        admin
+    }
+
     /// A client with its own cookie jar (a browser, as far as sessions go).
     pub fn client(&self) -> Client {
         let http = reqwest::Client::builder()
@@ -425,6 +440,11 @@ impl Events {
         }
         let response = request.send().await.expect("request sent");
         assert_eq!(response.status(), 200, "{path}");
+        Self::read(response)
+    }
+
+    /// Reads the stream `response` carries (already checked by the caller).
+    pub fn read(response: reqwest::Response) -> Self {
         Self {
             response,
             buffer: String::new(),
