@@ -32,9 +32,10 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# The Rust side: wasm targets, the wasm-bindgen CLI and wasm-opt. Neither
-# README command needs cargo-leptos (about 20 minutes to compile): .ci/site
-# performs its steps. `cargo leptos watch` remains the way to develop.
+# The Rust side: wasm targets and wasm-opt; the wasm-bindgen CLI is
+# .ci/site's (below). Neither README command needs cargo-leptos (about 20
+# minutes to compile): .ci/site performs its steps. `cargo leptos watch`
+# remains the way to develop.
 setup_rust() {
     local installed
     installed=$(rustup target list --installed)
@@ -42,21 +43,42 @@ setup_rust() {
         grep -qx "$target" <<<"$installed" || { say "adding Rust target $target"; rustup target add "$target"; }
     done
 
-    # The wasm-bindgen CLI must equal the crate's version in Cargo.lock
-    # (cargo-leptos, when used, would download it unless it is on PATH).
-    # `--locked` would pin dependencies that no longer build.
-    local bindgen
-    bindgen=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;q}' "$FNLAB_ROOT/Cargo.lock")
-    if ! wasm-bindgen --version 2>/dev/null | grep -q " $bindgen\$"; then
-        say "installing wasm-bindgen-cli $bindgen (a few minutes, once)"
-        cargo install wasm-bindgen-cli --version "$bindgen"
-    fi
-
     if ! [ -x "$FNLAB_TOOLS/node_modules/.bin/wasm-opt" ]; then
         say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm)"
         mkdir -p "$FNLAB_TOOLS"
         npm install --silent --no-audit --no-fund --prefix "$FNLAB_TOOLS" "binaryen@$BINARYEN_VERSION"
     fi
+}
+
+# The wasm-bindgen CLI must equal the crate's version in Cargo.lock
+# (cargo-leptos, when used, would download it unless it is on PATH).
+# Compiling it takes about 3 minutes on 2 cores, so .ci/site starts it in
+# the background beside the server's build, which leaves a core idle for
+# minutes while its last crates compile one at a time. It builds in its own
+# target directory (a shared CARGO_TARGET_DIR would be locked by the other
+# build). `--locked` would pin dependencies that no longer build.
+start_wasm_bindgen_install() {
+    local bindgen
+    bindgen=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;q}' "$FNLAB_ROOT/Cargo.lock")
+    WASM_BINDGEN_INSTALL=
+    wasm-bindgen --version 2>/dev/null | grep -q " $bindgen\$" && return
+    say "installing wasm-bindgen-cli $bindgen in the background (about 3 minutes, once)"
+    WASM_BINDGEN_LOG=$(mktemp)
+    env -u CARGO_TARGET_DIR nice -n 10 cargo install wasm-bindgen-cli --version "$bindgen" \
+        >"$WASM_BINDGEN_LOG" 2>&1 &
+    WASM_BINDGEN_INSTALL=$!
+}
+
+# Waits for the install start_wasm_bindgen_install began, if any; on
+# failure prints its log.
+finish_wasm_bindgen_install() {
+    [ -n "${WASM_BINDGEN_INSTALL:-}" ] || return 0
+    if ! wait "$WASM_BINDGEN_INSTALL"; then
+        cat "$WASM_BINDGEN_LOG" >&2
+        say "installing wasm-bindgen-cli failed (its log is above)"
+        return 1
+    fi
+    rm -f "$WASM_BINDGEN_LOG"
 }
 
 # The JavaScript and Python toolchains, under $FNLAB_TOOLS where the server
