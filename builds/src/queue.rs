@@ -359,8 +359,9 @@ impl Builds {
         seen: i64,
     ) -> Result<Option<BuildProgress>, sqlx::Error> {
         let row = sqlx::query(
-            "select state, length(log), substr(log, $3 + 1), worker from builds \
-             where build_id = $1 and user_id = $2",
+            // PostgreSQL's substr takes an integer, and its length is one.
+            "select state, cast(length(log) as bigint), substr(log, cast($3 as integer) + 1), worker \
+             from builds where build_id = $1 and user_id = $2",
         )
         .bind(id)
         .bind(user_id)
