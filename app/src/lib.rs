@@ -12,6 +12,7 @@
 //! - [`auth`]: sign-up, log-in and log-out, and who is signed in.
 //! - [`tokens`]: API tokens.
 //! - [`functions`]: functions, versions and invocations in the dashboard.
+//! - [`environment`]: a function's variables and secrets.
 //! - [`billing`]: billing, metrics and the admin view.
 //! - [`charts`]: bar and line charts as server-rendered SVG.
 //! - [`pages`]: one module per page.
@@ -25,6 +26,7 @@ pub mod billing;
 pub mod charts;
 #[cfg(feature = "ssr")]
 pub mod ctx;
+pub mod environment;
 pub mod error;
 pub mod format;
 pub mod functions;

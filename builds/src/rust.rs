@@ -37,6 +37,10 @@ const CRATE_FILES: &[(&str, &str)] = &[
         include_str!("../../guests/rust/sdk/src/lambda.rs"),
     ),
     (
+        "sdk/src/fetch.rs",
+        include_str!("../../guests/rust/sdk/src/fetch.rs"),
+    ),
+    (
         "function/Cargo.toml",
         include_str!("../../guests/rust/function/Cargo.toml"),
     ),

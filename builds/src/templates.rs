@@ -60,6 +60,13 @@ pub const TEMPLATES: &[Template] = &[
         source: include_str!("../../guests/templates/rust/lambda.rs"),
     },
     Template {
+        id: "rust-webhook-relay",
+        name: "Webhook relay",
+        language: Language::Rust,
+        description: "Forwards each POST to the URL in the secret WEBHOOK_URL: outbound HTTP with fnlab::Fetch.",
+        source: include_str!("../../guests/templates/rust/webhook-relay.rs"),
+    },
+    Template {
         id: "python-lambda",
         name: "Lambda-style handler",
         language: Language::Python,
@@ -81,6 +88,13 @@ pub const TEMPLATES: &[Template] = &[
         source: include_str!("../../guests/templates/python/json_api.py"),
     },
     Template {
+        id: "python-webhook-relay",
+        name: "Webhook relay",
+        language: Language::Python,
+        description: "Forwards each POST to the URL in the secret WEBHOOK_URL: outbound HTTP with fnlab.fetch.",
+        source: include_str!("../../guests/templates/python/webhook_relay.py"),
+    },
+    Template {
         id: "javascript-worker",
         name: "Fetch handler (Workers)",
         language: Language::JavaScript,
@@ -100,6 +114,13 @@ pub const TEMPLATES: &[Template] = &[
         language: Language::JavaScript,
         description: "A fetch handler dispatching on method and path to small JSON handlers, with 400 and 404 answers.",
         source: include_str!("../../guests/templates/javascript/json_api.js"),
+    },
+    Template {
+        id: "javascript-webhook-relay",
+        name: "Webhook relay",
+        language: Language::JavaScript,
+        description: "Forwards each POST to the URL in the secret WEBHOOK_URL: outbound HTTP with fetch.",
+        source: include_str!("../../guests/templates/javascript/webhook_relay.js"),
     },
 ];
 

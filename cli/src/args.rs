@@ -67,6 +67,9 @@ pub enum Command {
     Logs(LogsArgs),
     /// Make an earlier version of a function live again.
     Rollback(RollbackArgs),
+    /// A function's environment variables and secrets: list, set, unset.
+    #[command(subcommand)]
+    Env(EnvCommand),
     /// List your functions.
     Ls,
 }
@@ -158,6 +161,38 @@ pub struct RollbackArgs {
     pub name: String,
     /// The version to make live.
     pub version: i64,
+}
+
+/// `env`.
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// Show the variables (with their values) and the secrets (names only).
+    List {
+        /// The function.
+        name: String,
+    },
+    /// Set variables, or with --secret secrets. The function sees them
+    /// within a second, with no redeploy.
+    Set {
+        /// The function.
+        name: String,
+        /// KEY=VALUE, again for more. With --secret, a lone KEY reads its
+        /// value from the first line of standard input, so that it stays
+        /// out of the shell's history.
+        #[arg(required = true, value_name = "KEY=VALUE")]
+        entries: Vec<String>,
+        /// Store them as secrets: sealed, and never shown again.
+        #[arg(long, short)]
+        secret: bool,
+    },
+    /// Remove variables or secrets.
+    Unset {
+        /// The function.
+        name: String,
+        /// Their names.
+        #[arg(required = true, value_name = "KEY")]
+        keys: Vec<String>,
+    },
 }
 
 #[cfg(test)]

@@ -1,17 +1,23 @@
 // Functions in the browser: deploy a real wasm32-wasip2 component from the
 // dashboard, call its public URL, read its log, deploy again, roll back.
+import type { Page } from "@playwright/test";
 import { expect, signUp, test, uniqueName } from "./fixtures";
 
 const probe = process.env.PROBE_WASM;
+
+/** Deploys the probe component as "probe" from the dashboard and opens its page. */
+async function deployProbe(page: Page): Promise<void> {
+  await page.getByLabel("Function name", { exact: true }).fill("probe");
+  await page.getByLabel("Component file").setInputFiles(probe!);
+  await page.getByRole("button", { name: "Upload" }).click();
+  await expect(page).toHaveURL(/\/functions\/probe$/);
+}
 
 test("deploy a component, call it, see its log and roll back", async ({ page, request }) => {
   test.skip(!probe, "PROBE_WASM names the probe component (.ci/test sets it)");
   await signUp(page, uniqueName("fn"));
 
-  await page.getByLabel("Function name", { exact: true }).fill("probe");
-  await page.getByLabel("Component file").setInputFiles(probe!);
-  await page.getByRole("button", { name: "Upload" }).click();
-  await expect(page).toHaveURL(/\/functions\/probe$/);
+  await deployProbe(page);
   await expect(page.getByTestId("versions")).toContainText("v1");
   await expect(page.getByTestId("no-invocations")).toBeVisible();
 
@@ -52,10 +58,7 @@ test("a file that is not a component gets the server's reason", async ({ page })
 test("the log follows live: pause, filter, expand, clear", async ({ page, request }) => {
   test.skip(!probe, "PROBE_WASM names the probe component (.ci/test sets it)");
   await signUp(page, uniqueName("tail"));
-  await page.getByLabel("Function name", { exact: true }).fill("probe");
-  await page.getByLabel("Component file").setInputFiles(probe!);
-  await page.getByRole("button", { name: "Upload" }).click();
-  await expect(page).toHaveURL(/\/functions\/probe$/);
+  await deployProbe(page);
   await expect(page.getByTestId("log-state")).toHaveText("● live");
   const url = (await page.getByTestId("function-url").textContent())!.trim();
   const log = page.getByTestId("invocations");
@@ -86,4 +89,42 @@ test("the log follows live: pause, filter, expand, clear", async ({ page, reques
   await expect(page.getByTestId("no-invocations")).toBeVisible();
   expect((await request.get(`${url}hello`)).status()).toBe(200);
   await expect(log).toContainText("GET /hello");
+});
+
+test("variables and secrets set on the page reach the function; secrets are never shown", async ({ page, request }) => {
+  test.skip(!probe, "PROBE_WASM names the probe component (.ci/test sets it)");
+  await signUp(page, uniqueName("env"));
+  await deployProbe(page);
+  await expect(page.getByTestId("no-env")).toBeVisible();
+  const url = (await page.getByTestId("function-url").textContent())!.trim();
+  expect((await request.get(`${url}var?name=MODE`)).status()).toBe(404);
+
+  const env = page.getByTestId("environment");
+  await env.getByLabel("Variable name").fill("MODE");
+  await env.getByLabel("Variable value").fill("classroom");
+  await env.getByRole("button", { name: "Set" }).click();
+  await expect(page.getByTestId("env")).toContainText("classroom");
+  await env.getByLabel("Variable name").fill("TOKEN");
+  await env.getByLabel("Variable value").fill("s3cret-value");
+  await env.getByLabel("secret").check();
+  await env.getByRole("button", { name: "Set" }).click();
+  await expect(page.getByTestId("env")).toContainText("TOKEN");
+  await expect(page.getByTestId("env")).not.toContainText("s3cret-value");
+
+  // The function sees both at once, with no redeploy.
+  expect(await (await request.get(`${url}var?name=MODE`)).text()).toBe("MODE=classroom");
+  expect(await (await request.get(`${url}var?name=TOKEN`)).text()).toBe("TOKEN=s3cret-value");
+
+  // A name the server refuses says why; reloading shows the secret by name only.
+  await env.getByLabel("Variable name").fill("FNLAB_SOURCE");
+  await env.getByLabel("Variable value").fill("x");
+  await env.getByRole("button", { name: "Set" }).click();
+  await expect(env.getByRole("alert")).toContainText("Fnlab's own");
+  await page.reload();
+  await expect(page.getByTestId("env")).toContainText("TOKEN");
+  expect(await page.content()).not.toContain("s3cret-value");
+
+  await page.getByRole("button", { name: "Remove MODE" }).click();
+  await expect(page.getByTestId("env")).not.toContainText("classroom");
+  expect((await request.get(`${url}var?name=MODE`)).status()).toBe(404);
 });

@@ -10,7 +10,7 @@ use crate::model::{
 };
 use crate::storage::{StorageQuota, check_version};
 use crate::store::decode_language;
-use crate::{FunctionError, Functions, sha256_hex, validate_name};
+use crate::{FunctionError, Functions, GuestEnv, sha256_hex, validate_name};
 
 /// A version about to be stored: its component, that component's SHA-256
 /// (computed here, so the two always match), and the source it was built
@@ -299,7 +299,8 @@ impl Functions {
     }
 
     /// The live version of `username`'s function `name`, as the public URL
-    /// `/fn/{username}/{name}` finds it; `None` when there is none.
+    /// `/fn/{username}/{name}` finds it; `None` when there is none. Its
+    /// `env` is empty: the caller adds what [`Functions::opened_env`] opens.
     pub async fn live(
         &self,
         username: &str,
@@ -332,6 +333,7 @@ impl Functions {
                 (Some(language), Some(source)) => Some(Source { language, source }),
                 _ => None,
             },
+            env: GuestEnv::default(),
         }))
     }
 

@@ -22,6 +22,8 @@
 //!   version look like.
 //! - `catalog`: creating, listing, deploying, rolling back and deleting.
 //! - `drafts`: the source saved in the editor, and each version's source.
+//! - `env`: each function's variables and sealed secrets, and the key
+//!   that seals them.
 //! - `storage`: what a user's functions store, the quota check, and the
 //!   collection of components nobody refers to.
 
@@ -31,17 +33,21 @@
 pub mod catalog;
 #[cfg(feature = "store")]
 pub mod drafts;
+#[cfg(feature = "store")]
+pub mod env;
 pub mod model;
 #[cfg(feature = "store")]
 pub mod storage;
 
 pub use model::{
-    Deployed, Draft, FunctionDetail, FunctionSummary, Language, Limits, LiveFunction, Source,
-    UnknownLanguage, VersionInfo,
+    Deployed, Draft, Environment, FunctionDetail, FunctionSummary, GuestEnv, Language, Limits,
+    LiveFunction, SecretInfo, Source, UnknownLanguage, VersionInfo,
 };
 
 #[cfg(feature = "store")]
 pub use catalog::NewVersion;
+#[cfg(feature = "store")]
+pub use env::{EnvChange, SecretsKey};
 #[cfg(feature = "store")]
 pub use storage::{Collected, Growth, StorageQuota};
 #[cfg(feature = "store")]
@@ -157,6 +163,9 @@ mod store {
         /// Limits outside what this server allows; the message says which.
         #[error("{0}")]
         InvalidLimits(String),
+        /// Variables or secrets that break a rule; the message says which.
+        #[error("{0}")]
+        InvalidEnvironment(String),
         /// No such function for this user (or not theirs).
         #[error("no such function")]
         NotFound,

@@ -177,4 +177,51 @@ pub struct LiveFunction {
     /// The source it was built from, if any (a JavaScript or Python
     /// version's component is its language's runtime, which runs this).
     pub source: Option<Source>,
+    /// The environment variables its guests see.
+    pub env: GuestEnv,
+}
+
+/// The environment variables a function's guests see: its plain variables
+/// and its secrets in clear (and a script's source, for its runtime).
+/// Shared, so that each request costs a reference count, not a copy. Its
+/// `Debug` shows the names only, so that no log line can carry a secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GuestEnv(pub std::sync::Arc<[(String, String)]>);
+
+impl Default for GuestEnv {
+    fn default() -> Self {
+        Self(std::sync::Arc::new([]))
+    }
+}
+
+impl std::fmt::Debug for GuestEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(name, _)| name))
+            .finish()
+    }
+}
+
+/// A function's configuration as its owner sees it: plain variables with
+/// their values, secrets by name only (their values are never shown back).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Environment {
+    /// Plain variables, by name.
+    pub vars: std::collections::BTreeMap<String, String>,
+    /// Secrets, by name.
+    pub secrets: Vec<SecretInfo>,
+}
+
+/// A secret as its owner sees it: never its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SecretInfo {
+    /// Its name.
+    pub name: String,
+    /// When it was last set, ms since the Unix epoch.
+    pub updated_at: i64,
+    /// False when it was sealed with another key than this server's (the
+    /// key was lost or differs between nodes): set it again.
+    pub readable: bool,
 }

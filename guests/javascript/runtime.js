@@ -6,7 +6,9 @@
 // The function's source reaches each instance in the FNLAB_SOURCE
 // environment variable (wasi:cli/environment): it is evaluated as
 // `handler.js` and its exports called, so deploying a function compiles no
-// WebAssembly. Every request runs in a fresh instance, so nothing leaks
+// WebAssembly. The function's own variables and secrets arrive the same
+// way; it sees them (without FNLAB_SOURCE) as `process.env` and as the
+// `env` argument of `fetch`. Every request runs in a fresh instance, so nothing leaks
 // from one request to the next.
 //
 // The source is one ES module without imports. Its entry point is either
@@ -28,10 +30,14 @@ addEventListener('fetch', (event) => event.respondWith(serve(event.request)));
 
 async function serve(request) {
   try {
-    const source = new Map(getEnvironment()).get('FNLAB_SOURCE') ?? '';
+    const variables = new Map(getEnvironment());
+    const source = variables.get('FNLAB_SOURCE') ?? '';
+    variables.delete('FNLAB_SOURCE');
+    const env = Object.freeze(Object.fromEntries(variables));
+    globalThis.process = { env: { ...env } };
     const exports = load(source);
     if (exports.default && typeof exports.default.fetch === 'function') {
-      return await exports.default.fetch(request, {}, { waitUntil() {}, passThroughOnException() {} });
+      return await exports.default.fetch(request, env, { waitUntil() {}, passThroughOnException() {} });
     }
     if (typeof exports.handler === 'function') {
       const event = await lambdaEvent(request);

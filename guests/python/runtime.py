@@ -3,7 +3,10 @@ function, built once per node by componentize-py.
 
 The function's source reaches each instance in the FNLAB_SOURCE environment
 variable (wasi:cli/environment): it is compiled as `handler.py` and its entry
-point called, so deploying a function compiles no WebAssembly. Every request
+point called, so deploying a function compiles no WebAssembly. The
+function's own variables and secrets arrive the same way; it sees them
+(without FNLAB_SOURCE) in ``os.environ``. ``import fnlab`` gives
+``fnlab.fetch(url, method, headers, body)`` for outbound HTTP. Every request
 runs in a fresh instance, so nothing leaks from one request to the next.
 
 The entry point is the first of these the source defines:
@@ -25,7 +28,9 @@ is the invocation's log.
 
 import base64
 import json
+import os
 import sys
+import types
 import traceback
 from urllib.parse import parse_qsl, urlsplit
 
@@ -40,16 +45,26 @@ import urllib.parse  # noqa: E401,F401
 
 from componentize_py_types import Err, Ok
 from wit_world import exports
-from wit_world.imports import environment
+from wit_world.imports import environment, outgoing_handler
 from wit_world.imports.streams import StreamError_Closed
 from wit_world.imports.types import (
     Fields,
     IncomingBody,
     IncomingRequest,
+    Method_Delete,
+    Method_Get,
+    Method_Head,
+    Method_Options,
     Method_Other,
+    Method_Patch,
+    Method_Post,
+    Method_Put,
     OutgoingBody,
+    OutgoingRequest,
     OutgoingResponse,
     ResponseOutparam,
+    Scheme_Http,
+    Scheme_Https,
 )
 
 LAMBDA_NAMES = ("lambda_handler", "handler")
@@ -84,6 +99,90 @@ class Request:
             if silent:
                 return None
             raise
+
+
+class Response:
+    """What ``fnlab.fetch`` returns: ``status``, ``headers`` (lower-case
+    names) and ``body`` (bytes), with ``text()`` and ``json()``."""
+
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.body)
+
+
+METHODS = {
+    "GET": Method_Get,
+    "POST": Method_Post,
+    "PUT": Method_Put,
+    "DELETE": Method_Delete,
+    "PATCH": Method_Patch,
+    "HEAD": Method_Head,
+    "OPTIONS": Method_Options,
+}
+
+
+def fetch(url, method="GET", headers=None, body=None):
+    """Sends an HTTP request from the function (``import fnlab``;
+    ``fnlab.fetch("https://api.example.org/x")``) and returns a Response.
+    A body that is not bytes or text is sent as JSON. Raises OSError when
+    the request cannot be sent; the invocation's log says why (a refused
+    address names the rule)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"fetch needs an http:// or https:// URL, not {url!r}")
+    data, default_type = as_bytes(body) if body is not None else (b"", None)
+    fields = [(k.lower(), str(v).encode()) for k, v in (headers or {}).items()]
+    if default_type and not any(k == "content-type" for k, _ in fields):
+        fields.append(("content-type", default_type.encode()))
+    if data and not any(k == "content-length" for k, _ in fields):
+        # Sent with its length rather than chunked, which some receivers
+        # of webhooks refuse.
+        fields.append(("content-length", str(len(data)).encode()))
+    request = OutgoingRequest(Fields.from_list(fields))
+    verb = method.upper()
+    request.set_method(METHODS[verb]() if verb in METHODS else Method_Other(verb))
+    request.set_scheme(Scheme_Https() if parts.scheme == "https" else Scheme_Http())
+    request.set_authority(parts.netloc)
+    request.set_path_with_query((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+    out = request.body()
+    try:
+        future = outgoing_handler.handle(request, None)
+    except Err as e:
+        raise OSError(f"fetch {url}: {type(e.value).__name__}") from None
+    if data:
+        stream = out.write()
+        for start in range(0, len(data), 4096):
+            stream.blocking_write_and_flush(data[start : start + 4096])
+        stream.__exit__(None, None, None)
+    OutgoingBody.finish(out, None)
+    future.subscribe().block()
+    got = future.get()
+    if got is None or isinstance(got, Err) or isinstance(got.value, Err):
+        reason = got.value.value if got is not None and isinstance(got.value, Err) else got
+        raise OSError(f"fetch {url}: {type(reason).__name__}")
+    response = got.value.value
+    headers = {}
+    for name, value in response.headers().entries():
+        headers[name.lower()] = value.decode("utf-8", "replace")
+    return Response(response.status(), headers, read_body(response))
+
+
+def as_module():
+    """The ``fnlab`` module a function imports: ``fetch`` and ``Response``."""
+    module = types.ModuleType("fnlab", "Fnlab's helpers for functions: fetch(url, ...).")
+    module.fetch = fetch
+    module.Response = Response
+    return module
+
+
+sys.modules["fnlab"] = as_module()
 
 
 def method_name(method):
@@ -160,7 +259,12 @@ def from_request_style(result):
 
 
 def run(method, path, query, headers, body):
-    source = dict(environment.get_environment()).get("FNLAB_SOURCE", "")
+    variables = dict(environment.get_environment())
+    source = variables.pop("FNLAB_SOURCE", "")
+    # os.environ was filled when the runtime was built: replace it with
+    # the function's own variables and secrets.
+    os.environ.clear()
+    os.environ.update(variables)
     scope = {"__name__": "handler", "__file__": "handler.py"}
     exec(compile(source, "handler.py", "exec"), scope)
     for name in LAMBDA_NAMES:

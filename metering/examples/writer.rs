@@ -45,6 +45,8 @@ async fn main() {
             trigger: "http".into(),
             method: "GET".into(),
             path: "/".into(),
+            outbound_requests: 0,
+            outbound_bytes: 0,
         })
         .collect();
 

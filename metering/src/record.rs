@@ -49,6 +49,10 @@ pub struct UsageRecord {
     pub method: String,
     /// The path (and query) the guest saw, capped at [`MAX_PATH`] bytes.
     pub path: String,
+    /// Outbound HTTP requests the function sent.
+    pub outbound_requests: i64,
+    /// Bytes of those requests' and their responses' bodies.
+    pub outbound_bytes: i64,
 }
 
 /// The longest path kept in a record, in bytes.
@@ -101,6 +105,8 @@ impl UsageRecord {
             trigger: row.try_get(at(16))?,
             method: row.try_get(at(17))?,
             path: row.try_get(at(18))?,
+            outbound_requests: row.try_get(at(19))?,
+            outbound_bytes: row.try_get(at(20))?,
         })
     }
 }
@@ -136,6 +142,9 @@ impl Serialize for AsColumns<'_> {
         ] {
             row.serialize_element(text)?;
         }
+        for number in [r.outbound_requests, r.outbound_bytes] {
+            row.serialize_element(&number)?;
+        }
         row.end()
     }
 }
@@ -151,7 +160,7 @@ pub fn new_request_id(at_ms: i64) -> String {
 }
 
 /// The columns of `invocations` a [`UsageRecord`] fills, in field order.
-pub(crate) const COLUMNS: [&str; 19] = [
+pub(crate) const COLUMNS: [&str; 21] = [
     "request_id",
     "user_id",
     "function_id",
@@ -171,6 +180,8 @@ pub(crate) const COLUMNS: [&str; 19] = [
     "trigger",
     "method",
     "path",
+    "outbound_requests",
+    "outbound_bytes",
 ];
 
 /// The [`COLUMNS`] that hold text.

@@ -26,6 +26,8 @@ fn record(n: i64) -> UsageRecord {
         trigger: "http".into(),
         method: "GET".into(),
         path: "/".into(),
+        outbound_requests: 0,
+        outbound_bytes: 0,
     }
 }
 

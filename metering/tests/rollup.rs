@@ -40,6 +40,8 @@ fn record(n: i64, function_id: i64, started_at: i64, wall_us: i64, status: i64) 
         trigger: "http".into(),
         method: "GET".into(),
         path: "/".into(),
+        outbound_requests: 0,
+        outbound_bytes: 0,
     }
 }
 

@@ -64,7 +64,7 @@ async fn main() {
         "reload from disk cache:         {:>8.1} ms",
         ms(started.elapsed())
     );
-    let program = program.with_env(env);
+    let program = program.with_env(env.into());
     let started = Instant::now();
     hello(&sandbox, &program).await;
     println!(

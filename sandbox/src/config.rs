@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::outbound::OutboundPolicy;
+
 /// Server-wide settings of the sandbox.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
@@ -41,6 +43,8 @@ pub struct SandboxConfig {
     /// How long a load waits for its compile; past it the load is refused
     /// (the compile finishes in the background, into the code cache).
     pub compile_timeout: Duration,
+    /// Who functions may call with outbound HTTP: nobody by default.
+    pub outbound: OutboundPolicy,
 }
 
 impl SandboxConfig {
@@ -61,6 +65,7 @@ impl SandboxConfig {
             max_concurrent_compiles: half_the_cores(),
             compile_wait: Duration::from_secs(30),
             compile_timeout: Duration::from_secs(60),
+            outbound: OutboundPolicy::off(),
         }
     }
 }

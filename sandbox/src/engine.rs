@@ -14,6 +14,7 @@ use crate::cache::DiskCache;
 use crate::config::SandboxConfig;
 use crate::host::Host;
 use crate::invoke::Tally;
+use crate::outbound::OutboundPolicy;
 use crate::programs::Programs;
 
 /// The sandbox: one engine, one linker, one ticker, the ready programs and
@@ -34,6 +35,8 @@ pub(crate) struct Inner {
     users: Mutex<HashMap<i64, UserSlots>>,
     /// One permit per component that may compile at once.
     pub(crate) compiles: Arc<Semaphore>,
+    /// The outbound policy and the TLS settings of outbound HTTPS.
+    pub(crate) outbound: (Arc<OutboundPolicy>, Arc<rustls::ClientConfig>),
     stop_ticker: Arc<AtomicBool>,
 }
 
@@ -68,6 +71,7 @@ impl Sandbox {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .and_then(|()| wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker))
+            .and_then(|()| wasmtime_wasi_config::add_to_linker(&mut linker, Host::config))
             .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
         let cache = DiskCache::open(&config.cache_dir, &engine).map_err(|source| {
             SandboxError::CacheDir {
@@ -84,6 +88,10 @@ impl Sandbox {
             watchdog: Watchdog::default(),
             users: Mutex::default(),
             compiles: Arc::new(Semaphore::new(config.max_concurrent_compiles.max(1))),
+            outbound: (
+                Arc::new(config.outbound.clone()),
+                crate::outbound::tls_config(),
+            ),
             stop_ticker: stop_ticker.clone(),
             config,
         });

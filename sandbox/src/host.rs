@@ -1,13 +1,14 @@
 //! What a guest can reach: the WASI context of one request. No files, no
-//! environment of the host (only its program's own variables), no
-//! sockets, no outgoing HTTP; stdout and stderr go to size-capped buffers
+//! environment of the host (only its program's own variables, also
+//! readable through `wasi:config/store`), no sockets; outgoing HTTP only
+//! as the operator's policy allows (`outbound`); stdout and stderr go to size-capped buffers
 //! that end up in the invocation report. And how much memory it may take:
 //! the total of its linear memories and tables, limited and measured by
 //! `MemoryLimiter`.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 
 use tokio::io::AsyncWrite;
@@ -15,16 +16,21 @@ use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-use wasmtime_wasi_http::{
-    RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
-};
+use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::outbound::Outbound;
 
 /// The state of one request's `Store`.
 pub struct Host {
     wasi: WasiCtx,
+    /// The program's variables, for `wasi:config/store`.
+    env: Arc<[(String, String)]>,
+    /// The same as a config store, made on the guest's first call.
+    config: OnceLock<WasiConfigVariables>,
     http: WasiHttpCtx,
     table: ResourceTable,
-    hooks: NoOutgoingHttp,
+    hooks: Outbound,
     /// Enforces and measures the memory limit.
     pub(crate) limiter: MemoryLimiter,
 }
@@ -36,7 +42,8 @@ impl Host {
         stdout: CappedLog,
         stderr: CappedLog,
         limiter: MemoryLimiter,
-        env: &[(String, String)],
+        env: &Arc<[(String, String)]>,
+        outbound: Outbound,
     ) -> Self {
         let wasi = WasiCtx::builder()
             .envs(env)
@@ -49,13 +56,32 @@ impl Host {
             .build();
         Self {
             wasi,
+            env: env.clone(),
+            config: OnceLock::new(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            hooks: NoOutgoingHttp,
+            hooks: outbound,
             limiter,
         }
     }
 }
+
+impl Host {
+    /// The program's variables as `wasi:config/store` serves them (not
+    /// Fnlab's own, such as a script's `FNLAB_SOURCE`).
+    pub(crate) fn config(&mut self) -> WasiConfig<'_> {
+        let env = &self.env;
+        WasiConfig::from(self.config.get_or_init(|| {
+            env.iter()
+                .filter(|(name, _)| !name.starts_with(FNLAB_PREFIX))
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect()
+        }))
+    }
+}
+
+/// Variables of this prefix are Fnlab's own (users cannot set them).
+const FNLAB_PREFIX: &str = "FNLAB_";
 
 impl WasiView for Host {
     fn ctx(&mut self) -> WasiCtxView<'_> {
@@ -73,27 +99,6 @@ impl WasiHttpView for Host {
             table: &mut self.table,
             hooks: &mut self.hooks,
         }
-    }
-}
-
-/// Refuses every outgoing HTTP request: functions get no network.
-struct NoOutgoingHttp;
-
-impl WasiHttpHooks for NoOutgoingHttp {
-    fn send_request(
-        &mut self,
-        _request: http::Request<WasiBody>,
-        _options: Option<RequestOptions>,
-        _fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-    ) -> Box<
-        dyn Future<
-                Output = wasmtime_wasi_http::Result<(
-                    http::Response<WasiBody>,
-                    Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-                )>,
-            > + Send,
-    > {
-        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
     }
 }
 

@@ -25,6 +25,7 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use crate::config::FunctionLimits;
 use crate::engine::Sandbox;
 use crate::host::{CappedLog, Host, MemoryLimiter, MemoryUsage};
+use crate::outbound::{Outbound, OutboundUsage};
 use crate::programs::Program;
 use crate::report::{InvocationReport, Outcome};
 
@@ -65,6 +66,7 @@ pub(crate) struct Tally {
     bytes_out: AtomicU64,
     status: AtomicU16,
     memory: Arc<MemoryUsage>,
+    outbound: Arc<OutboundUsage>,
     pub(crate) timed_out: AtomicBool,
     request_too_large: AtomicBool,
     outcome: Mutex<Option<Outcome>>,
@@ -93,6 +95,7 @@ impl Tally {
             bytes_out: AtomicU64::new(0),
             status: AtomicU16::new(0),
             memory: Arc::default(),
+            outbound: Arc::default(),
             timed_out: AtomicBool::new(false),
             request_too_large: AtomicBool::new(false),
             outcome: Mutex::new(None),
@@ -181,6 +184,8 @@ impl Tally {
             peak_memory_bytes: self.memory.peak.load(Ordering::Relaxed),
             bytes_in: self.bytes_in.load(Ordering::Relaxed),
             bytes_out: self.bytes_out.load(Ordering::Relaxed),
+            outbound_requests: self.outbound.requests.load(Ordering::Relaxed),
+            outbound_bytes: self.outbound.bytes.load(Ordering::Relaxed),
             status: self.status.load(Ordering::Relaxed),
             outcome: self.outcome(),
             stdout: self.stdout.text(),
@@ -267,6 +272,7 @@ impl Sandbox {
         }
 
         let limiter = MemoryLimiter::new(limits.memory_bytes, tally.memory.clone());
+        let deadline = Instant::now() + limits.timeout;
         let mut store = Store::new(
             &self.inner.engine,
             Host::new(
@@ -274,10 +280,16 @@ impl Sandbox {
                 tally.stderr.clone(),
                 limiter,
                 &program.env,
+                Outbound::new(
+                    self.inner.outbound.0.clone(),
+                    self.inner.outbound.1.clone(),
+                    deadline,
+                    tally.stderr.clone(),
+                    tally.outbound.clone(),
+                ),
             ),
         );
         store.limiter(|host| &mut host.limiter);
-        let deadline = Instant::now() + limits.timeout;
         store.set_epoch_deadline(1);
         // Checked at every tick while wasm runs: past the deadline the guest
         // traps; before it, it yields so other requests get the thread.

@@ -15,8 +15,10 @@
 //!   of ready programs and the on-disk cache of native code (`cache`,
 //!   bounded by the sweep in [`Sandbox::sweep_code_cache`]).
 //! - [`host`]: what a guest can reach (no files, no host environment, no
-//!   network) and the captured stdout/stderr.
+//!   sockets) and the captured stdout/stderr.
 //! - [`invoke`]: running one request.
+//! - [`outbound`]: outbound HTTP, guarded: the operator's policy, the
+//!   addresses functions may not reach, and the calls' log lines.
 //! - [`report`]: what one invocation measured and how it ended.
 
 #![deny(missing_docs)]
@@ -25,6 +27,7 @@ pub mod config;
 pub mod engine;
 pub mod host;
 pub mod invoke;
+pub mod outbound;
 pub mod programs;
 pub mod report;
 
@@ -34,5 +37,6 @@ pub use cache::CacheSweep;
 pub use config::{FunctionLimits, SandboxConfig};
 pub use engine::{Sandbox, SandboxStats};
 pub use invoke::{Invocation, ResponseBody};
+pub use outbound::{AllowedHost, OutboundMode, OutboundPolicy};
 pub use programs::{LoadError, LoadSource, Program};
 pub use report::{InvocationReport, Outcome};

@@ -29,15 +29,16 @@ pub struct Program {
 
 impl Program {
     /// The same compiled program, whose guests see `env` as their
-    /// environment variables. A script runtime (JavaScript, Python) is one
-    /// component for every function; each function's source reaches it
-    /// this way, so deploying a script compiles nothing.
-    pub fn with_env(&self, env: Vec<(String, String)>) -> Arc<Program> {
+    /// environment variables: the function's variables and secrets. A
+    /// script runtime (JavaScript, Python) is one component for every
+    /// function; each function's source reaches it this way too, so
+    /// deploying a script compiles nothing.
+    pub fn with_env(&self, env: Arc<[(String, String)]>) -> Arc<Program> {
         Arc::new(Program {
             sha256: self.sha256.clone(),
             source: self.source,
             pre: self.pre.clone(),
-            env: env.into(),
+            env,
         })
     }
 }

@@ -92,6 +92,10 @@ pub struct InvocationReport {
     pub bytes_in: u64,
     /// Response body bytes sent.
     pub bytes_out: u64,
+    /// Outbound HTTP requests the function sent.
+    pub outbound_requests: u64,
+    /// Bytes of those requests' and their responses' bodies.
+    pub outbound_bytes: u64,
     /// HTTP status sent to the caller.
     pub status: u16,
     /// How it ended.

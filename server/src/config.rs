@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use fnlab_billing::{FreeTier, Plans, PriceSheet, Pricing, PricingModel};
-use fnlab_functions::{FunctionsOrigin, Limits};
+use fnlab_functions::{FunctionsOrigin, Limits, SecretsKey};
 use fnlab_usecases::Settings;
 
 /// Fnlab: write, deploy and host serverless functions in WebAssembly sandboxes.
@@ -247,7 +247,32 @@ pub struct Config {
     /// costs.
     #[arg(long, env = "FNLAB_METERING", default_value_t = true, action = clap::ArgAction::Set)]
     pub metering: bool,
+
+    /// Who functions may call with outbound HTTP: `public` (any public
+    /// address, never loopback, private, link-local or metadata ones),
+    /// `allow-list` (only FNLAB_OUTBOUND_ALLOW) or `off`.
+    #[arg(long, env = "FNLAB_OUTBOUND", default_value = "public")]
+    pub outbound: fnlab_sandbox::OutboundMode,
+
+    /// Hosts functions may call whatever their address, as host[:port],
+    /// comma-separated (e.g. an internal API, or a loopback port in tests).
+    #[arg(long, env = "FNLAB_OUTBOUND_ALLOW", default_value = "")]
+    pub outbound_allow: String,
+
+    /// Most outbound HTTP requests one invocation may send.
+    #[arg(long, env = "FNLAB_OUTBOUND_MAX_REQUESTS", default_value_t = 50)]
+    pub outbound_max_requests: u32,
+
+    /// The key that seals functions' secrets: 64 hexadecimal digits
+    /// (`openssl rand -hex 32`). Default: the file secrets.key inside
+    /// FNLAB_DATA, created on first start. Every node needs the same key.
+    #[arg(long, env = "FNLAB_SECRETS_KEY", hide_env_values = true)]
+    pub secrets_key: Option<String>,
 }
+
+/// The file in the data directory that keeps the secrets key when
+/// FNLAB_SECRETS_KEY is not set.
+pub const SECRETS_KEY_FILE: &str = "secrets.key";
 
 /// Parses a dollar price for clap.
 fn price(text: &str) -> Result<i128, String> {
@@ -339,9 +364,34 @@ impl Config {
         Ok(Pricing { prices, plans })
     }
 
-    /// What the use cases read of the configuration.
-    pub fn settings(&self) -> Settings {
+    /// The outbound HTTP policy of functions.
+    pub fn outbound_policy(&self) -> Result<fnlab_sandbox::OutboundPolicy, String> {
+        let allow = fnlab_sandbox::AllowedHost::parse_list(&self.outbound_allow)
+            .map_err(|e| format!("FNLAB_OUTBOUND_ALLOW: {e}"))?;
+        Ok(fnlab_sandbox::OutboundPolicy {
+            mode: self.outbound,
+            allow,
+            max_requests: self.outbound_max_requests,
+            ..fnlab_sandbox::OutboundPolicy::off()
+        })
+    }
+
+    /// The key that seals secrets: FNLAB_SECRETS_KEY, else the key file
+    /// in the data directory (created the first time).
+    pub fn secrets_key(&self) -> Result<SecretsKey, String> {
+        match &self.secrets_key {
+            Some(hex_key) => {
+                SecretsKey::from_hex(hex_key).map_err(|e| format!("FNLAB_SECRETS_KEY: {e}"))
+            }
+            None => SecretsKey::load_or_create(&self.data.join(SECRETS_KEY_FILE)),
+        }
+    }
+
+    /// What the use cases read of the configuration, with the key that
+    /// seals secrets.
+    pub fn settings(&self, secrets_key: SecretsKey) -> Settings {
         Settings {
+            secrets_key,
             functions_origin: self.functions_origin(),
             ceilings: self.default_limits(),
             build_timeout: std::time::Duration::from_secs(self.build_timeout_secs),
@@ -440,6 +490,13 @@ impl std::fmt::Debug for Config {
             .field("admin", &self.admin)
             .field("usage_retention_days", &self.usage_retention_days)
             .field("metering", &self.metering)
+            .field("outbound", &self.outbound)
+            .field("outbound_allow", &self.outbound_allow)
+            .field("outbound_max_requests", &self.outbound_max_requests)
+            .field(
+                "secrets_key",
+                &self.secrets_key.as_ref().map(|_| "[hidden]"),
+            )
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)
             .field("running_per_user", &self.running_per_user)
             .field("body_timeout_ms", &self.body_timeout_ms)

@@ -45,11 +45,12 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
+use fnlab_functions::SecretsKey;
 use fnlab_sandbox::{Sandbox, SandboxConfig};
 use fnlab_usecases::Fnlab;
 use tokio::net::TcpListener;
 
-pub use config::{AdminAction, Command, Config};
+pub use config::{AdminAction, Command, Config, SECRETS_KEY_FILE};
 pub use state::AppState;
 
 /// Errors that stop the server from starting.
@@ -94,13 +95,15 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     let pricing = Arc::new(config.pricing().map_err(StartError::Config)?);
     let pool = fnlab_db::open(&config.database_url(), config.db_connections).await?;
     let leptos = pages::leptos_options(&config);
-    let sandbox = Sandbox::new(sandbox_config(&config))?;
+    let sandbox = Sandbox::new(sandbox_config(&config)?)?;
     // Before any new record: what an older Fnlab left unrolled.
     let caught_up = fnlab_metering::rollup::catch_up(&pool).await?;
     if caught_up > 0 {
         tracing::info!(invocations = caught_up, "rolled up the usage backlog");
     }
-    let fnlab = Fnlab::new(pool.clone(), sandbox, pricing, config.settings());
+    let secrets_key = config.secrets_key().map_err(StartError::Config)?;
+    warn_of_other_keys(&pool, &secrets_key).await?;
+    let fnlab = Fnlab::new(pool.clone(), sandbox, pricing, config.settings(secrets_key));
     let state = AppState {
         fnlab,
         pool,
@@ -115,9 +118,30 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     Ok(state)
 }
 
+/// Warns when some secrets were sealed with another key than this node's:
+/// the nodes were given different keys, or the key was lost. Functions do
+/// not see those secrets until their owners set them again.
+async fn warn_of_other_keys(pool: &fnlab_db::Pool, key: &SecretsKey) -> Result<(), StartError> {
+    let functions = fnlab_functions::Functions::new(pool.clone());
+    let others = functions
+        .secrets_under_other_keys(key)
+        .await
+        .map_err(|e| StartError::Config(format!("reading secrets: {e}")))?;
+    if others > 0 {
+        tracing::warn!(
+            secrets = others,
+            key_id = key.id(),
+            "secrets were sealed with another key than this node's: give every node the same \
+             FNLAB_SECRETS_KEY (or secrets.key); functions do not see these secrets until they are set again"
+        );
+    }
+    Ok(())
+}
+
 /// The sandbox's settings from Fnlab's configuration.
-fn sandbox_config(config: &Config) -> SandboxConfig {
+fn sandbox_config(config: &Config) -> Result<SandboxConfig, StartError> {
     let mut sandbox = SandboxConfig::new(config.code_cache());
+    sandbox.outbound = config.outbound_policy().map_err(StartError::Config)?;
     sandbox.cache_max_bytes = config.code_cache_mb << 20;
     sandbox.max_memory_bytes = config.memory_mb << 20;
     sandbox.max_request_bytes = config.max_request_bytes;
@@ -126,7 +150,7 @@ fn sandbox_config(config: &Config) -> SandboxConfig {
     if let Some(running) = config.running_per_user {
         sandbox.max_running_per_user = running;
     }
-    sandbox
+    Ok(sandbox)
 }
 
 /// The whole HTTP application.

@@ -32,6 +32,9 @@ fn template_check(id: &str) -> (Method, &'static str, &'static str, u16, &'stati
         "rust-greeter" => (Method::GET, "/?name=Ann", "", 200, "Ann"),
         "rust-router" => (Method::GET, "/nowhere", "", 404, ""),
         "rust-lambda" => (Method::GET, "/?name=Ann", "", 200, "Ann"),
+        // Without its secret it says what to set (the relay itself is
+        // tested in outbound_api.rs).
+        "rust-webhook-relay" => (Method::POST, "/", "{}", 500, "Set the secret WEBHOOK_URL"),
         other => panic!("template {other} has no check here: add one"),
     }
 }

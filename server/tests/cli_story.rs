@@ -201,6 +201,33 @@ async fn the_cli_logs_in_deploys_calls_reads_logs_and_rolls_back() {
     let rolled = cli.json(&["rollback", "hello", "2", "--json"]).await;
     assert_eq!(rolled["version"], 2);
 
+    // Variables and secrets: set, listed (the secret by name only), unset.
+    let ran = cli
+        .run(&["env", "set", "hello", "MODE=test", "LEVEL=2"])
+        .await;
+    ran.expect_ok();
+    assert!(
+        ran.stdout.contains("MODE") && ran.stdout.contains("test"),
+        "{ran:?}"
+    );
+    let set_secret = ["env", "set", "hello", "TOKEN", "--secret"];
+    let ran = cli.run_with_input(&set_secret, "s3cret-value\n").await;
+    ran.expect_ok();
+    assert!(
+        ran.stdout.contains("TOKEN") && !ran.stdout.contains("s3cret"),
+        "{ran:?}"
+    );
+    cli.run(&["env", "unset", "hello", "LEVEL"])
+        .await
+        .expect_ok();
+    let env = cli.json(&["env", "list", "hello", "--json"]).await;
+    assert_eq!(env["vars"], json!({ "MODE": "test" }));
+    assert_eq!(env["secrets"][0]["name"], "TOKEN");
+    let ran = cli.run(&["env", "set", "hello", "lower=x"]).await;
+    ran.expect_failure(Exit::Refused, "not a valid name");
+    let ran = cli.run(&["env", "set", "hello", "NO_VALUE"]).await;
+    ran.expect_failure(Exit::Usage, "is not KEY=VALUE");
+
     // Each kind of failure has its exit code and says why.
     let ran = cli.run(&["ls", "--token", "fnlab_not_a_token"]).await;
     ran.expect_failure(Exit::NotLoggedIn, "the API token is not valid");

@@ -283,6 +283,10 @@ async fn functions(contract: &Contract, ann: &Client) {
         GET "/api/v1/functions/nothing" => 404 "not_found";
         PATCH probe, json!({"memory_mb": 64}) => 200;
         PATCH probe, json!({"timeout_ms": 0}) => 422 "invalid_limits";
+        PUT "/api/v1/functions/probe/env", json!({"vars": {"MODE": "a"}, "secrets": {"KEY": "b"}}) => 200;
+        PUT "/api/v1/functions/probe/env", json!({"vars": {"mode": "a"}}) => 422 "invalid_environment";
+        GET "/api/v1/functions/probe/env" => 200;
+        GET "/api/v1/functions/nothing/env" => 404 "not_found";
     );
 
     let mut tail = open_events(contract, ann, "/api/v1/functions/probe/logs/tail").await;

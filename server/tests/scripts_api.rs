@@ -23,6 +23,11 @@ fn template_check(id: &str) -> (Method, &'static str, &'static str, u16, &'stati
         "javascript-worker" => (Method::GET, "/?name=Ann", "", 200, "Hello, Ann!"),
         "javascript-lambda" => (Method::GET, "/hi?name=Ann", "", 200, r#""path":"/hi""#),
         "javascript-json-api" => (Method::POST, "/sum", r#"{"numbers":[1,2,3.5]}"#, 200, "6.5"),
+        // Without its secret it says what to set (the relay itself is
+        // tested in outbound_api.rs).
+        "python-webhook-relay" | "javascript-webhook-relay" => {
+            (Method::POST, "/", "{}", 500, "Set the secret WEBHOOK_URL")
+        }
         other => panic!("template {other} has no check here: add one"),
     }
 }
@@ -38,7 +43,7 @@ async fn every_script_template_deploys_and_answers() {
         .collect();
     for language in ["python", "javascript"] {
         let count = scripts.iter().filter(|t| t["language"] == language).count();
-        assert_eq!(count, 3, "{language} templates: {scripts:?}");
+        assert_eq!(count, 4, "{language} templates: {scripts:?}");
     }
     for template in &scripts {
         let id = template["id"].as_str().unwrap();

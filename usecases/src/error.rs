@@ -154,6 +154,9 @@ impl From<FunctionError> for Error {
         match e {
             FunctionError::InvalidName(_) => Self::invalid("name", "invalid_name", message),
             FunctionError::InvalidLimits(_) => Self::invalid("limits", "invalid_limits", message),
+            FunctionError::InvalidEnvironment(_) => {
+                Self::invalid("env", "invalid_environment", message)
+            }
             FunctionError::SourceTooLarge(_) => {
                 Self::invalid("source", "source_too_large", message)
             }

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use fnlab_accounts::Accounts;
 use fnlab_billing::Pricing;
 use fnlab_db::Pool;
-use fnlab_functions::LiveFunction;
+use fnlab_functions::{GuestEnv, LiveFunction};
 use fnlab_metering::record::capped_path;
 use fnlab_metering::recorder::RecorderTask;
 use fnlab_metering::{LiveUsage, Recorder, RecorderOptions, Tails, UsageRecord};
@@ -96,15 +96,8 @@ impl Fnlab {
             ),
         };
         let mut program = self.program(&function).await?;
-        // A JavaScript or Python function's component is its language's
-        // shared runtime, which reads the function's source from its
-        // environment.
-        if let Some(env) = function
-            .source
-            .as_ref()
-            .and_then(|source| fnlab_builds::script::runtime_env(source.language, &source.source))
-        {
-            program = program.with_env(env);
+        if !function.env.0.is_empty() {
+            program = program.with_env(function.env.0.clone());
         }
         let invocation = Invocation {
             user_id: function.user_id,
@@ -136,8 +129,8 @@ impl Fnlab {
         }
     }
 
-    /// The live version of `username`'s `name`: cached, else read (and
-    /// cached only when it exists).
+    /// The live version of `username`'s `name` with its guests'
+    /// environment: cached, else read (and cached only when it exists).
     async fn live_function(
         &self,
         username: &str,
@@ -146,11 +139,22 @@ impl Fnlab {
         if let Some(found) = self.inner.live.get(username, name) {
             return Ok(Some(found));
         }
-        let found = self.inner.functions.live(username, name).await?;
-        if let Some(function) = &found {
-            self.inner.live.insert(username, function.clone());
+        let functions = &self.inner.functions;
+        let Some(mut function) = functions.live(username, name).await? else {
+            return Ok(None);
+        };
+        let key = &self.inner.settings.secrets_key;
+        let mut env = functions.opened_env(function.function_id, key).await?;
+        // A JavaScript or Python function's component is its language's
+        // shared runtime, which reads the function's source from its
+        // environment too.
+        if let Some(source) = &function.source {
+            let runtime = fnlab_builds::script::runtime_env(source.language, &source.source);
+            env.extend(runtime.into_iter().flatten());
         }
-        Ok(found)
+        function.env = GuestEnv(env.into());
+        self.inner.live.insert(username, function.clone());
+        Ok(Some(function))
     }
 
     async fn program(&self, function: &LiveFunction) -> Result<Arc<Program>, Error> {
@@ -254,6 +258,8 @@ fn usage_record(
         memory_mb: function.limits.memory_mb,
         bytes_in: int(report.bytes_in),
         bytes_out: int(report.bytes_out),
+        outbound_requests: int(report.outbound_requests),
+        outbound_bytes: int(report.outbound_bytes),
         status: i64::from(report.status),
         outcome: report.outcome.code().to_owned(),
         stdout: report.stdout,

@@ -21,6 +21,7 @@
 //! - [`accounts`]: sign-up, log-in and API tokens.
 //! - [`catalog`]: functions, their drafts, versions, limits and invocations.
 //! - [`deploy`]: making a component live, from an upload or a build.
+//! - [`environment`]: each function's variables and secrets.
 //! - [`builds`]: asking for a build, following it, and the worker's part.
 //! - [`invoke`]: running a request through a function's live version.
 //! - [`holdings`]: counts of what each client or user holds at once.
@@ -38,6 +39,7 @@ pub mod actor;
 pub mod builds;
 pub mod catalog;
 pub mod deploy;
+pub mod environment;
 pub mod error;
 pub mod holdings;
 pub mod invoke;
@@ -56,7 +58,7 @@ use fnlab_accounts::Accounts;
 use fnlab_billing::Pricing;
 use fnlab_builds::Builds;
 use fnlab_db::Pool;
-use fnlab_functions::{Functions, FunctionsOrigin, Limits};
+use fnlab_functions::{Functions, FunctionsOrigin, Limits, SecretsKey};
 use fnlab_sandbox::Sandbox;
 
 pub use actor::Actor;
@@ -73,6 +75,8 @@ pub struct Settings {
     pub build_timeout: Duration,
     /// Whether usage is recorded and quotas checked.
     pub metering: bool,
+    /// The key that seals functions' secrets (every node needs the same).
+    pub secrets_key: SecretsKey,
 }
 
 /// The use cases, over the domain services. Cheap to clone.

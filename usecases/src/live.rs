@@ -1,7 +1,7 @@
 //! The live versions the gateway runs, cached so that a request costs no
 //! database round trip. The cache is bounded in size ([`CAPACITY`] bytes,
 //! counting each entry's source, which a JavaScript or Python function
-//! carries) and age ([`LIVE_TTL`], so other nodes see a deploy within that
+//! carries, and its environment) and age ([`LIVE_TTL`], so other nodes see a deploy within that
 //! time), and
 //! holds only functions that exist: a request for a made-up URL reads the
 //! database and leaves nothing behind. Entries are found by public name
@@ -34,7 +34,9 @@ impl Default for LiveCache {
                 .max_capacity(CAPACITY)
                 .weigher(|(username, name): &(String, String), live: &LiveFunction| {
                     let source = live.source.as_ref().map_or(0, |s| s.source.len());
+                    let env: usize = live.env.0.iter().map(|(k, v)| k.len() + v.len()).sum();
                     let bytes = ENTRY_OVERHEAD
+                        + env
                         + username.len()
                         + 2 * name.len()
                         + live.sha256.len()
@@ -107,6 +109,7 @@ mod tests {
                 language: fnlab_functions::Language::Python,
                 source: "x".repeat(source_bytes),
             }),
+            env: fnlab_functions::GuestEnv::default(),
         }
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fnlab_billing::{Plans, PriceSheet, Pricing};
-use fnlab_functions::{Functions, Language, Limits, NewVersion, Source};
+use fnlab_functions::{EnvChange, Functions, Language, Limits, NewVersion, Source};
 use fnlab_sandbox::{Sandbox, SandboxConfig};
 use fnlab_usecases::builds::DeployOutcome;
 use fnlab_usecases::{Actor, Error, Fnlab, Settings};
@@ -43,6 +43,7 @@ async fn world() -> World {
         ceilings: LIMITS,
         build_timeout: Duration::from_secs(5),
         metering: true,
+        secrets_key: fnlab_functions::SecretsKey::from_hex(&"5e".repeat(32)).unwrap(),
     };
     let fnlab = Fnlab::new(pool.clone(), sandbox, Arc::new(pricing), settings);
     let mut actors = Vec::new();
@@ -140,12 +141,32 @@ async fn a_function_is_its_owners_alone() {
             .await
     ));
     assert!(is_not_found(f.metrics(bob, "echo", None).await));
+    assert!(is_not_found(f.environment(bob, "echo").await));
+    let change = EnvChange {
+        vars: [("MODE".to_owned(), Some("bob's".to_owned()))].into(),
+        secrets: [("TOKEN".to_owned(), Some("bob's".to_owned()))].into(),
+    };
+    assert!(is_not_found(
+        f.change_environment(bob, "echo", &change).await
+    ));
     assert!(is_not_found(f.deploy(bob, "echo", false).await));
     assert!(is_not_found(f.delete(bob, "echo").await));
     assert!(is_not_found(f.delete(&w.root, "echo").await));
 
     // The owner may do all of it.
     assert_eq!(f.rollback(ann, "echo", 1).await.unwrap().version, 1);
+    let env = f.change_environment(ann, "echo", &change).await.unwrap();
+    assert_eq!(env.vars["MODE"], "bob's");
+    assert_eq!(env.secrets[0].name, "TOKEN");
+    assert_eq!(f.environment(ann, "echo").await.unwrap(), env);
+    let reserved = EnvChange {
+        vars: [("FNLAB_SOURCE".to_owned(), Some("x".to_owned()))].into(),
+        ..EnvChange::default()
+    };
+    assert_eq!(
+        invalid(f.change_environment(ann, "echo", &reserved).await),
+        "invalid_environment"
+    );
     let limits = f.set_limits(ann, "echo", Some(500), None).await.unwrap();
     assert_eq!(limits.limits.timeout_ms, 500);
     assert!(

@@ -1,5 +1,5 @@
 //! `/functions/{name}`: one function: its URL, the code editor with deploy
-//! progress and a test console, versions (roll back with a click, read
+//! progress and a test console, its variables and secrets, versions (roll back with a click, read
 //! each one's source), a component upload, and its log. Once loaded, the
 //! page asks every second whether the function changed (a deploy, a
 //! rollback); the log follows the live tail (server-sent events) with
@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use leptos_meta::{Script, Title};
 use leptos_router::hooks::use_params_map;
 
+use super::environment::EnvironmentPanel;
 use super::upload::UploadComponent;
 use super::{RequireUser, Table, ticker};
 use crate::format::{bytes, micros, utc_time};
@@ -69,6 +70,7 @@ pub fn FunctionPage() -> impl IntoView {
 fn Head(function: FunctionView, delete: ServerAction<DeleteFunction>) -> impl IntoView {
     let FunctionView { name, url, .. } = function;
     let delete_name = name.clone();
+    let env_name = name.clone();
     // The editor is the browser's alone: render it once hydrated.
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
@@ -88,6 +90,7 @@ fn Head(function: FunctionView, delete: ServerAction<DeleteFunction>) -> impl In
             <Editor name=name.clone() />
             <TestConsole name=name.clone() url=url.clone() />
         </Show>
+        <EnvironmentPanel name=env_name />
     }
 }
 

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod billing;
 pub mod dashboard;
+pub mod environment;
 pub mod function;
 pub mod landing;
 pub mod metrics;

@@ -2,6 +2,7 @@
 //! flags, which server and token to use, and where to write.
 
 mod deploy;
+mod env;
 mod functions;
 mod invoke;
 mod login;
@@ -32,6 +33,7 @@ pub async fn run(cli: Cli, environment: &Environment, console: &mut Console<'_>)
         Command::Invoke(args) => invoke::run(&mut context, args).await,
         Command::Logs(args) => logs::run(&mut context, args).await,
         Command::Rollback(args) => functions::rollback(&mut context, args).await,
+        Command::Env(command) => env::run(&mut context, command).await,
         Command::Ls => functions::list(&mut context).await,
     }
 }

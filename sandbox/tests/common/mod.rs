@@ -11,14 +11,20 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fnlab_sandbox::{
-    FunctionLimits, Invocation, InvocationReport, Program, Sandbox, SandboxConfig,
+    FunctionLimits, Invocation, InvocationReport, OutboundPolicy, Program, Sandbox, SandboxConfig,
 };
 use http_body_util::{BodyExt, Full};
 
 /// A sandbox caching code in `cache`, with small ceilings that make limits
 /// quick to hit.
 pub fn sandbox(cache: &std::path::Path) -> Sandbox {
+    sandbox_calling_out(cache, OutboundPolicy::off())
+}
+
+/// The same, with outbound HTTP as `outbound` allows.
+pub fn sandbox_calling_out(cache: &std::path::Path, outbound: OutboundPolicy) -> Sandbox {
     let mut config = SandboxConfig::new(cache.to_owned());
+    config.outbound = outbound;
     config.max_instances = 32;
     config.max_request_bytes = 64 * 1024;
     config.max_response_bytes = 256 * 1024;

@@ -7,6 +7,7 @@
 mod admin;
 mod auth;
 mod builds;
+mod environment;
 mod error;
 mod functions;
 mod json;
@@ -37,6 +38,7 @@ pub fn router(config: &Config) -> Router<AppState> {
     let (v1, routes) = OpenApiRouter::new()
         .merge(users::router())
         .merge(functions::router(config))
+        .merge(environment::router())
         .merge(builds::router())
         .merge(logs::router())
         .merge(tokens::router())

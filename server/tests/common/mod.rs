@@ -91,6 +91,11 @@ pub fn code_cache() -> String {
 
 /// A server that builds, sharing the warm build root and code cache.
 pub async fn building_server(extra: &[&str]) -> TestServer {
+    building_server_on(Db::Sqlite, extra).await
+}
+
+/// A server on `db` that builds, sharing the warm build root and code cache.
+pub async fn building_server_on(db: Db, extra: &[&str]) -> TestServer {
     let (dir, cache) = (build_dir(), code_cache());
     let mut flags = vec![
         "--builds",
@@ -101,7 +106,7 @@ pub async fn building_server(extra: &[&str]) -> TestServer {
         cache.as_str(),
     ];
     flags.extend_from_slice(extra);
-    TestServer::start_with(Db::Sqlite, &flags).await
+    TestServer::start_with(db, &flags).await
 }
 
 /// Saves `source` in `language` as `name`'s draft and deploys it, waiting.
@@ -210,11 +215,15 @@ impl TestServer {
     }
 
     /// Another node on this server's database: its own data directory and
-    /// port, the same flags.
+    /// port, the same flags, and a copy of the key that seals secrets (as
+    /// the README tells operators to give every node).
     pub async fn another_node(&self) -> Self {
+        let data = tempfile::tempdir().expect("temp dir");
+        let key = fnlab_server::SECRETS_KEY_FILE;
+        std::fs::copy(self.data.path().join(key), data.path().join(key)).expect("copy the key");
         let mut node = Self {
             base: String::new(),
-            data: tempfile::tempdir().expect("temp dir"),
+            data,
             database_url: self.database_url.clone(),
             flags: self.flags.clone(),
             running: None,

@@ -26,13 +26,19 @@
 //! fnlab::lambda!(handler);
 //! ```
 //!
+//! A function may call other services with [`fetch`] (outbound HTTP) and
+//! read its variables and secrets with `std::env::var`.
+//!
 //! Request bodies are read in full before the handler runs; the response is
 //! written in one go after it returns. A panic in a handler aborts the
 //! request (the platform answers 502).
 
 #![deny(missing_docs)]
 
+mod fetch;
 pub mod lambda;
+
+pub use fetch::{Fetch, FetchError, fetch};
 
 use std::fmt;
 

@@ -32,6 +32,14 @@ impl Guest for Probe {
                 let body = read_body(&request);
                 respond(out, 200, &[body.len().to_string().as_bytes()]);
             }
+            "/var" => {
+                // `/var?name=KEY`: the value of one environment variable.
+                let name = query.strip_prefix("name=").unwrap_or_default();
+                match std::env::var(name) {
+                    Ok(value) => respond(out, 200, &[name.as_bytes(), b"=", value.as_bytes()]),
+                    Err(_) => respond(out, 404, &[name.as_bytes(), b" is not set"]),
+                }
+            }
             "/log" => {
                 println!("a line on stdout");
                 eprintln!("a line on stderr");
@@ -75,8 +83,9 @@ impl Guest for Probe {
                 let vars = std::env::vars().count();
                 let root = std::fs::read_dir("/").map(|d| d.count()).map_err(|e| e.to_string());
                 let request = OutgoingRequest::new(Fields::new());
-                let _ = request.set_scheme(Some(&Scheme::Https));
-                let _ = request.set_authority(Some("example.com"));
+                // The cloud metadata address: refused whatever the policy.
+                let _ = request.set_scheme(Some(&Scheme::Http));
+                let _ = request.set_authority(Some("169.254.169.254"));
                 let _ = request.set_path_with_query(Some("/"));
                 let outgoing = wasi::http::outgoing_handler::handle(request, None);
                 let network = match outgoing {
@@ -88,6 +97,18 @@ impl Guest for Probe {
                 };
                 let text = format!("vars={vars} root={root:?} network={network}");
                 respond(out, 200, &[text.as_bytes()]);
+            }
+            "/fetch" => {
+                // `/fetch?n=N&url=http://host:port/path`: N outbound GETs
+                // (1 by default); answers with the last one's status and
+                // body, or the error the host gave.
+                let count = query.split('&').find_map(|p| p.strip_prefix("n=")).and_then(|n| n.parse().ok()).unwrap_or(1);
+                let url = query.split('&').find_map(|p| p.strip_prefix("url=")).unwrap_or_default();
+                let mut answer = String::new();
+                for _ in 0..count {
+                    answer = fetch(url);
+                }
+                respond(out, 200, &[answer.as_bytes()]);
             }
             "/silent" => drop(out),
             "/headers" => {
@@ -106,6 +127,37 @@ impl Guest for Probe {
             }
             _ => respond(out, 404, &[b"no such probe\n"]),
         }
+    }
+}
+
+/// A GET of `url` (`http[s]://authority/path`): "STATUS BODY", or the
+/// error code.
+fn fetch(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let (authority, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
+    let request = OutgoingRequest::new(Fields::new());
+    let scheme = if scheme == "https" { Scheme::Https } else { Scheme::Http };
+    let _ = request.set_scheme(Some(&scheme));
+    let _ = request.set_authority(Some(authority));
+    let _ = request.set_path_with_query(Some(&path));
+    let future = match wasi::http::outgoing_handler::handle(request, None) {
+        Ok(future) => future,
+        Err(e) => return format!("error {e:?}"),
+    };
+    future.subscribe().block();
+    match future.get() {
+        Some(Ok(Ok(response))) => {
+            let status = response.status();
+            let body = response.consume().expect("body taken once");
+            let stream = body.stream().expect("stream taken once");
+            let mut bytes = Vec::new();
+            while let Ok(chunk) = stream.blocking_read(64 * 1024) {
+                bytes.extend_from_slice(&chunk);
+            }
+            format!("{status} {}", String::from_utf8_lossy(&bytes))
+        }
+        Some(Ok(Err(e))) => format!("error {e:?}"),
+        other => format!("error {other:?}"),
     }
 }
 
