@@ -13,6 +13,7 @@
 //! - [`tokens`]: API tokens.
 //! - [`functions`]: functions, versions and invocations in the dashboard.
 //! - [`environment`]: a function's variables and secrets.
+//! - [`kv`]: the user's key-value stores.
 //! - [`billing`]: billing, metrics and the admin view.
 //! - [`charts`]: bar and line charts as server-rendered SVG.
 //! - [`pages`]: one module per page.
@@ -30,6 +31,7 @@ pub mod environment;
 pub mod error;
 pub mod format;
 pub mod functions;
+pub mod kv;
 pub mod pages;
 pub mod root;
 #[cfg(feature = "ssr")]

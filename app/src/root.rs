@@ -12,6 +12,7 @@ use crate::pages::{
     billing::BillingPage,
     dashboard::Dashboard,
     function::FunctionPage,
+    kv::KvPage,
     landing::Landing,
     metrics::MetricsPage,
     not_found::NotFound,
@@ -59,6 +60,7 @@ pub fn App() -> impl IntoView {
                     // signed-out visitor gets a real redirect to the login page.
                     <Route path=path!("dashboard") view=Dashboard ssr=SsrMode::Async />
                     <Route path=path!("tokens") view=TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("kv") view=KvPage ssr=SsrMode::Async />
                     <Route path=path!("functions/:name") view=FunctionPage ssr=SsrMode::Async />
                     <Route path=path!("functions/:name/metrics") view=MetricsPage ssr=SsrMode::Async />
                     <Route path=path!("billing") view=BillingPage ssr=SsrMode::Async />
@@ -92,6 +94,7 @@ fn Header() -> impl IntoView {
                                         <summary data-testid="user-menu">{user.username}</summary>
                                         <div class="menu">
                                             <a href="/dashboard">"Dashboard"</a>
+                                            <a href="/kv">"Key-value stores"</a>
                                             <a href="/tokens">"API tokens"</a>
                                             <a href="/api/docs" rel="external">
                                                 "API reference"

@@ -8,7 +8,8 @@
 //! Plans are written in the configuration as
 //! `free:requests=1000000,gb_seconds=400000,storage_mb=256;pro` — a plan
 //! name, then its caps; a monthly cap left out is unlimited, and
-//! `storage_mb=unlimited` lifts the storage quota.
+//! `storage_mb=unlimited` lifts the storage quota; `kv_mb` caps what the
+//! key-value stores hold (64 MiB when left out).
 
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,9 @@ pub struct Quota {
 /// The storage quota of a plan whose configuration does not set one, MiB.
 pub const DEFAULT_STORAGE_MB: i64 = 256;
 
+/// The key-value quota of a plan whose configuration does not set one, MiB.
+pub const DEFAULT_KV_MB: i64 = 64;
+
 /// A named plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
@@ -41,6 +45,9 @@ pub struct Plan {
     pub quota: Quota,
     /// What its users may keep stored, bytes; `None` is unlimited.
     pub storage_bytes: Option<i64>,
+    /// What its users may keep in their key-value stores (keys and
+    /// values), bytes; `None` is unlimited.
+    pub kv_bytes: Option<i64>,
 }
 
 /// What a quota limits.
@@ -190,6 +197,7 @@ impl Plans {
             }
             let mut quota = Quota::default();
             let mut storage_mb = Some(DEFAULT_STORAGE_MB);
+            let mut kv_mb = Some(DEFAULT_KV_MB);
             for cap in caps.split(',').map(str::trim).filter(|c| !c.is_empty()) {
                 let (key, value) = cap
                     .split_once('=')
@@ -205,9 +213,10 @@ impl Plans {
                     "gb_seconds" => &mut quota.gb_seconds,
                     "cpu_ms" => &mut quota.cpu_ms,
                     "storage_mb" => &mut storage_mb,
+                    "kv_mb" => &mut kv_mb,
                     other => {
                         return Err(format!(
-                            "unknown cap {other:?} in plan {name}: use requests, gb_seconds, cpu_ms or storage_mb"
+                            "unknown cap {other:?} in plan {name}: use requests, gb_seconds, cpu_ms, storage_mb or kv_mb"
                         ));
                     }
                 };
@@ -217,6 +226,7 @@ impl Plans {
                 name: name.to_owned(),
                 quota,
                 storage_bytes: storage_mb.map(|mb| mb.saturating_mul(1 << 20)),
+                kv_bytes: kv_mb.map(|mb| mb.saturating_mul(1 << 20)),
             });
         }
         let default = plans

@@ -41,6 +41,14 @@ const CRATE_FILES: &[(&str, &str)] = &[
         include_str!("../../guests/rust/sdk/src/fetch.rs"),
     ),
     (
+        "sdk/src/kv.rs",
+        include_str!("../../guests/rust/sdk/src/kv.rs"),
+    ),
+    (
+        "sdk/wit/keyvalue.wit",
+        include_str!("../../guests/wit/deps/keyvalue.wit"),
+    ),
+    (
         "function/Cargo.toml",
         include_str!("../../guests/rust/function/Cargo.toml"),
     ),

@@ -29,7 +29,8 @@ use crate::toolchain::{BuildLimits, Built, ToolchainError};
 /// The environment variable that carries a function's source to its runtime.
 pub const SOURCE_VARIABLE: &str = "FNLAB_SOURCE";
 
-/// The WIT files of WASI 0.2 (from wasmtime-wasi-http), under `wit/deps/`.
+/// The WIT files of WASI 0.2 (from wasmtime-wasi-http) and of
+/// wasi:keyvalue 0.2.0-draft, under `wit/deps/`.
 const WASI_WIT: &[(&str, &str)] = &[
     ("cli.wit", include_str!("../../guests/wit/deps/cli.wit")),
     (
@@ -49,6 +50,10 @@ const WASI_WIT: &[(&str, &str)] = &[
     (
         "sockets.wit",
         include_str!("../../guests/wit/deps/sockets.wit"),
+    ),
+    (
+        "keyvalue.wit",
+        include_str!("../../guests/wit/deps/keyvalue.wit"),
     ),
 ];
 

@@ -67,6 +67,13 @@ pub const TEMPLATES: &[Template] = &[
         source: include_str!("../../guests/templates/rust/webhook-relay.rs"),
     },
     Template {
+        id: "rust-visit-counter",
+        name: "Visit counter",
+        language: Language::Rust,
+        description: "Counts visits in a key-value store that outlives each request: fnlab::kv.",
+        source: include_str!("../../guests/templates/rust/visit-counter.rs"),
+    },
+    Template {
         id: "python-lambda",
         name: "Lambda-style handler",
         language: Language::Python,
@@ -95,6 +102,13 @@ pub const TEMPLATES: &[Template] = &[
         source: include_str!("../../guests/templates/python/webhook_relay.py"),
     },
     Template {
+        id: "python-visit-counter",
+        name: "Visit counter",
+        language: Language::Python,
+        description: "Counts visits in a key-value store that outlives each request: fnlab.kv.increment.",
+        source: include_str!("../../guests/templates/python/visit_counter.py"),
+    },
+    Template {
         id: "javascript-worker",
         name: "Fetch handler (Workers)",
         language: Language::JavaScript,
@@ -121,6 +135,13 @@ pub const TEMPLATES: &[Template] = &[
         language: Language::JavaScript,
         description: "Forwards each POST to the URL in the secret WEBHOOK_URL: outbound HTTP with fetch.",
         source: include_str!("../../guests/templates/javascript/webhook_relay.js"),
+    },
+    Template {
+        id: "javascript-visit-counter",
+        name: "Visit counter",
+        language: Language::JavaScript,
+        description: "Counts visits in a key-value store that outlives each request: kv.increment.",
+        source: include_str!("../../guests/templates/javascript/visit_counter.js"),
     },
 ];
 

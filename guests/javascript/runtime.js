@@ -8,7 +8,8 @@
 // `handler.js` and its exports called, so deploying a function compiles no
 // WebAssembly. The function's own variables and secrets arrive the same
 // way; it sees them (without FNLAB_SOURCE) as `process.env` and as the
-// `env` argument of `fetch`. Every request runs in a fresh instance, so nothing leaks
+// `env` argument of `fetch`. The global `kv` reaches its owner's
+// key-value stores. Every request runs in a fresh instance, so nothing leaks
 // from one request to the next.
 //
 // The source is one ES module without imports. Its entry point is either
@@ -25,6 +26,79 @@
 // the invocation's log.
 
 import { getEnvironment } from 'wasi:cli/environment@0.2.10';
+import { open } from 'wasi:keyvalue/store@0.2.0-draft';
+import { increment } from 'wasi:keyvalue/atomics@0.2.0-draft';
+
+// The owner's key-value stores: `kv.get(key)` (text, or null),
+// `kv.getBytes`, `kv.getJSON`, `kv.set(key, value)` (text, bytes, or any
+// other value as JSON), `kv.delete`, `kv.list(prefix)`, `kv.increment(key,
+// by = 1)`, on the `default` store, or `kv.store(name)` for another.
+class Store {
+  constructor(name) {
+    this.name = name;
+    this.bucket = null;
+  }
+
+  open() {
+    this.bucket ??= call(() => open(this.name));
+    return this.bucket;
+  }
+
+  getBytes(key) {
+    return call(() => this.open().get(key)) ?? null;
+  }
+
+  get(key) {
+    const bytes = this.getBytes(key);
+    return bytes === null ? null : new TextDecoder().decode(bytes);
+  }
+
+  getJSON(key) {
+    const text = this.get(key);
+    return text === null ? null : JSON.parse(text);
+  }
+
+  set(key, value) {
+    let bytes = value;
+    if (typeof value === 'string') bytes = new TextEncoder().encode(value);
+    else if (!(value instanceof Uint8Array)) bytes = new TextEncoder().encode(JSON.stringify(value));
+    call(() => this.open().set(key, bytes));
+  }
+
+  delete(key) {
+    call(() => this.open().delete(key));
+  }
+
+  list(prefix = '') {
+    const keys = [];
+    let cursor;
+    do {
+      const page = call(() => this.open().listKeys(cursor));
+      keys.push(...page.keys.filter((key) => key.startsWith(prefix)));
+      cursor = page.cursor;
+    } while (cursor !== undefined && cursor !== null);
+    return keys;
+  }
+
+  increment(key, by = 1) {
+    return Number(call(() => increment(this.open(), key, BigInt(by))));
+  }
+}
+
+// Runs a keyvalue call; its error becomes an Error with the host's reason.
+function call(operation) {
+  try {
+    return operation();
+  } catch (error) {
+    const payload = error?.payload ?? error;
+    const reason = payload?.tag === 'other' ? payload.val : payload?.tag ?? String(error);
+    throw new Error(`key-value store: ${reason}`);
+  }
+}
+
+const kv = new Store('default');
+kv.store = (name) => new Store(name);
+globalThis.kv = kv;
 
 addEventListener('fetch', (event) => event.respondWith(serve(event.request)));
 

@@ -6,7 +6,8 @@ variable (wasi:cli/environment): it is compiled as `handler.py` and its entry
 point called, so deploying a function compiles no WebAssembly. The
 function's own variables and secrets arrive the same way; it sees them
 (without FNLAB_SOURCE) in ``os.environ``. ``import fnlab`` gives
-``fnlab.fetch(url, method, headers, body)`` for outbound HTTP. Every request
+``fnlab.fetch(url, method, headers, body)`` for outbound HTTP and
+``fnlab.kv`` for the owner's key-value stores. Every request
 runs in a fresh instance, so nothing leaks from one request to the next.
 
 The entry point is the first of these the source defines:
@@ -45,7 +46,8 @@ import urllib.parse  # noqa: E401,F401
 
 from componentize_py_types import Err, Ok
 from wit_world import exports
-from wit_world.imports import environment, outgoing_handler
+from wit_world.imports import atomics, environment, outgoing_handler
+from wit_world.imports import store as kv_store
 from wit_world.imports.streams import StreamError_Closed
 from wit_world.imports.types import (
     Fields,
@@ -174,11 +176,75 @@ def fetch(url, method="GET", headers=None, body=None):
     return Response(response.status(), headers, read_body(response))
 
 
+class Store:
+    """One of the owner's key-value stores (``fnlab.kv`` is ``default``;
+    ``fnlab.kv.store(name)`` another): ``get`` (text or None),
+    ``get_bytes``, ``get_json``, ``set`` (text, bytes, or any other value
+    as JSON), ``delete``, ``list(prefix)``, ``increment(key, by=1)``."""
+
+    def __init__(self, name):
+        self.name = name
+        self._bucket = None
+
+    def store(self, name):
+        return Store(name)
+
+    def _open(self):
+        if self._bucket is None:
+            self._bucket = _kv_call(lambda: kv_store.open(self.name))
+        return self._bucket
+
+    def get_bytes(self, key):
+        return _kv_call(lambda: self._open().get(key))
+
+    def get(self, key):
+        value = self.get_bytes(key)
+        return None if value is None else value.decode("utf-8", "replace")
+
+    def get_json(self, key):
+        text = self.get(key)
+        return None if text is None else json.loads(text)
+
+    def set(self, key, value):
+        if isinstance(value, str):
+            value = value.encode()
+        elif not isinstance(value, bytes):
+            value = json.dumps(value).encode()
+        _kv_call(lambda: self._open().set(key, value))
+
+    def delete(self, key):
+        _kv_call(lambda: self._open().delete(key))
+
+    def list(self, prefix=""):
+        keys, cursor = [], None
+        while True:
+            page = _kv_call(lambda: self._open().list_keys(cursor))
+            keys.extend(k for k in page.keys if k.startswith(prefix))
+            cursor = page.cursor
+            if cursor is None:
+                return keys
+
+    def increment(self, key, by=1):
+        return _kv_call(lambda: atomics.increment(self._open(), key, by))
+
+
+def _kv_call(operation):
+    """Runs a key-value call; its error becomes a RuntimeError with the
+    host's reason."""
+    try:
+        return operation()
+    except Err as e:
+        reason = getattr(e.value, "value", type(e.value).__name__)
+        raise RuntimeError(f"key-value store: {reason}") from None
+
+
 def as_module():
-    """The ``fnlab`` module a function imports: ``fetch`` and ``Response``."""
-    module = types.ModuleType("fnlab", "Fnlab's helpers for functions: fetch(url, ...).")
+    """The ``fnlab`` module a function imports: ``fetch``, ``Response``
+    and ``kv``."""
+    module = types.ModuleType("fnlab", "Fnlab's helpers for functions: fetch(url, ...), kv.")
     module.fetch = fetch
     module.Response = Response
+    module.kv = Store("default")
     return module
 
 

@@ -47,6 +47,8 @@ async fn main() {
             path: "/".into(),
             outbound_requests: 0,
             outbound_bytes: 0,
+            kv_reads: 0,
+            kv_writes: 0,
         })
         .collect();
 

@@ -53,6 +53,10 @@ pub struct UsageRecord {
     pub outbound_requests: i64,
     /// Bytes of those requests' and their responses' bodies.
     pub outbound_bytes: i64,
+    /// Key-value reads (each key of a batch counts).
+    pub kv_reads: i64,
+    /// Key-value writes (each key of a batch counts).
+    pub kv_writes: i64,
 }
 
 /// The longest path kept in a record, in bytes.
@@ -107,6 +111,8 @@ impl UsageRecord {
             path: row.try_get(at(18))?,
             outbound_requests: row.try_get(at(19))?,
             outbound_bytes: row.try_get(at(20))?,
+            kv_reads: row.try_get(at(21))?,
+            kv_writes: row.try_get(at(22))?,
         })
     }
 }
@@ -142,7 +148,12 @@ impl Serialize for AsColumns<'_> {
         ] {
             row.serialize_element(text)?;
         }
-        for number in [r.outbound_requests, r.outbound_bytes] {
+        for number in [
+            r.outbound_requests,
+            r.outbound_bytes,
+            r.kv_reads,
+            r.kv_writes,
+        ] {
             row.serialize_element(&number)?;
         }
         row.end()
@@ -160,7 +171,7 @@ pub fn new_request_id(at_ms: i64) -> String {
 }
 
 /// The columns of `invocations` a [`UsageRecord`] fills, in field order.
-pub(crate) const COLUMNS: [&str; 21] = [
+pub(crate) const COLUMNS: [&str; 23] = [
     "request_id",
     "user_id",
     "function_id",
@@ -182,6 +193,8 @@ pub(crate) const COLUMNS: [&str; 21] = [
     "path",
     "outbound_requests",
     "outbound_bytes",
+    "kv_reads",
+    "kv_writes",
 ];
 
 /// The [`COLUMNS`] that hold text.

@@ -28,6 +28,8 @@ fn record(n: i64) -> UsageRecord {
         path: "/".into(),
         outbound_requests: 0,
         outbound_bytes: 0,
+        kv_reads: 0,
+        kv_writes: 0,
     }
 }
 

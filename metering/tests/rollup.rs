@@ -42,6 +42,8 @@ fn record(n: i64, function_id: i64, started_at: i64, wall_us: i64, status: i64) 
         path: "/".into(),
         outbound_requests: 0,
         outbound_bytes: 0,
+        kv_reads: 0,
+        kv_writes: 0,
     }
 }
 

@@ -45,6 +45,8 @@ pub struct SandboxConfig {
     pub compile_timeout: Duration,
     /// Who functions may call with outbound HTTP: nobody by default.
     pub outbound: OutboundPolicy,
+    /// Most key-value operations one invocation may make.
+    pub max_kv_ops: u64,
 }
 
 impl SandboxConfig {
@@ -66,6 +68,7 @@ impl SandboxConfig {
             compile_wait: Duration::from_secs(30),
             compile_timeout: Duration::from_secs(60),
             outbound: OutboundPolicy::off(),
+            max_kv_ops: 1000,
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::cache::DiskCache;
 use crate::config::SandboxConfig;
 use crate::host::Host;
 use crate::invoke::Tally;
+use crate::keyvalue::KeyValueBackend;
 use crate::outbound::OutboundPolicy;
 use crate::programs::Programs;
 
@@ -37,6 +38,8 @@ pub(crate) struct Inner {
     pub(crate) compiles: Arc<Semaphore>,
     /// The outbound policy and the TLS settings of outbound HTTPS.
     pub(crate) outbound: (Arc<OutboundPolicy>, Arc<rustls::ClientConfig>),
+    /// Where guests' key-value stores live, once the embedder said.
+    pub(crate) key_value: std::sync::OnceLock<Arc<dyn KeyValueBackend>>,
     stop_ticker: Arc<AtomicBool>,
 }
 
@@ -72,6 +75,7 @@ impl Sandbox {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .and_then(|()| wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker))
             .and_then(|()| wasmtime_wasi_config::add_to_linker(&mut linker, Host::config))
+            .and_then(|()| crate::keyvalue::add_to_linker(&mut linker))
             .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
         let cache = DiskCache::open(&config.cache_dir, &engine).map_err(|source| {
             SandboxError::CacheDir {
@@ -92,11 +96,18 @@ impl Sandbox {
                 Arc::new(config.outbound.clone()),
                 crate::outbound::tls_config(),
             ),
+            key_value: std::sync::OnceLock::new(),
             stop_ticker: stop_ticker.clone(),
             config,
         });
         spawn_ticker(Arc::downgrade(&inner), stop_ticker)?;
         Ok(Self { inner })
+    }
+
+    /// Gives guests `wasi:keyvalue` over `backend` (their owner's stores).
+    /// Only the first call counts.
+    pub fn use_key_value(&self, backend: Arc<dyn KeyValueBackend>) {
+        let _ = self.inner.key_value.set(backend);
     }
 
     /// The configuration it was made with.

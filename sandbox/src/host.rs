@@ -1,7 +1,8 @@
 //! What a guest can reach: the WASI context of one request. No files, no
 //! environment of the host (only its program's own variables, also
 //! readable through `wasi:config/store`), no sockets; outgoing HTTP only
-//! as the operator's policy allows (`outbound`); stdout and stderr go to size-capped buffers
+//! as the operator's policy allows (`outbound`), and its owner's
+//! key-value stores (`keyvalue`); stdout and stderr go to size-capped buffers
 //! that end up in the invocation report. And how much memory it may take:
 //! the total of its linear memories and tables, limited and measured by
 //! `MemoryLimiter`.
@@ -19,6 +20,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_config::{WasiConfig, WasiConfigVariables};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use crate::keyvalue::{KeyValue, KvView};
 use crate::outbound::Outbound;
 
 /// The state of one request's `Store`.
@@ -31,6 +33,7 @@ pub struct Host {
     http: WasiHttpCtx,
     table: ResourceTable,
     hooks: Outbound,
+    kv: KeyValue,
     /// Enforces and measures the memory limit.
     pub(crate) limiter: MemoryLimiter,
 }
@@ -44,6 +47,7 @@ impl Host {
         limiter: MemoryLimiter,
         env: &Arc<[(String, String)]>,
         outbound: Outbound,
+        kv: KeyValue,
     ) -> Self {
         let wasi = WasiCtx::builder()
             .envs(env)
@@ -61,12 +65,21 @@ impl Host {
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             hooks: outbound,
+            kv,
             limiter,
         }
     }
 }
 
 impl Host {
+    /// The invocation's key-value access, for `wasi:keyvalue`.
+    pub(crate) fn kv(&mut self) -> KvView<'_> {
+        KvView {
+            kv: &mut self.kv,
+            table: &mut self.table,
+        }
+    }
+
     /// The program's variables as `wasi:config/store` serves them (not
     /// Fnlab's own, such as a script's `FNLAB_SOURCE`).
     pub(crate) fn config(&mut self) -> WasiConfig<'_> {

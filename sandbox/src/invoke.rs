@@ -25,6 +25,7 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use crate::config::FunctionLimits;
 use crate::engine::Sandbox;
 use crate::host::{CappedLog, Host, MemoryLimiter, MemoryUsage};
+use crate::keyvalue::{KeyValue, KvUsage};
 use crate::outbound::{Outbound, OutboundUsage};
 use crate::programs::Program;
 use crate::report::{InvocationReport, Outcome};
@@ -67,6 +68,7 @@ pub(crate) struct Tally {
     status: AtomicU16,
     memory: Arc<MemoryUsage>,
     outbound: Arc<OutboundUsage>,
+    kv: Arc<KvUsage>,
     pub(crate) timed_out: AtomicBool,
     request_too_large: AtomicBool,
     outcome: Mutex<Option<Outcome>>,
@@ -96,6 +98,7 @@ impl Tally {
             status: AtomicU16::new(0),
             memory: Arc::default(),
             outbound: Arc::default(),
+            kv: Arc::default(),
             timed_out: AtomicBool::new(false),
             request_too_large: AtomicBool::new(false),
             outcome: Mutex::new(None),
@@ -186,6 +189,8 @@ impl Tally {
             bytes_out: self.bytes_out.load(Ordering::Relaxed),
             outbound_requests: self.outbound.requests.load(Ordering::Relaxed),
             outbound_bytes: self.outbound.bytes.load(Ordering::Relaxed),
+            kv_reads: self.kv.reads.load(Ordering::Relaxed),
+            kv_writes: self.kv.writes.load(Ordering::Relaxed),
             status: self.status.load(Ordering::Relaxed),
             outcome: self.outcome(),
             stdout: self.stdout.text(),
@@ -286,6 +291,12 @@ impl Sandbox {
                     deadline,
                     tally.stderr.clone(),
                     tally.outbound.clone(),
+                ),
+                KeyValue::new(
+                    self.inner.key_value.get().cloned(),
+                    invocation.user_id,
+                    config.max_kv_ops,
+                    tally.kv.clone(),
                 ),
             ),
         );

@@ -17,6 +17,7 @@
 //! - [`host`]: what a guest can reach (no files, no host environment, no
 //!   sockets) and the captured stdout/stderr.
 //! - [`invoke`]: running one request.
+//! - [`keyvalue`]: `wasi:keyvalue` over the embedder's stores.
 //! - [`outbound`]: outbound HTTP, guarded: the operator's policy, the
 //!   addresses functions may not reach, and the calls' log lines.
 //! - [`report`]: what one invocation measured and how it ended.
@@ -27,6 +28,7 @@ pub mod config;
 pub mod engine;
 pub mod host;
 pub mod invoke;
+pub mod keyvalue;
 pub mod outbound;
 pub mod programs;
 pub mod report;
@@ -37,6 +39,7 @@ pub use cache::CacheSweep;
 pub use config::{FunctionLimits, SandboxConfig};
 pub use engine::{Sandbox, SandboxStats};
 pub use invoke::{Invocation, ResponseBody};
+pub use keyvalue::{BoxFuture, KeyValueBackend, KeysFrom, KvFailure};
 pub use outbound::{AllowedHost, OutboundMode, OutboundPolicy};
 pub use programs::{LoadError, LoadSource, Program};
 pub use report::{InvocationReport, Outcome};

@@ -96,6 +96,10 @@ pub struct InvocationReport {
     pub outbound_requests: u64,
     /// Bytes of those requests' and their responses' bodies.
     pub outbound_bytes: u64,
+    /// Key-value reads (each key of a batch counts).
+    pub kv_reads: u64,
+    /// Key-value writes (each key of a batch counts).
+    pub kv_writes: u64,
     /// HTTP status sent to the caller.
     pub status: u16,
     /// How it ended.

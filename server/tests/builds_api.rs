@@ -34,6 +34,7 @@ fn template_check(id: &str) -> (Method, &'static str, &'static str, u16, &'stati
         "rust-lambda" => (Method::GET, "/?name=Ann", "", 200, "Ann"),
         // Without its secret it says what to set (the relay itself is
         // tested in outbound_api.rs).
+        "rust-visit-counter" => (Method::GET, "/", "", 200, "visits: 1"),
         "rust-webhook-relay" => (Method::POST, "/", "{}", 500, "Set the secret WEBHOOK_URL"),
         other => panic!("template {other} has no check here: add one"),
     }

@@ -288,6 +288,24 @@ async fn functions(contract: &Contract, ann: &Client) {
         GET "/api/v1/functions/probe/env" => 200;
         GET "/api/v1/functions/nothing/env" => 404 "not_found";
     );
+    let value = "/api/v1/kv/default/greeting";
+    let put = raw(
+        ann,
+        Method::PUT,
+        value,
+        "application/octet-stream",
+        b"hi".to_vec(),
+    )
+    .await;
+    contract.check(&Method::PUT, value, put).expect(204);
+    answers!(contract, ann;
+        GET "/api/v1/kv" => 200;
+        GET "/api/v1/kv/default?prefix=gr" => 200;
+        GET value => 200;
+        GET "/api/v1/kv/nowhere" => 404 "not_found";
+        DELETE value => 204;
+        DELETE value => 404 "not_found";
+    );
 
     let mut tail = open_events(contract, ann, "/api/v1/functions/probe/logs/tail").await;
     contract.validate_component("Ready", &tail.expect("ready").await);

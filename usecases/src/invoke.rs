@@ -260,6 +260,8 @@ fn usage_record(
         bytes_out: int(report.bytes_out),
         outbound_requests: int(report.outbound_requests),
         outbound_bytes: int(report.outbound_bytes),
+        kv_reads: int(report.kv_reads),
+        kv_writes: int(report.kv_writes),
         status: i64::from(report.status),
         outcome: report.outcome.code().to_owned(),
         stdout: report.stdout,

@@ -24,6 +24,7 @@
 //! - [`environment`]: each function's variables and secrets.
 //! - [`builds`]: asking for a build, following it, and the worker's part.
 //! - [`invoke`]: running a request through a function's live version.
+//! - [`kv`]: key-value stores, for functions and for their owners.
 //! - [`holdings`]: counts of what each client or user holds at once.
 //! - [`live`]: the bounded cache of live versions that the gateway reads.
 //! - [`quota`]: monthly quotas checked from memory.
@@ -43,6 +44,7 @@ pub mod environment;
 pub mod error;
 pub mod holdings;
 pub mod invoke;
+pub mod kv;
 pub mod live;
 pub mod quota;
 pub mod storage;
@@ -89,6 +91,7 @@ struct Inner {
     pool: Pool,
     accounts: Accounts,
     functions: Functions,
+    kv: fnlab_kv::Kv,
     builds: Builds,
     pricing: Arc<Pricing>,
     sandbox: Sandbox,
@@ -114,9 +117,13 @@ impl Fnlab {
     pub fn new(pool: Pool, sandbox: Sandbox, pricing: Arc<Pricing>, settings: Settings) -> Self {
         let accounts = Accounts::new(pool.clone());
         let runs = invoke::Runs::start(&pool, &accounts, &pricing, settings.metering);
+        let kv = fnlab_kv::Kv::new(pool.clone());
+        let guests = kv::GuestStores::new(kv.clone(), accounts.clone(), pricing.clone());
+        sandbox.use_key_value(Arc::new(guests));
         Self {
             inner: Arc::new(Inner {
                 functions: Functions::new(pool.clone()),
+                kv,
                 builds: Builds::new(pool.clone()),
                 live: live::LiveCache::default(),
                 progress: builds::Progress::default(),

@@ -6,6 +6,7 @@ pub mod billing;
 pub mod dashboard;
 pub mod environment;
 pub mod function;
+pub mod kv;
 pub mod landing;
 pub mod metrics;
 pub mod not_found;

@@ -11,6 +11,7 @@ mod environment;
 mod error;
 mod functions;
 mod json;
+mod kv;
 mod logs;
 mod openapi;
 mod reference;
@@ -39,6 +40,7 @@ pub fn router(config: &Config) -> Router<AppState> {
         .merge(users::router())
         .merge(functions::router(config))
         .merge(environment::router())
+        .merge(kv::router())
         .merge(builds::router())
         .merge(logs::router())
         .merge(tokens::router())

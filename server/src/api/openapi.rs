@@ -54,8 +54,9 @@ use crate::sessions::COOKIE_NAME;
     tags(
         (name = "accounts", description = "Sign-up, log-in and the caller's account."),
         (name = "tokens", description = "API tokens for scripts."),
-        (name = "functions", description = "Functions, their versions, limits and invocations."),
+        (name = "functions", description = "Functions, their versions, limits, environment and invocations."),
         (name = "builds", description = "Source written in the browser: drafts, templates, deploys and builds."),
+        (name = "kv", description = "Key-value stores: what functions keep between requests."),
         (name = "usage", description = "Usage, metrics and billing."),
         (name = "admin", description = "Every user's month and plan, for admins; 404 to anyone else."),
         (name = "reference", description = "This document."),

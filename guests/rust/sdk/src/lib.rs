@@ -26,7 +26,8 @@
 //! fnlab::lambda!(handler);
 //! ```
 //!
-//! A function may call other services with [`fetch`] (outbound HTTP) and
+//! A function may call other services with [`fetch`] (outbound HTTP),
+//! keep values between requests in its owner's stores with [`kv`], and
 //! read its variables and secrets with `std::env::var`.
 //!
 //! Request bodies are read in full before the handler runs; the response is
@@ -36,6 +37,7 @@
 #![deny(missing_docs)]
 
 mod fetch;
+pub mod kv;
 pub mod lambda;
 
 pub use fetch::{Fetch, FetchError, fetch};

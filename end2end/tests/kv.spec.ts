@@ -1,0 +1,45 @@
+// Key-value stores from the browser: a JavaScript visit counter from its
+// template counts in the default store; the Key-value stores page lists
+// its keys, shows a value, writes a JSON value (shown pretty-printed) and
+// deletes one.
+import { expect, signUp, test, uniqueName } from "./fixtures";
+
+test("a visit counter's store: browse, view, write and delete values", async ({ page, request }) => {
+  // A fresh node builds the JavaScript runtime once (tens of seconds).
+  test.setTimeout(240_000);
+  await signUp(page, uniqueName("kv"));
+  await page.getByLabel("New function name").fill("counter");
+  await page.getByLabel("Language").selectOption("javascript");
+  await page.getByLabel("Template").selectOption("javascript-visit-counter");
+  await page.getByRole("button", { name: "New function" }).click();
+  await expect(page).toHaveURL(/\/functions\/counter$/);
+  await page.getByTestId("editor").locator(".cm-content").click();
+  await page.keyboard.press("ControlOrMeta+Enter");
+  await expect(page.locator('[data-step="live"]')).toHaveClass(/done/, { timeout: 200_000 });
+  const url = (await page.getByTestId("function-url").textContent())!.trim();
+  expect(await (await request.get(url)).text()).toBe("visits: 1\n");
+  expect(await (await request.get(url)).text()).toBe("visits: 2\n");
+
+  await page.getByTestId("user-menu").click();
+  await page.getByRole("link", { name: "Key-value stores" }).click();
+  await expect(page).toHaveURL(/\/kv$/);
+  await expect(page.getByTestId("stores")).toContainText("default (2 keys");
+  await expect(page.getByTestId("keys")).toContainText("last-visit");
+  await page.getByTestId("keys").getByRole("link", { name: "visits" }).click();
+  await expect(page.getByTestId("kv-value")).toHaveText("2");
+
+  // Written from the page, read by the function.
+  await page.getByLabel("Key", { exact: true }).fill("visits");
+  await page.getByLabel("Value", { exact: true }).fill("40");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("kv-value")).toHaveText("40");
+  expect(await (await request.get(url)).text()).toBe("visits: 41\n");
+
+  await page.getByLabel("Key", { exact: true }).fill("profile");
+  await page.getByLabel("Value", { exact: true }).fill('{"name":"Ann","tags":["a","b"]}');
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByTestId("keys").getByRole("link", { name: "profile" }).click();
+  await expect(page.getByTestId("kv-value")).toContainText('"name": "Ann"');
+  await page.getByRole("button", { name: "Delete profile" }).click();
+  await expect(page.getByTestId("keys")).not.toContainText("profile");
+});
