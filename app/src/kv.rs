@@ -128,14 +128,18 @@ pub async fn list_kv_keys(
     })
 }
 
-/// The value of `key` in `store`.
+/// The value of `key` in `store`; `None` when there is none (the page
+/// still names a key just deleted).
 #[allow(missing_docs)] // the arguments struct that #[server] generates
 #[server(prefix = "/_app", endpoint = "get_kv_value")]
-pub async fn get_kv_value(store: String, key: String) -> Result<ValueView, AppError> {
+pub async fn get_kv_value(store: String, key: String) -> Result<Option<ValueView>, AppError> {
     let ctx = ServerCtx::get().await?;
     let actor = ctx.require_actor().await?;
-    let value = ctx.fnlab.kv_get(&actor, &store, &key).await?;
-    Ok(ValueView::of(key, &value))
+    match ctx.fnlab.kv_get(&actor, &store, &key).await {
+        Ok(value) => Ok(Some(ValueView::of(key, &value))),
+        Err(fnlab_usecases::Error::Missing(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Sets `key` of `store` to the text `value`.

@@ -90,7 +90,8 @@ pub fn KvPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match value.await {
-                        Some(Ok(value)) => view! { <Value store=store() value delete /> }.into_any(),
+                        Some(Ok(Some(value))) => view! { <Value store=store() value delete /> }.into_any(),
+                        Some(Ok(None)) => view! { <p class="muted">{format!("No key {:?} in this store.", param("key"))}</p> }.into_any(),
                         Some(Err(e)) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                         None => ().into_any(),
                     }
