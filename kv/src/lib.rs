@@ -29,9 +29,10 @@ pub const MAX_VALUE_BYTES: usize = 1 << 20;
 pub const MAX_STORES: i64 = 100;
 /// Most keys one listing returns.
 pub const MAX_KEYS_PER_PAGE: i64 = 1000;
-/// How often an increment retries when another one changed the value
-/// between its read and its write.
-const INCREMENT_TRIES: usize = 64;
+/// How often a write starts again when its key was created by another
+/// write between its lock and its insert (PostgreSQL only: SQLite's lock
+/// covers missing keys too).
+const CREATE_TRIES: usize = 8;
 
 /// The key-value service: a handle on the database, cheap to clone.
 #[derive(Clone)]
@@ -231,31 +232,8 @@ impl Kv {
         if value.len() > MAX_VALUE_BYTES {
             return Err(KvError::ValueTooLarge(value.len()));
         }
-        let mut tx = self.pool.begin().await?;
-        let old: Option<i64> = sqlx::query_scalar(
-            "select cast(length(value) as bigint) from kv_entries where store_id = $1 and key = $2",
-        )
-        .bind(store_id)
-        .bind(key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let adding = weight(key, value.len()) - old.map_or(0, |len| weight(key, 0) + len);
-        if adding > 0 {
-            self.check_room(user_id, adding, quota).await?;
-        }
-        sqlx::query(
-            "insert into kv_entries (store_id, key, value, updated_at) values ($1, $2, $3, $4) \
-             on conflict (store_id, key) do update set value = excluded.value, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(store_id)
-        .bind(key)
-        .bind(value)
-        .bind(fnlab_db::now_ms())
-        .execute(&mut *tx)
-        .await?;
-        add_bytes(&mut tx, store_id, adding).await?;
-        tx.commit().await?;
+        self.update(user_id, store_id, key, quota, |_| Ok(value.to_vec()))
+            .await?;
         Ok(())
     }
 
@@ -356,9 +334,8 @@ impl Kv {
     }
 
     /// Adds `delta` to the whole number in `key` of store `store_id` (a
-    /// missing key counts as 0) and returns the sum, atomically: the
-    /// write happens only if the value is still the one read, else it is
-    /// read again. The number is kept as decimal text.
+    /// missing key counts as 0) and returns the sum, atomically. The number
+    /// is kept as decimal text.
     pub async fn increment(
         &self,
         user_id: i64,
@@ -368,125 +345,115 @@ impl Kv {
         quota: Option<i64>,
     ) -> Result<u64, KvError> {
         check_key(key)?;
-        for _ in 0..INCREMENT_TRIES {
-            let current = self.get(store_id, key).await?;
-            let number = match &current {
+        let mut sum = 0;
+        self.update(user_id, store_id, key, quota, |current| {
+            let number = match current {
                 None => 0,
                 Some(bytes) => std::str::from_utf8(bytes)
                     .ok()
                     .and_then(|text| text.trim().parse::<u64>().ok())
                     .ok_or_else(|| KvError::NotANumber(key.to_owned()))?,
             };
-            let sum = number
+            sum = number
                 .checked_add(delta)
                 .ok_or_else(|| KvError::Overflow(key.to_owned()))?;
-            let text = sum.to_string();
-            let written = match &current {
-                None => {
-                    self.insert_new(user_id, store_id, key, text.as_bytes(), quota)
-                        .await?
-                }
-                Some(old) => {
-                    self.replace(user_id, store_id, key, old, text.as_bytes(), quota)
-                        .await?
-                }
-            };
-            if written {
-                return Ok(sum);
+            Ok(sum.to_string().into_bytes())
+        })
+        .await?;
+        Ok(sum)
+    }
+
+    /// Replaces `key`'s value by what `new_value` makes of the current one
+    /// (`None` when missing), as one read-modify-write: the transaction
+    /// takes the write lock on the key (SQLite's database lock,
+    /// PostgreSQL's row lock) before it reads, so no other write comes
+    /// between the read and the write, and the store's size and the quota
+    /// check see the value actually replaced.
+    async fn update(
+        &self,
+        user_id: i64,
+        store_id: i64,
+        key: &str,
+        quota: Option<i64>,
+        mut new_value: impl FnMut(Option<&[u8]>) -> Result<Vec<u8>, KvError>,
+    ) -> Result<(), KvError> {
+        for _ in 0..CREATE_TRIES {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(
+                "update kv_entries set updated_at = updated_at where store_id = $1 and key = $2",
+            )
+            .bind(store_id)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+            let old: Option<Vec<u8>> =
+                sqlx::query_scalar("select value from kv_entries where store_id = $1 and key = $2")
+                    .bind(store_id)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let value = new_value(old.as_deref())?;
+            let adding =
+                weight(key, value.len()) - old.as_ref().map_or(0, |o| weight(key, o.len()));
+            if adding > 0 {
+                check_room(&mut tx, user_id, adding, quota).await?;
+            }
+            let written = if old.is_some() {
+                sqlx::query(
+                    "update kv_entries set value = $3, updated_at = $4 \
+                     where store_id = $1 and key = $2",
+                )
+            } else {
+                // A key created since the lock was taken (PostgreSQL has
+                // no row to lock before it exists) makes this write
+                // nothing: start again, and lock the new row.
+                sqlx::query(
+                    "insert into kv_entries (store_id, key, value, updated_at) \
+                     values ($1, $2, $3, $4) on conflict (store_id, key) do nothing",
+                )
+            }
+            .bind(store_id)
+            .bind(key)
+            .bind(&value)
+            .bind(fnlab_db::now_ms())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if written == 1 {
+                add_bytes(&mut tx, store_id, adding).await?;
+                tx.commit().await?;
+                return Ok(());
             }
         }
         Err(KvError::Database(sqlx::Error::Protocol(format!(
-            "{key:?} kept changing under {INCREMENT_TRIES} increments"
+            "{key:?} kept being created under {CREATE_TRIES} writes"
         ))))
     }
+}
 
-    /// Inserts `key` unless it exists; whether it did.
-    async fn insert_new(
-        &self,
-        user_id: i64,
-        store_id: i64,
-        key: &str,
-        value: &[u8],
-        quota: Option<i64>,
-    ) -> Result<bool, KvError> {
-        self.check_room(user_id, weight(key, value.len()), quota)
-            .await?;
-        let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
-            "insert into kv_entries (store_id, key, value, updated_at) values ($1, $2, $3, $4) \
-             on conflict (store_id, key) do nothing",
-        )
-        .bind(store_id)
-        .bind(key)
-        .bind(value)
-        .bind(fnlab_db::now_ms())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            add_bytes(&mut tx, store_id, weight(key, value.len())).await?;
-        }
-        tx.commit().await?;
-        Ok(inserted == 1)
+/// [`KvError::Full`] when `adding` bytes would pass `quota`, read inside
+/// the write's transaction.
+async fn check_room(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: i64,
+    adding: i64,
+    quota: Option<i64>,
+) -> Result<(), KvError> {
+    let Some(limit) = quota else { return Ok(()) };
+    let used: i64 = sqlx::query_scalar(
+        "select cast(coalesce(sum(bytes), 0) as bigint) from kv_stores where user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    if used + adding > limit {
+        return Err(KvError::Full {
+            used,
+            adding,
+            limit,
+        });
     }
-
-    /// Replaces `key`'s value if it is still `old`; whether it did.
-    async fn replace(
-        &self,
-        user_id: i64,
-        store_id: i64,
-        key: &str,
-        old: &[u8],
-        value: &[u8],
-        quota: Option<i64>,
-    ) -> Result<bool, KvError> {
-        let adding = weight(key, value.len()) - weight(key, old.len());
-        if adding > 0 {
-            self.check_room(user_id, adding, quota).await?;
-        }
-        let mut tx = self.pool.begin().await?;
-        let replaced = sqlx::query(
-            "update kv_entries set value = $3, updated_at = $4 \
-             where store_id = $1 and key = $2 and value = $5",
-        )
-        .bind(store_id)
-        .bind(key)
-        .bind(value)
-        .bind(fnlab_db::now_ms())
-        .bind(old)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if replaced == 1 {
-            add_bytes(&mut tx, store_id, adding).await?;
-        }
-        tx.commit().await?;
-        Ok(replaced == 1)
-    }
-
-    /// [`KvError::Full`] when `adding` bytes would pass `quota`.
-    async fn check_room(
-        &self,
-        user_id: i64,
-        adding: i64,
-        quota: Option<i64>,
-    ) -> Result<(), KvError> {
-        let Some(limit) = quota else { return Ok(()) };
-        let used: i64 = sqlx::query_scalar(
-            "select cast(coalesce(sum(bytes), 0) as bigint) from kv_stores where user_id = $1",
-        )
-        .bind(user_id)
-        .fetch_one(&self.pool)
-        .await?;
-        if used + adding > limit {
-            return Err(KvError::Full {
-                used,
-                adding,
-                limit,
-            });
-        }
-        Ok(())
-    }
+    Ok(())
 }
 
 /// Keeps a store's size current, inside the write's transaction.
