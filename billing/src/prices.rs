@@ -1,6 +1,7 @@
 //! The price sheet: AWS Lambda's model (per request plus per GB-second of
 //! configured memory) or Cloudflare Workers' (per request plus per CPU
-//! millisecond), and a monthly free tier applied before anything is
+//! millisecond), key-value reads and writes priced as Workers KV prices
+//! them under either, and a monthly free tier applied before anything is
 //! charged.
 
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,12 @@ pub struct FreeTier {
     pub gb_seconds: i64,
     /// CPU milliseconds (Workers model).
     pub cpu_ms: i64,
+    /// Key-value reads.
+    #[serde(default)]
+    pub kv_reads: i64,
+    /// Key-value writes.
+    #[serde(default)]
+    pub kv_writes: i64,
 }
 
 impl FreeTier {
@@ -52,6 +59,8 @@ impl FreeTier {
             requests: self.requests,
             mb_ms: self.gb_seconds.saturating_mul(MB_MS_PER_GB_SECOND),
             cpu_ms: self.cpu_ms,
+            kv_reads: self.kv_reads,
+            kv_writes: self.kv_writes,
             ..Usage::default()
         }
     }
@@ -69,6 +78,12 @@ pub struct PriceSheet {
     pub per_gb_second: i128,
     /// Per million CPU milliseconds (Workers model).
     pub per_million_cpu_ms: i128,
+    /// Per million key-value reads.
+    #[serde(default)]
+    pub per_million_kv_reads: i128,
+    /// Per million key-value writes.
+    #[serde(default)]
+    pub per_million_kv_writes: i128,
     /// Free every month.
     pub free: FreeTier,
 }
@@ -93,17 +108,23 @@ const DENOMINATOR: i128 = 1_000_000 * MB_MS_PER_GB_SECOND as i128;
 
 impl PriceSheet {
     /// AWS Lambda on x86: $0.20 per million requests, $0.0000166667 per
-    /// GB-second; 1,000,000 requests and 400,000 GB-s free each month.
+    /// GB-second; 1,000,000 requests and 400,000 GB-s free each month. Key-
+    /// value stores as Workers KV: $0.50 per million reads, $5.00 per
+    /// million writes, 10,000,000 reads and 1,000,000 writes free.
     pub fn lambda() -> Self {
         Self {
             model: PricingModel::Lambda,
             per_million_requests: dollars("0.20"),
             per_gb_second: dollars("0.0000166667"),
             per_million_cpu_ms: dollars("0.02"),
+            per_million_kv_reads: dollars("0.50"),
+            per_million_kv_writes: dollars("5.00"),
             free: FreeTier {
                 requests: 1_000_000,
                 gb_seconds: 400_000,
                 cpu_ms: 30_000_000,
+                kv_reads: 10_000_000,
+                kv_writes: 1_000_000,
             },
         }
     }
@@ -154,7 +175,9 @@ impl PriceSheet {
                 i128::from(usage.cpu_ms) * self.per_million_cpu_ms * per_million
             }
         };
-        requests + time
+        let kv = i128::from(usage.kv_reads) * self.per_million_kv_reads * per_million
+            + i128::from(usage.kv_writes) * self.per_million_kv_writes * per_million;
+        requests + time + kv
     }
 }
 
@@ -201,6 +224,28 @@ mod tests {
             ..Usage::default()
         };
         assert_eq!(sheet.gross_micros(&usage), 300_000 + 20_000);
+    }
+
+    #[test]
+    fn key_value_operations_are_priced_as_workers_kv_under_both_models() {
+        for sheet in [PriceSheet::lambda(), PriceSheet::workers()] {
+            let usage = Usage {
+                kv_reads: 2_000_000,
+                kv_writes: 1_000_000,
+                ..Usage::default()
+            };
+            // $0.50 × 2 + $5.00 × 1.
+            assert_eq!(sheet.gross_micros(&usage), 6_000_000);
+            // 10 M reads and 1 M writes are free each month: 1 M more
+            // writes cost $5.00.
+            let more = Usage {
+                kv_writes: 2_000_000,
+                ..usage
+            };
+            let charge = sheet.charge(&Usage::default(), &more);
+            assert_eq!(charge.cost_micros, 5_000_000);
+            assert_eq!(charge.free_used.kv_writes, 1_000_000);
+        }
     }
 
     #[test]

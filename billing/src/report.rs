@@ -29,6 +29,12 @@ pub struct UsageReport {
     pub cpu_ms: i64,
     /// Response bytes.
     pub bytes_out: i64,
+    /// Key-value reads.
+    #[serde(default)]
+    pub kv_reads: i64,
+    /// Key-value writes.
+    #[serde(default)]
+    pub kv_writes: i64,
     /// What is owed for the period, after the free tier.
     pub cost_micros: i64,
     /// The period at list price, before the free tier.
@@ -52,7 +58,7 @@ pub struct FreeTierUse {
     pub credit_micros: i64,
 }
 
-/// Requests, GB-seconds and CPU ms.
+/// Requests, GB-seconds, CPU ms and key-value operations.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Units {
@@ -62,6 +68,12 @@ pub struct Units {
     pub gb_seconds: f64,
     /// CPU milliseconds.
     pub cpu_ms: i64,
+    /// Key-value reads.
+    #[serde(default)]
+    pub kv_reads: i64,
+    /// Key-value writes.
+    #[serde(default)]
+    pub kv_writes: i64,
 }
 
 impl From<Usage> for Units {
@@ -70,6 +82,8 @@ impl From<Usage> for Units {
             requests: usage.requests,
             gb_seconds: usage.gb_seconds(),
             cpu_ms: usage.cpu_ms,
+            kv_reads: usage.kv_reads,
+            kv_writes: usage.kv_writes,
         }
     }
 }
@@ -90,6 +104,12 @@ pub struct FunctionLine {
     pub cpu_ms: i64,
     /// Response bytes.
     pub bytes_out: i64,
+    /// Key-value reads.
+    #[serde(default)]
+    pub kv_reads: i64,
+    /// Key-value writes.
+    #[serde(default)]
+    pub kv_writes: i64,
     /// At list price, rounded on its own (lines may differ from the total
     /// by their rounding).
     pub cost_micros: i64,
@@ -134,6 +154,8 @@ impl UsageReport {
             gb_seconds: total.gb_seconds(),
             cpu_ms: total.cpu_ms,
             bytes_out: total.bytes_out,
+            kv_reads: total.kv_reads,
+            kv_writes: total.kv_writes,
             cost_micros: charge.cost_micros,
             gross_micros: charge.gross_micros,
             free_tier: FreeTierUse {
@@ -150,6 +172,8 @@ impl UsageReport {
                     gb_seconds: usage.gb_seconds(),
                     cpu_ms: usage.cpu_ms,
                     bytes_out: usage.bytes_out,
+                    kv_reads: usage.kv_reads,
+                    kv_writes: usage.kv_writes,
                     cost_micros: prices.gross_micros(&usage),
                 })
                 .collect(),
@@ -207,6 +231,12 @@ pub struct Statement {
     pub gb_seconds: f64,
     /// CPU milliseconds.
     pub cpu_ms: i64,
+    /// Key-value reads.
+    #[serde(default)]
+    pub kv_reads: i64,
+    /// Key-value writes.
+    #[serde(default)]
+    pub kv_writes: i64,
     /// At list price.
     pub gross_micros: i64,
     /// Covered by the free tier.
@@ -226,6 +256,8 @@ impl Statement {
             errors: usage.errors,
             gb_seconds: usage.gb_seconds(),
             cpu_ms: usage.cpu_ms,
+            kv_reads: usage.kv_reads,
+            kv_writes: usage.kv_writes,
             gross_micros: charge.gross_micros,
             free_tier_micros: charge.free_tier_micros,
             cost_micros: charge.cost_micros,

@@ -30,6 +30,12 @@ pub struct Usage {
     pub bytes_in: i64,
     /// Response body bytes.
     pub bytes_out: i64,
+    /// Key-value reads.
+    #[serde(default)]
+    pub kv_reads: i64,
+    /// Key-value writes.
+    #[serde(default)]
+    pub kv_writes: i64,
 }
 
 /// What the metering knows of one finished invocation.
@@ -45,6 +51,10 @@ pub struct Measured<'a> {
     pub bytes_in: i64,
     /// Response body bytes.
     pub bytes_out: i64,
+    /// Key-value reads.
+    pub kv_reads: i64,
+    /// Key-value writes.
+    pub kv_writes: i64,
     /// HTTP status sent.
     pub status: i64,
     /// `ok` or what went wrong.
@@ -65,6 +75,8 @@ impl Usage {
             cpu_ms: ceil_ms(m.cpu_us),
             bytes_in: m.bytes_in,
             bytes_out: m.bytes_out,
+            kv_reads: m.kv_reads,
+            kv_writes: m.kv_writes,
         }
     }
 
@@ -87,6 +99,8 @@ impl Usage {
             cpu_ms: scale(self.cpu_ms),
             bytes_in: scale(self.bytes_in),
             bytes_out: scale(self.bytes_out),
+            kv_reads: scale(self.kv_reads),
+            kv_writes: scale(self.kv_writes),
         }
     }
 }
@@ -111,6 +125,8 @@ impl Add for Usage {
             cpu_ms: self.cpu_ms + other.cpu_ms,
             bytes_in: self.bytes_in + other.bytes_in,
             bytes_out: self.bytes_out + other.bytes_out,
+            kv_reads: self.kv_reads + other.kv_reads,
+            kv_writes: self.kv_writes + other.kv_writes,
         }
     }
 }
@@ -133,6 +149,8 @@ impl Sub for Usage {
             cpu_ms: (self.cpu_ms - other.cpu_ms).max(0),
             bytes_in: (self.bytes_in - other.bytes_in).max(0),
             bytes_out: (self.bytes_out - other.bytes_out).max(0),
+            kv_reads: (self.kv_reads - other.kv_reads).max(0),
+            kv_writes: (self.kv_writes - other.kv_writes).max(0),
         }
     }
 }
@@ -148,6 +166,8 @@ mod tests {
             memory_mb: 128,
             bytes_in: 3,
             bytes_out: 5,
+            kv_reads: 2,
+            kv_writes: 1,
             status,
             outcome,
         }

@@ -1,7 +1,7 @@
 // Key-value stores from the browser: a JavaScript visit counter from its
 // template counts in the default store; the Key-value stores page lists
 // its keys, shows a value, writes a JSON value (shown pretty-printed) and
-// deletes one.
+// deletes one; the Billing page shows the reads and writes.
 import { expect, signUp, test, uniqueName } from "./fixtures";
 
 test("a visit counter's store: browse, view, write and delete values", async ({ page, request }) => {
@@ -42,4 +42,14 @@ test("a visit counter's store: browse, view, write and delete values", async ({ 
   await expect(page.getByTestId("kv-value")).toContainText('"name": "Ann"');
   await page.getByRole("button", { name: "Delete profile" }).click();
   await expect(page.getByTestId("keys")).not.toContainText("profile");
+
+  // The counter's reads and writes are on the bill, as the API counts them.
+  const usage = await (await page.request.get("/api/v1/usage")).json();
+  expect(usage.kv_writes).toBeGreaterThanOrEqual(3);
+  await page.getByRole("banner").getByRole("link", { name: "Billing" }).click();
+  await expect(page.getByTestId("kv-usage")).toContainText(`${usage.kv_reads} reads · ${usage.kv_writes} writes`);
+  await expect(page.getByTestId("kv-usage")).toContainText("$0.5 per million reads");
+  const line = page.getByTestId("billing-functions").getByRole("row", { name: /counter/ });
+  await expect(line).toContainText(String(usage.functions[0].kv_writes));
+  await expect(page.getByRole("meter", { name: "KV writes" })).toBeVisible();
 });

@@ -80,6 +80,8 @@ impl UsageRecord {
             memory_mb: self.memory_mb,
             bytes_in: self.bytes_in,
             bytes_out: self.bytes_out,
+            kv_reads: self.kv_reads,
+            kv_writes: self.kv_writes,
             status: self.status,
             outcome: &self.outcome,
         })

@@ -103,12 +103,14 @@ pub(crate) async fn add(conn: &mut AnyConnection, hours: Hours) -> Result<(), sq
                 u.mb_ms,
                 u.cpu_ms,
                 u.bytes_in,
-                u.bytes_out
+                u.bytes_out,
+                u.kv_reads,
+                u.kv_writes
             ])
         })
         .collect();
     let unpacked = json_rows::unpacked(conn);
-    let values: Vec<String> = (0..10)
+    let values: Vec<String> = (0..12)
         .map(|i| {
             if i == 3 {
                 json_rows::text(i)
@@ -121,7 +123,7 @@ pub(crate) async fn add(conn: &mut AnyConnection, hours: Hours) -> Result<(), sq
     // upsert's, not a join's.
     let stored: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
         "insert into usage_hourly (function_id, hour, user_id, function_name, requests, \
-             errors, mb_ms, cpu_ms, bytes_in, bytes_out, latency) \
+             errors, mb_ms, cpu_ms, bytes_in, bytes_out, kv_reads, kv_writes, latency) \
          select {}, '' from {unpacked} where true \
          on conflict (function_id, hour) do update set \
              function_name = excluded.function_name, \
@@ -130,7 +132,9 @@ pub(crate) async fn add(conn: &mut AnyConnection, hours: Hours) -> Result<(), sq
              mb_ms = usage_hourly.mb_ms + excluded.mb_ms, \
              cpu_ms = usage_hourly.cpu_ms + excluded.cpu_ms, \
              bytes_in = usage_hourly.bytes_in + excluded.bytes_in, \
-             bytes_out = usage_hourly.bytes_out + excluded.bytes_out \
+             bytes_out = usage_hourly.bytes_out + excluded.bytes_out, \
+             kv_reads = usage_hourly.kv_reads + excluded.kv_reads, \
+             kv_writes = usage_hourly.kv_writes + excluded.kv_writes \
          returning function_id, hour, latency",
         values.join(", ")
     ))
@@ -182,7 +186,7 @@ pub async fn catch_up(pool: &Pool) -> Result<u64, sqlx::Error> {
         }
         let rows = sqlx::query(
             "select invocation_id, user_id, function_id, function_name, started_at, wall_us, \
-                    cpu_us, memory_mb, bytes_in, bytes_out, status, outcome \
+                    cpu_us, memory_mb, bytes_in, bytes_out, status, outcome, kv_reads, kv_writes \
              from invocations where invocation_id > $1 and invocation_id <= $2 \
              order by invocation_id limit $3",
         )
@@ -205,6 +209,8 @@ pub async fn catch_up(pool: &Pool) -> Result<u64, sqlx::Error> {
                 memory_mb: row.try_get(7)?,
                 bytes_in: row.try_get(8)?,
                 bytes_out: row.try_get(9)?,
+                kv_reads: row.try_get(12)?,
+                kv_writes: row.try_get(13)?,
                 status: row.try_get(10)?,
                 outcome: &outcome,
             });

@@ -26,12 +26,13 @@ pub struct FunctionUsage {
 /// The hourly rows in the period `[$1, $2)`.
 const IN_PERIOD: &str = "from usage_hourly where hour >= $1 and hour < $2";
 
-/// The sums, as six columns after the grouping ones.
+/// The sums, as eight columns after the grouping ones.
 const SUMS: &str = "cast(sum(requests) as bigint), cast(sum(errors) as bigint), \
      cast(sum(mb_ms) as bigint), cast(sum(cpu_ms) as bigint), \
-     cast(sum(bytes_in) as bigint), cast(sum(bytes_out) as bigint)";
+     cast(sum(bytes_in) as bigint), cast(sum(bytes_out) as bigint), \
+     cast(sum(kv_reads) as bigint), cast(sum(kv_writes) as bigint)";
 
-/// Reads the six sums starting at column `first`.
+/// Reads the eight sums starting at column `first`.
 fn usage_at(row: &AnyRow, first: usize) -> Result<Usage, sqlx::Error> {
     Ok(Usage {
         requests: row.try_get(first)?,
@@ -40,6 +41,8 @@ fn usage_at(row: &AnyRow, first: usize) -> Result<Usage, sqlx::Error> {
         cpu_ms: row.try_get(first + 3)?,
         bytes_in: row.try_get(first + 4)?,
         bytes_out: row.try_get(first + 5)?,
+        kv_reads: row.try_get(first + 6)?,
+        kv_writes: row.try_get(first + 7)?,
     })
 }
 

@@ -140,6 +140,14 @@ pub struct Config {
     #[arg(long, env = "FNLAB_PRICE_PER_MILLION_CPU_MS", default_value = "0.02", value_parser = price)]
     pub price_per_million_cpu_ms: i128,
 
+    /// Dollars per million key-value reads.
+    #[arg(long, env = "FNLAB_PRICE_PER_MILLION_KV_READS", default_value = "0.50", value_parser = price)]
+    pub price_per_million_kv_reads: i128,
+
+    /// Dollars per million key-value writes.
+    #[arg(long, env = "FNLAB_PRICE_PER_MILLION_KV_WRITES", default_value = "5.00", value_parser = price)]
+    pub price_per_million_kv_writes: i128,
+
     /// Requests free each month, per user.
     #[arg(long, env = "FNLAB_FREE_REQUESTS", default_value_t = 1_000_000)]
     pub free_requests: u32,
@@ -151,6 +159,14 @@ pub struct Config {
     /// CPU milliseconds free each month, per user (workers pricing).
     #[arg(long, env = "FNLAB_FREE_CPU_MS", default_value_t = 30_000_000)]
     pub free_cpu_ms: u32,
+
+    /// Key-value reads free each month, per user.
+    #[arg(long, env = "FNLAB_FREE_KV_READS", default_value_t = 10_000_000)]
+    pub free_kv_reads: u32,
+
+    /// Key-value writes free each month, per user.
+    #[arg(long, env = "FNLAB_FREE_KV_WRITES", default_value_t = 1_000_000)]
+    pub free_kv_writes: u32,
 
     /// The plans and their quotas: `name:cap=n,cap=n;name…` with monthly
     /// caps requests, gb_seconds and cpu_ms (unlimited when left out; past
@@ -352,10 +368,14 @@ impl Config {
                 .unwrap_or(base.per_million_requests),
             per_gb_second: self.price_per_gb_second,
             per_million_cpu_ms: self.price_per_million_cpu_ms,
+            per_million_kv_reads: self.price_per_million_kv_reads,
+            per_million_kv_writes: self.price_per_million_kv_writes,
             free: FreeTier {
                 requests: self.free_requests.into(),
                 gb_seconds: self.free_gb_seconds.into(),
                 cpu_ms: self.free_cpu_ms.into(),
+                kv_reads: self.free_kv_reads.into(),
+                kv_writes: self.free_kv_writes.into(),
             },
             ..base
         };
@@ -482,9 +502,19 @@ impl std::fmt::Debug for Config {
             )
             .field("price_per_gb_second", &self.price_per_gb_second)
             .field("price_per_million_cpu_ms", &self.price_per_million_cpu_ms)
+            .field(
+                "price_per_million_kv_reads",
+                &self.price_per_million_kv_reads,
+            )
+            .field(
+                "price_per_million_kv_writes",
+                &self.price_per_million_kv_writes,
+            )
             .field("free_requests", &self.free_requests)
             .field("free_gb_seconds", &self.free_gb_seconds)
             .field("free_cpu_ms", &self.free_cpu_ms)
+            .field("free_kv_reads", &self.free_kv_reads)
+            .field("free_kv_writes", &self.free_kv_writes)
             .field("plans", &self.plans)
             .field("default_plan", &self.default_plan)
             .field("admin", &self.admin)

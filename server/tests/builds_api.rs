@@ -162,10 +162,18 @@ async fn deploying_without_waiting_reports_progress_and_builds_are_private() {
     let server = rust_server(&[]).await;
     let ann = server.client();
     ann.sign_up_and_log_in("ann").await;
+    // A source never built before: the shared build root would otherwise
+    // find the crate fresh when the last build was the same, and compile
+    // nothing.
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let source = format!("{HELLO}// {nonce}\n");
     ann.send(
         Method::PUT,
         "/api/v1/functions/f",
-        Some(json!({ "language": "rust", "source": HELLO })),
+        Some(json!({ "language": "rust", "source": source })),
     )
     .await
     .expect(201);
@@ -194,7 +202,8 @@ async fn deploying_without_waiting_reports_progress_and_builds_are_private() {
         build["log"]
             .as_str()
             .unwrap()
-            .contains("Compiling function")
+            .contains("Compiling function"),
+        "{build}"
     );
 
     // Another user sees none of it.

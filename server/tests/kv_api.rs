@@ -3,7 +3,7 @@
 //! and, with real builds, Rust, JavaScript and Python functions sharing their
 //! owner's store through `wasi:keyvalue` (and not another user's), a
 //! value written through one node read through another at once, and the
-//! limit on operations per invocation.
+//! limit on operations per invocation; the operations billed.
 
 mod common;
 
@@ -142,7 +142,8 @@ const COUNTER_RS: &str = "fn handle(_: fnlab::Request) -> Result<String, fnlab::
 const GREEDY_JS: &str = "export default { fetch() { for (let i = 0; i < 1001; i++) kv.increment('n'); return new Response('done'); } };";
 
 async fn functions_share_their_owners_store_on_every_node(db: Db) {
-    let server = building_server_on(db, &[]).await;
+    // No key-value writes free, so that the three below cost money.
+    let server = building_server_on(db, &["--free-kv-writes", "0"]).await;
     let ann = server.client();
     ann.sign_up_and_log_in("ann").await;
     deploy_source(&ann, "js", "javascript", COUNTER_JS)
@@ -174,6 +175,21 @@ async fn functions_share_their_owners_store_on_every_node(db: Db) {
         (log[0]["kv_reads"].as_i64(), log[0]["kv_writes"].as_i64()),
         (Some(0), Some(1))
     );
+    // Billed at $5.00 per million writes: 3 writes are 15 µ$, the rest of
+    // the usage is in the free tier.
+    let usage = ann.get("/api/v1/usage").await.expect(200);
+    assert_eq!(
+        (usage["kv_reads"].as_i64(), usage["kv_writes"].as_i64()),
+        (Some(0), Some(3))
+    );
+    assert_eq!(usage["cost_micros"], 15, "{usage}");
+    assert_eq!(usage["free_tier"]["included"]["kv_writes"], 0);
+    let rs = usage["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "rs");
+    assert_eq!(rs.unwrap()["kv_writes"], 1, "{usage}");
 
     // Bob's function counts in Bob's store.
     let bob = server.client();

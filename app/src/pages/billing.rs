@@ -93,6 +93,11 @@ fn Billing(overview: Overview) -> impl IntoView {
                 <span class="stat-value">{count(report.requests)}</span>
                 <span class="muted small">{format!("{} errors · {}", count(report.errors), gb_seconds(report.gb_seconds))}</span>
             </div>
+            <div class="stat" data-testid="kv-usage">
+                <span class="stat-label">"Key-value operations"</span>
+                <span class="stat-value">{format!("{} reads · {} writes", count(report.kv_reads), count(report.kv_writes))}</span>
+                <span class="muted small">{format!("{} per million reads, {} per million writes", format_picos(prices.per_million_kv_reads), format_picos(prices.per_million_kv_writes))}</span>
+            </div>
             <div class="stat">
                 <span class="stat-label">"Plan"</span>
                 <span class="stat-value">{plan}</span>
@@ -102,6 +107,8 @@ fn Billing(overview: Overview) -> impl IntoView {
         <h2>"Free tier this month"</h2>
         <Meter label="Requests" used=free.used.requests as f64 limit=free.included.requests as f64 text=format!("{} of {}", count(free.used.requests), count(free.included.requests)) />
         <Meter label=time_label used=free_time_used limit=free_time_included text=format!("{free_time_used:.3} of {}", count(free_time_included as i64)) />
+        <Meter label="KV reads" used=free.used.kv_reads as f64 limit=free.included.kv_reads as f64 text=format!("{} of {}", count(free.used.kv_reads), count(free.included.kv_reads)) />
+        <Meter label="KV writes" used=free.used.kv_writes as f64 limit=free.included.kv_writes as f64 text=format!("{} of {}", count(free.used.kv_writes), count(free.included.kv_writes)) />
         <h2>"Quotas"</h2>
         {quota.requests.map(|cap| view! {
             <Meter label="Requests" used=report.requests as f64 limit=cap as f64 text=format!("{} of {}", count(report.requests), count(cap)) />
@@ -204,7 +211,7 @@ fn FunctionsTable(report: UsageReport) -> impl IntoView {
         return view! { <p class="empty">"No invocations this month yet."</p> }.into_any();
     }
     view! {
-        <Table testid="billing-functions" columns=&["Function", "Requests", "Errors", "GB-seconds", "CPU ms", "Sent", "Cost (list price)"]>
+        <Table testid="billing-functions" columns=&["Function", "Requests", "Errors", "GB-seconds", "CPU ms", "Sent", "KV reads", "KV writes", "Cost (list price)"]>
             {report.functions.iter().map(|f| view! {
                 <tr>
                     <td><a href=format!("/functions/{}/metrics", f.name)>{f.name.clone()}</a></td>
@@ -213,19 +220,21 @@ fn FunctionsTable(report: UsageReport) -> impl IntoView {
                     <td class="num">{format!("{:.3}", f.gb_seconds)}</td>
                     <td class="num">{count(f.cpu_ms)}</td>
                     <td class="num">{bytes(f.bytes_out)}</td>
+                    <td class="num">{count(f.kv_reads)}</td>
+                    <td class="num">{count(f.kv_writes)}</td>
                     <td class="num">{format_micros(f.cost_micros)}</td>
                 </tr>
             }).collect_view()}
             <tr class="subtotal">
-                <td colspan="6">"Usage at list price"</td>
+                <td colspan="8">"Usage at list price"</td>
                 <td class="num">{format_micros(report.gross_micros)}</td>
             </tr>
             <tr class="subtotal">
-                <td colspan="6">"Free tier"</td>
+                <td colspan="8">"Free tier"</td>
                 <td class="num">{format_micros(-report.free_tier.credit_micros)}</td>
             </tr>
             <tr class="total">
-                <td colspan="6">"Total so far"</td>
+                <td colspan="8">"Total so far"</td>
                 <td class="num" data-testid="total">{format_micros(report.cost_micros)}</td>
             </tr>
         </Table>
