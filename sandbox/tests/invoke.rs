@@ -1,4 +1,5 @@
-//! Running the probe guest: answers, logs, and every limit with its status.
+//! Running the probe guest: answers, logs, its environment (variables and
+//! `wasi:config`), and every limit with its status.
 
 mod common;
 
@@ -65,6 +66,28 @@ async fn guests_see_no_environment_files_or_network() {
     let seen = call(&sandbox, &program, 1, "GET", "/env", "").await.body;
     assert!(seen.starts_with("vars=0 root=Err("), "{seen}");
     assert!(seen.contains("HttpRequestDenied"), "{seen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_functions_variables_are_its_environment_and_its_wasi_config() {
+    let (_cache, sandbox, program) = ready().await;
+    let env: Vec<(String, String)> = vec![
+        ("GREETING".into(), "hello".into()),
+        ("TOKEN".into(), "s3cret".into()),
+    ];
+    let program = program.with_env(env.into());
+    let var = call(&sandbox, &program, 1, "GET", "/var?name=GREETING", "").await;
+    assert_eq!((var.status, var.body.as_str()), (200, "GREETING=hello"));
+    let config = call(&sandbox, &program, 1, "GET", "/config?name=TOKEN", "").await;
+    assert_eq!(
+        (config.status, config.body.as_str()),
+        (200, "TOKEN=s3cret of 2")
+    );
+    let missing = call(&sandbox, &program, 1, "GET", "/config?name=NONE", "").await;
+    assert_eq!(
+        (missing.status, missing.body.as_str()),
+        (404, "NONE is not set (2 set)")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

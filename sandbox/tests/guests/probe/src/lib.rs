@@ -8,6 +8,22 @@ use wasi::http::types::{
 
 struct Probe;
 
+/// `wasi:config/store`, as wasmtime-wasi-config 48 serves it.
+mod config {
+    wit_bindgen::generate!({
+        inline: "
+            package wasi:config@0.2.0-rc.1;
+            interface store {
+                variant error { upstream(string), io(string) }
+                get: func(key: string) -> result<option<string>, error>;
+                get-all: func() -> result<list<tuple<string, string>>, error>;
+            }
+            world probe-config { import store; }
+        ",
+    });
+    pub use self::wasi::config::store::{get, get_all};
+}
+
 wasi::http::proxy::export!(Probe);
 
 impl Guest for Probe {
@@ -38,6 +54,17 @@ impl Guest for Probe {
                 match std::env::var(name) {
                     Ok(value) => respond(out, 200, &[name.as_bytes(), b"=", value.as_bytes()]),
                     Err(_) => respond(out, 404, &[name.as_bytes(), b" is not set"]),
+                }
+            }
+            "/config" => {
+                // `/config?name=KEY`: the value wasi:config/store gives for
+                // KEY, and how many values it holds in all.
+                let name = query.strip_prefix("name=").unwrap_or_default();
+                let all = config::get_all().map(|all| all.len()).unwrap_or_default();
+                match config::get(name) {
+                    Ok(Some(value)) => respond(out, 200, &[format!("{name}={value} of {all}").as_bytes()]),
+                    Ok(None) => respond(out, 404, &[format!("{name} is not set ({all} set)").as_bytes()]),
+                    Err(error) => respond(out, 500, &[format!("{error:?}").as_bytes()]),
                 }
             }
             "/log" => {
