@@ -247,7 +247,7 @@ async fn deploying_without_waiting_reports_progress_and_builds_are_private() {
     .expect_error(422, "invalid_name");
     // A function uploaded as a component has nothing to build.
     let draft = ann.get("/api/v1/functions/f/source").await.expect(200);
-    assert_eq!(draft["source"], HELLO);
+    assert_eq!(draft["source"], source);
 }
 
 /// Source that tries to get out of the build sandbox, and what the
