@@ -61,7 +61,8 @@ pub enum Command {
     /// Deploy a function: a folder made by `new`, a source file, or a
     /// .wasm component.
     Deploy(DeployArgs),
-    /// Call a function at its public URL; print its answer.
+    /// Call a function at its public URL (or with --payload, directly with
+    /// a JSON event); print its answer.
     Invoke(InvokeArgs),
     /// Show a function's invocations and what they printed.
     Logs(LogsArgs),
@@ -130,6 +131,11 @@ pub struct InvokeArgs {
     /// A request header, as 'name: value' (again for more).
     #[arg(long = "header", short = 'H', value_name = "HEADER")]
     pub headers: Vec<String>,
+    /// Invoke directly with this JSON event instead of calling the URL, as
+    /// `aws lambda invoke --payload` does: JSON, @file, or @- for standard
+    /// input. Prints the handler's result; its logs go to standard error.
+    #[arg(long, conflicts_with_all = ["data", "method", "path", "headers"])]
+    pub payload: Option<String>,
 }
 
 /// `logs`.

@@ -20,7 +20,10 @@
 //   Gateway proxy event (httpMethod, path, queryStringParameters, headers,
 //   body, isBase64Encoded), `context` has awsRequestId and functionName.
 //   Return {statusCode, headers, body} (a body that is not a string is sent
-//   as JSON), or any other value, sent as JSON with status 200.
+//   as JSON), or any other value, sent as JSON with status 200. On a direct
+//   invoke (the request says `fnlab-trigger: invoke`) `event` is exactly
+//   the JSON payload, and the return value, whatever it is, is sent back
+//   as JSON.
 //
 // An uncaught exception answers 500 and its stack goes to stderr, which is
 // the invocation's log.
@@ -114,12 +117,16 @@ async function serve(request) {
       return await exports.default.fetch(request, env, { waitUntil() {}, passThroughOnException() {} });
     }
     if (typeof exports.handler === 'function') {
-      const event = await lambdaEvent(request);
       const context = {
         awsRequestId: request.headers.get('fnlab-request-id') ?? '',
         functionName: request.headers.get('fnlab-function') ?? '',
       };
-      return fromLambda(await exports.handler(event, context));
+      if (request.headers.get('fnlab-trigger') === 'invoke') {
+        const payload = await request.text();
+        const result = await exports.handler(JSON.parse(payload || '{}'), context);
+        return new Response(JSON.stringify(result ?? null), { headers: { 'content-type': 'application/json' } });
+      }
+      return fromLambda(await exports.handler(await lambdaEvent(request), context));
     }
     throw new Error('handler.js exports no entry point: write `export default { fetch(request) {…} }` '
       + 'or `export const handler = async (event, context) => …`');

@@ -17,7 +17,9 @@ The entry point is the first of these the source defines:
   queryStringParameters, headers, body, isBase64Encoded); ``context`` has
   aws_request_id and function_name. Return {"statusCode", "headers", "body"}
   (a body that is not a string is sent as JSON), or any other value, which
-  is sent as JSON with status 200.
+  is sent as JSON with status 200. On a direct invoke (the request says
+  ``fnlab-trigger: invoke``) ``event`` is exactly the JSON payload, and the
+  return value, whatever it is, is sent back as JSON.
 - ``hello_world(request)`` or ``main(request)``: the Cloud Functions shape.
   ``request`` looks like Flask's (method, path, args, headers, data,
   get_data(), get_json()). Return a string, a dict or list (sent as JSON),
@@ -335,6 +337,9 @@ def run(method, path, query, headers, body):
     exec(compile(source, "handler.py", "exec"), scope)
     for name in LAMBDA_NAMES:
         if callable(scope.get(name)):
+            if headers.get("fnlab-trigger") == "invoke":
+                result = scope[name](json.loads(body or b"{}"), Context(headers))
+                return 200, {"content-type": "application/json"}, json.dumps(result).encode()
             event = lambda_event(method, path, query, headers, body)
             return from_lambda(scope[name](event, Context(headers)))
     for name in REQUEST_NAMES:

@@ -29,17 +29,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use fnlab_functions::FunctionsOrigin;
+use fnlab_usecases::invoke::REQUEST_ID_HEADER;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 
 use crate::AppState;
 use crate::api::ApiError;
 use crate::clients::Client;
-
-/// The header that tells the guest, and then the caller, which invocation
-/// served a request.
-pub const REQUEST_ID_HEADER: &str = "fnlab-request-id";
-/// The request header that tells the guest its function's name.
-pub const FUNCTION_HEADER: &str = "fnlab-function";
 
 /// What every function response carries on an origin that others share
 /// (the dashboard's, or one functions host for everyone): the page runs
@@ -143,18 +138,10 @@ async fn serve(
     let config = &state.config;
     let timeout = Duration::from_millis(config.body_timeout_ms);
     let request = whole_body(request, config.max_request_bytes, timeout).await?;
-    let mut request = guest_request(request, prefix_len);
-    // The guest learns its request id and name (the Lambda-style context);
-    // whatever the caller sent under these names is replaced.
+    let request = guest_request(request, prefix_len);
+    // The guest learns its request id, name and trigger (the Lambda-style
+    // context) from the use case.
     let request_id = fnlab_metering::record::new_request_id(fnlab_db::now_ms());
-    for (header, value) in [
-        (REQUEST_ID_HEADER, request_id.as_str()),
-        (FUNCTION_HEADER, name),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(value) {
-            request.headers_mut().insert(header, value);
-        }
-    }
     let response = state
         .fnlab
         .invoke(username, name, request, request_id.clone())

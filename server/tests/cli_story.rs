@@ -180,6 +180,16 @@ async fn the_cli_logs_in_deploys_calls_reads_logs_and_rolls_back() {
     assert!(ran.stdout.contains("runs version 1 again"), "{ran:?}");
     let ran = cli.run(&["invoke", "hello", "--data", "x"]).await;
     assert_eq!(ran.stdout, "one POST / null x\n");
+    // A direct invoke with a JSON event: this function gets it as a POST
+    // to `/`, and its text answer is printed as a JSON string.
+    let ran = cli
+        .run(&["invoke", "hello", "--payload", r#"{"n":1}"#])
+        .await;
+    ran.expect_ok();
+    assert_eq!(ran.stdout, "\"one POST / null {\\\"n\\\":1}\"\n");
+    assert!(ran.stderr.contains("200 (fnlab-request-id: "), "{ran:?}");
+    let ran = cli.run(&["invoke", "hello", "--payload", "{oops"]).await;
+    ran.expect_failure(Exit::Refused, "the payload is not JSON");
     let ran = cli.run(&["rollback", "hello", "7"]).await;
     ran.expect_failure(Exit::Refused, "(404, not_found)");
 

@@ -287,6 +287,9 @@ async fn functions(contract: &Contract, ann: &Client) {
         PUT "/api/v1/functions/probe/env", json!({"vars": {"mode": "a"}}) => 422 "invalid_environment";
         GET "/api/v1/functions/probe/env" => 200;
         GET "/api/v1/functions/nothing/env" => 404 "not_found";
+        POST "/api/v1/functions/probe/invoke", json!({"name": "Ann"}) => 200;
+        POST "/api/v1/functions/probe/invoke?type=event", json!({}) => 422 "unsupported_invocation_type";
+        POST "/api/v1/functions/nothing/invoke", json!({}) => 404 "not_found";
     );
     let value = "/api/v1/kv/default/greeting";
     let put = raw(

@@ -1,5 +1,7 @@
 //! Running a request through a function's live version: the public use
-//! case behind `/fn/{user}/{function}/…`. Finds the live version (from
+//! case behind `/fn/{user}/{function}/…`, and its owner's direct invoke
+//! with a JSON payload (`POST /api/v1/functions/{name}/invoke`, the
+//! textbook's `aws lambda invoke`). Finds the live version (from
 //! the bounded [`LiveCache`](crate::live)), checks its owner's monthly
 //! quotas from memory, loads its program (from memory, else the local
 //! code cache, else the component in the database), runs it in a fresh
@@ -24,7 +26,57 @@ use http_body::Body;
 use tokio_util::task::TaskTracker;
 
 use crate::quota::Quotas;
-use crate::{Error, Fnlab};
+use crate::{Actor, Error, Fnlab};
+
+/// The request header that tells the guest, and then the caller, which
+/// invocation served a request.
+pub const REQUEST_ID_HEADER: &str = "fnlab-request-id";
+/// The request header that tells the guest its function's name.
+pub const FUNCTION_HEADER: &str = "fnlab-function";
+/// The request header that tells the guest what triggered it
+/// ([`Trigger::as_str`]); whatever a caller sends under it is replaced.
+pub const TRIGGER_HEADER: &str = "fnlab-trigger";
+
+/// What started an invocation, as its record and the guest's
+/// [`TRIGGER_HEADER`] name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// A request to the function's URL.
+    Http,
+    /// Its owner's direct invoke with a JSON payload.
+    Invoke,
+}
+
+impl Trigger {
+    /// `http` or `invoke`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Invoke => "invoke",
+        }
+    }
+}
+
+/// What a direct invoke answers, once the function is done.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DirectInvocation {
+    /// The invocation's request id, as in the log.
+    pub request_id: String,
+    /// The HTTP status the function answered (a Lambda-style handler's
+    /// return value comes with 200).
+    pub status: u16,
+    /// What it answered: the body as JSON when it is JSON (a Lambda-style
+    /// handler's return value), else as text.
+    pub result: serde_json::Value,
+    /// Its standard output, then its standard error.
+    pub logs: String,
+    /// Wall-clock time, ms.
+    pub duration_ms: f64,
+    /// What it cost at list price, in microdollars (before the free tier;
+    /// usually a fraction of one).
+    pub cost_micros: f64,
+}
 
 /// What recording invocations needs: the usage writer, the quotas, and
 /// the reports still to record.
@@ -80,6 +132,92 @@ impl Fnlab {
         B: Body<Data = Bytes> + Send + Unpin + 'static,
         B::Error: std::fmt::Display,
     {
+        let run = self
+            .run(username, name, request, request_id, Trigger::Http)
+            .await?;
+        let response = run.response;
+        let (function, request_id, asked, report) =
+            (run.function, run.request_id, run.asked, run.report);
+        let fnlab = self.clone();
+        self.inner.runs.reports.spawn(async move {
+            match report.await {
+                Ok(report) => fnlab.record(usage_record(&function, request_id, asked, report)),
+                Err(_) => tracing::error!(request_id, "an invocation ended without a report"),
+            }
+        });
+        Ok(response)
+    }
+
+    /// Runs `actor`'s function `name` with `payload` (JSON; empty counts
+    /// as `{}`) as its event and waits for its answer: a Lambda-style
+    /// handler gets exactly the payload as `event`, any other function a
+    /// `POST /` with the payload as its body and `fnlab-trigger: invoke`.
+    /// Metered, billed and logged like any invocation (trigger `invoke`).
+    pub async fn invoke_direct(
+        &self,
+        actor: &Actor,
+        name: &str,
+        payload: Bytes,
+    ) -> Result<DirectInvocation, Error> {
+        let payload = if payload.trim_ascii().is_empty() {
+            Bytes::from_static(b"{}")
+        } else {
+            payload
+        };
+        if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&payload) {
+            return Err(Error::Malformed(format!("the payload is not JSON: {e}")));
+        }
+        let request = http::Request::post("/")
+            .header(http::header::HOST, "localhost")
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(http_body_util::Full::new(payload))
+            .map_err(|e| Error::Internal(format!("the invoke request: {e}")))?;
+        let request_id = fnlab_metering::record::new_request_id(fnlab_db::now_ms());
+        let run = self
+            .run(&actor.username, name, request, request_id, Trigger::Invoke)
+            .await?;
+        let status = run.response.status().as_u16();
+        // The sandbox caps the body at the response limit; a body cut off
+        // by a trap or timeout keeps what arrived.
+        let body = http_body_util::BodyExt::collect(run.response.into_body())
+            .await
+            .map(|body| body.to_bytes())
+            .unwrap_or_default();
+        let report = run
+            .report
+            .await
+            .map_err(|_| Error::Internal("the invocation ended without a report".into()))?;
+        let record = usage_record(&run.function, run.request_id, run.asked, report);
+        let answer = DirectInvocation {
+            request_id: record.request_id.clone(),
+            status,
+            result: serde_json::from_slice(&body).unwrap_or_else(|_| {
+                serde_json::Value::String(String::from_utf8_lossy(&body).into_owned())
+            }),
+            logs: format!("{}{}", record.stdout, record.stderr),
+            duration_ms: record.wall_us as f64 / 1000.0,
+            cost_micros: self.inner.pricing.prices.gross_picos(&record.usage()) as f64 / 1e6,
+        };
+        self.record(record);
+        Ok(answer)
+    }
+
+    /// Runs `request` through the live version of `username`'s `name`
+    /// after checking the owner's quota, telling the guest its request
+    /// id, name and trigger; the response streams while the report is
+    /// still to come.
+    async fn run<B>(
+        &self,
+        username: &str,
+        name: &str,
+        mut request: http::Request<B>,
+        request_id: String,
+        trigger: Trigger,
+    ) -> Result<Run, Error>
+    where
+        B: Body<Data = Bytes> + Send + Unpin + 'static,
+        B::Error: std::fmt::Display,
+    {
         let function = self.live_function(username, name).await?.ok_or_else(|| {
             Error::Missing(format!(
                 "there is no function {username}/{name} (or it has no live version)"
@@ -94,7 +232,18 @@ impl Fnlab {
                     .path_and_query()
                     .map_or("/", |path| path.as_str()),
             ),
+            trigger,
         };
+        // Whatever the caller sent under these names is replaced.
+        for (header, value) in [
+            (REQUEST_ID_HEADER, request_id.as_str()),
+            (FUNCTION_HEADER, name),
+            (TRIGGER_HEADER, trigger.as_str()),
+        ] {
+            if let Ok(value) = http::HeaderValue::from_str(value) {
+                request.headers_mut().insert(header, value);
+            }
+        }
         let mut program = self.program(&function).await?;
         if !function.env.0.is_empty() {
             program = program.with_env(function.env.0.clone());
@@ -113,8 +262,13 @@ impl Fnlab {
             .sandbox
             .invoke(&program, invocation, request)
             .await;
-        self.record_when_done(function, request_id, asked, report);
-        Ok(response)
+        Ok(Run {
+            function,
+            request_id,
+            asked,
+            response,
+            report,
+        })
     }
 
     /// Waits for the reports of invocations still finishing, then writes
@@ -205,37 +359,34 @@ impl Fnlab {
         })
     }
 
-    /// Counts and records `report` once it arrives, without holding up
-    /// the response.
-    fn record_when_done(
-        &self,
-        function: LiveFunction,
-        request_id: String,
-        asked: Asked,
-        report: tokio::sync::oneshot::Receiver<InvocationReport>,
-    ) {
-        let fnlab = self.clone();
-        self.inner.runs.reports.spawn(async move {
-            let Ok(report) = report.await else {
-                tracing::error!(request_id, "an invocation ended without a report");
-                return;
-            };
-            let inner = &fnlab.inner;
-            let outcome = report.outcome.code();
-            inner
-                .telemetry
-                .invocation(report.status, outcome, report.wall_us);
-            if let Some((recorder, _)) = &inner.runs.metering {
-                recorder.record(usage_record(&function, request_id, asked, report));
-            }
-        });
+    /// Counts an invocation in the telemetry and records its usage.
+    fn record(&self, record: UsageRecord) {
+        let inner = &self.inner;
+        inner.telemetry.invocation(
+            u16::try_from(record.status).unwrap_or_default(),
+            &record.outcome,
+            u64::try_from(record.wall_us).unwrap_or_default(),
+        );
+        if let Some((recorder, _)) = &inner.runs.metering {
+            recorder.record(record);
+        }
     }
 }
 
-/// What an HTTP invocation was asked, as its record keeps it.
+/// An invocation under way: its response, and its report to come.
+struct Run {
+    function: LiveFunction,
+    request_id: String,
+    asked: Asked,
+    response: http::Response<ResponseBody>,
+    report: tokio::sync::oneshot::Receiver<InvocationReport>,
+}
+
+/// What an invocation was asked, as its record keeps it.
 struct Asked {
     method: String,
     path: String,
+    trigger: Trigger,
 }
 
 fn usage_record(
@@ -266,7 +417,7 @@ fn usage_record(
         outcome: report.outcome.code().to_owned(),
         stdout: report.stdout,
         stderr: report.stderr,
-        trigger: "http".to_owned(),
+        trigger: asked.trigger.as_str().to_owned(),
         method: asked.method,
         path: asked.path,
     }

@@ -1,6 +1,7 @@
 //! `invoke NAME`: a request to the function's public URL, as anyone on the
 //! internet would send it. The API token stays out of it: the function
-//! sees every header, and would see the token.
+//! sees every header, and would see the token. With `--payload`, a direct
+//! invoke through `POST /api/v1/functions/{name}/invoke` instead.
 
 use std::io::Write;
 
@@ -19,6 +20,9 @@ const REQUEST_ID: &str = "fnlab-request-id";
 /// Calls the function; its body goes to standard output, its status and
 /// request id to standard error.
 pub async fn run(context: &mut Context<'_, '_>, args: InvokeArgs) -> Result<()> {
+    if let Some(payload) = &args.payload {
+        return direct(context, &args.name, payload).await;
+    }
     let api = context.api()?;
     let function: Function = parse(&api.get(&function_path(&args.name)).await?)?;
     let url = format!(
@@ -72,6 +76,39 @@ pub async fn run(context: &mut Context<'_, '_>, args: InvokeArgs) -> Result<()> 
         return Err(Error::FunctionFailed(status));
     }
     Ok(())
+}
+
+/// Invokes the function with the JSON event `payload` (text, `@file` or
+/// `@-`): the result goes to standard output as JSON, the status, request
+/// id, duration, cost and logs to standard error.
+async fn direct(context: &mut Context<'_, '_>, name: &str, payload: &str) -> Result<()> {
+    let api = context.api()?;
+    let payload = body(context, payload)?;
+    let request = (api.request(Method::POST, &format!("{}/invoke", function_path(name))))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(payload);
+    let answer = api.json(request).await?;
+    let status = answer["status"].as_u64().unwrap_or_default();
+    if context.json() {
+        context.out_json(&answer)?;
+    } else {
+        let logs = answer["logs"].as_str().unwrap_or_default();
+        if !logs.is_empty() {
+            context.note(logs.trim_end());
+        }
+        context.note(format_args!(
+            "{status} ({REQUEST_ID}: {}) in {:.1} ms, ${:.9} at list price",
+            answer["request_id"].as_str().unwrap_or("none"),
+            answer["duration_ms"].as_f64().unwrap_or_default(),
+            answer["cost_micros"].as_f64().unwrap_or_default() / 1e6,
+        ));
+        let result = serde_json::to_string_pretty(&answer["result"]).unwrap_or_default();
+        writeln!(context.console.stdout, "{result}").map_err(Error::file("standard output"))?;
+    }
+    match reqwest::StatusCode::from_u16(u16::try_from(status).unwrap_or(500)) {
+        Ok(status) if status.is_server_error() => Err(Error::FunctionFailed(status)),
+        _ => Ok(()),
+    }
 }
 
 /// The body `--data` gives: text, `@file`, or `@-` for standard input.

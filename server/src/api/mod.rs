@@ -10,6 +10,7 @@ mod builds;
 mod environment;
 mod error;
 mod functions;
+mod invoke;
 mod json;
 mod kv;
 mod logs;
@@ -39,6 +40,7 @@ pub fn router(config: &Config) -> Router<AppState> {
     let (v1, routes) = OpenApiRouter::new()
         .merge(users::router())
         .merge(functions::router(config))
+        .merge(invoke::router(config))
         .merge(environment::router())
         .merge(kv::router())
         .merge(builds::router())

@@ -351,17 +351,46 @@ fn base64_decode(text: &str) -> Vec<u8> {
     out
 }
 
-/// Exports `handler`, a `fn(fnlab::lambda::Event, fnlab::lambda::Context)
-/// -> impl Serialize`, as the component's `wasi:http/incoming-handler`; see
-/// [`lambda::response`](crate::lambda::response) for how its result is
-/// read. Use it once, at the top level of the crate.
+/// Runs a Lambda-style `handler` for `request`. On a direct invoke (the
+/// request says `fnlab-trigger: invoke`) the event is the JSON payload
+/// itself, read as the handler's event type (an [`Event`], a
+/// `serde_json::Value`, a struct of your own; 400 when it does not fit),
+/// and the return value is sent back as JSON. Otherwise the event is the
+/// request as an API Gateway [`Event`] (read as the handler's type through
+/// JSON) and [`response`] says how the return value is sent.
+pub fn serve<E, R>(request: &Request, handler: impl FnOnce(E, Context) -> R) -> Response
+where
+    E: serde::de::DeserializeOwned,
+    R: Serialize,
+{
+    let context = Context::from_request(request);
+    if request.header("fnlab-trigger") == Some("invoke") {
+        let payload = match request.body().trim_ascii() {
+            [] => b"{}".as_slice(),
+            payload => payload,
+        };
+        return match serde_json::from_slice(payload) {
+            Ok(event) => Response::json(200, &handler(event, context)),
+            Err(e) => Response::text(400, format!("the payload does not fit the handler's event: {e}")),
+        };
+    }
+    match serde_json::to_value(Event::from_request(request)).and_then(serde_json::from_value) {
+        Ok(event) => response(handler(event, context)),
+        Err(e) => Response::text(500, format!("the request does not fit the handler's event: {e}")),
+    }
+}
+
+/// Exports `handler`, a `fn(E, fnlab::lambda::Context) -> impl Serialize`
+/// where `E` is an [`Event`](crate::lambda::Event) or any other type that
+/// deserializes from JSON, as the component's
+/// `wasi:http/incoming-handler`; see [`lambda::serve`](crate::lambda::serve)
+/// for what the handler receives and how its result is sent. Use it once,
+/// at the top level of the crate.
 #[macro_export]
 macro_rules! lambda {
     ($handler:expr $(,)?) => {
         $crate::http!(|request: $crate::Request| -> $crate::Response {
-            let event = $crate::lambda::Event::from_request(&request);
-            let context = $crate::lambda::Context::from_request(&request);
-            $crate::lambda::response(($handler)(event, context))
+            $crate::lambda::serve(&request, $handler)
         });
     };
 }
