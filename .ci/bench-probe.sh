@@ -1,5 +1,6 @@
 # Shared by the benchmarks that compare two ways of serving the probe
-# component (sourced, after setup.sh): `measure BIN [VAR=value ...]` starts
+# component ($PROBE_WASM, else the one the Rust tests build) (sourced,
+# after setup.sh): `measure BIN [VAR=value ...]` starts
 # BIN on a fresh SQLite data directory with those variables, uploads the
 # probe, warms up for 2 s and measures the requests/s wrk gets on
 # GET /fn/bench/probe/hello over `$duration` seconds with `$connections`
@@ -7,7 +8,7 @@
 # server if the run is interrupted); `median` prints the median of its
 # arguments.
 apt_install wrk
-probe=$CARGO_TARGET_DIR/guests/wasm32-wasip2/release/probe.wasm
+probe=${PROBE_WASM:-$CARGO_TARGET_DIR/guests/wasm32-wasip2/release/probe.wasm}
 [ -f "$probe" ] || { echo "no $probe: run the Rust tests (cargo test --workspace --test invoke) first" >&2; exit 1; }
 bench_work=$(mktemp -d /tmp/fnlab-bench.XXXXXX)
 server=
@@ -31,7 +32,8 @@ start() {
     done
     curl -fs -c "$jar" -H 'content-type: application/json' -d '{"username":"bench","password":"measure-the-probe"}' "$base/api/v1/users" >/dev/null
     curl -fs -b "$jar" -c "$jar" -H 'content-type: application/json' -d '{"username":"bench","password":"measure-the-probe"}' "$base/api/v1/login" >/dev/null
-    curl -fs -b "$jar" -X PUT -H 'content-type: application/wasm' --data-binary @"$probe" "$base/api/v1/functions/probe/component" >/dev/null
+    curl -fsS -b "$jar" -X PUT -H 'content-type: application/wasm' --data-binary @"$probe" "$base/api/v1/functions/probe/component" >/dev/null ||
+        { echo "$bin refused $probe" >&2; exit 1; }
     url=$base/fn/bench/probe/hello
     curl -fs "$url" >/dev/null
 }

@@ -9,6 +9,7 @@ use wasi::http::types::{
 struct Probe;
 
 /// `wasi:config/store`, as wasmtime-wasi-config 48 serves it.
+#[cfg(feature = "config")]
 mod config {
     wit_bindgen::generate!({
         inline: "
@@ -56,6 +57,7 @@ impl Guest for Probe {
                     Err(_) => respond(out, 404, &[name.as_bytes(), b" is not set"]),
                 }
             }
+            #[cfg(feature = "config")]
             "/config" => {
                 // `/config?name=KEY`: the value wasi:config/store gives for
                 // KEY, and how many values it holds in all.
