@@ -48,3 +48,21 @@ export async function logOut(page: Page): Promise<void> {
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
 }
+
+/** Makes function `name` in `language` from `template` on the dashboard
+ * and waits for its page. */
+export async function newFunction(page: Page, name: string, language: string, template: string): Promise<void> {
+  await page.getByLabel("New function name").fill(name);
+  await page.getByLabel("Language").selectOption(language);
+  await page.getByLabel("Template").selectOption(template);
+  await page.getByRole("button", { name: "New function" }).click();
+  await expect(page).toHaveURL(new RegExp(`/functions/${name}$`));
+}
+
+/** Deploys the editor's source with Ctrl/Cmd-Enter and waits until it is
+ * live (a fresh node builds a language's runtime first: minutes). */
+export async function deployFromEditor(page: Page): Promise<void> {
+  await page.getByTestId("editor").locator(".cm-content").click();
+  await page.keyboard.press("ControlOrMeta+Enter");
+  await expect(page.locator('[data-step="live"]')).toHaveClass(/done/, { timeout: 200_000 });
+}

@@ -2,20 +2,14 @@
 // template counts in the default store; the Key-value stores page lists
 // its keys, shows a value, writes a JSON value (shown pretty-printed) and
 // deletes one; the Billing page shows the reads and writes.
-import { expect, signUp, test, uniqueName } from "./fixtures";
+import { deployFromEditor, expect, newFunction, signUp, test, uniqueName } from "./fixtures";
 
 test("a visit counter's store: browse, view, write and delete values", async ({ page, request }) => {
   // A fresh node builds the JavaScript runtime once (tens of seconds).
   test.setTimeout(240_000);
   await signUp(page, uniqueName("kv"));
-  await page.getByLabel("New function name").fill("counter");
-  await page.getByLabel("Language").selectOption("javascript");
-  await page.getByLabel("Template").selectOption("javascript-visit-counter");
-  await page.getByRole("button", { name: "New function" }).click();
-  await expect(page).toHaveURL(/\/functions\/counter$/);
-  await page.getByTestId("editor").locator(".cm-content").click();
-  await page.keyboard.press("ControlOrMeta+Enter");
-  await expect(page.locator('[data-step="live"]')).toHaveClass(/done/, { timeout: 200_000 });
+  await newFunction(page, "counter", "javascript", "javascript-visit-counter");
+  await deployFromEditor(page);
   const url = (await page.getByTestId("function-url").textContent())!.trim();
   expect(await (await request.get(url)).text()).toBe("visits: 1\n");
   expect(await (await request.get(url)).text()).toBe("visits: 2\n");

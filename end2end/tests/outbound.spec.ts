@@ -3,7 +3,7 @@
 // the relayed payload reaches a loopback server (the one port .ci/test
 // allows functions to call) and the call shows in the function's live log.
 import * as http from "node:http";
-import { expect, signUp, test, uniqueName } from "./fixtures";
+import { deployFromEditor, expect, newFunction, signUp, test, uniqueName } from "./fixtures";
 
 const hookPort = Number(process.env.FNLAB_TEST_HOOK_PORT);
 
@@ -23,11 +23,7 @@ test("a webhook relay with its URL in a secret calls out, and the log shows the 
   await new Promise<void>((resolve) => hook.listen(hookPort, "127.0.0.1", resolve));
   try {
     await signUp(page, uniqueName("relay"));
-    await page.getByLabel("New function name").fill("relay");
-    await page.getByLabel("Language").selectOption("javascript");
-    await page.getByLabel("Template").selectOption("javascript-webhook-relay");
-    await page.getByRole("button", { name: "New function" }).click();
-    await expect(page).toHaveURL(/\/functions\/relay$/);
+    await newFunction(page, "relay", "javascript", "javascript-webhook-relay");
 
     const env = page.getByTestId("environment");
     await env.getByLabel("Variable name").fill("WEBHOOK_URL");
@@ -37,9 +33,7 @@ test("a webhook relay with its URL in a secret calls out, and the log shows the 
     await expect(page.getByTestId("env")).toContainText("WEBHOOK_URL");
     await expect(page.getByTestId("env")).not.toContainText(`${hookPort}/hook`);
 
-    await page.getByTestId("editor").locator(".cm-content").click();
-    await page.keyboard.press("ControlOrMeta+Enter");
-    await expect(page.locator('[data-step="live"]')).toHaveClass(/done/, { timeout: 200_000 });
+    await deployFromEditor(page);
     await expect(page.getByTestId("log-state")).toHaveText("● live");
 
     const url = (await page.getByTestId("function-url").textContent())!.trim();

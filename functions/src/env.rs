@@ -383,7 +383,7 @@ impl Functions {
             .collect()
     }
 
-    async fn id_of(&self, user_id: i64, name: &str) -> Result<i64, FunctionError> {
+    pub(crate) async fn id_of(&self, user_id: i64, name: &str) -> Result<i64, FunctionError> {
         sqlx::query_scalar("select function_id from functions where user_id = $1 and name = $2")
             .bind(user_id)
             .bind(name)

@@ -26,6 +26,8 @@
 //!   that seals them.
 //! - `storage`: what a user's functions store, the quota check, and the
 //!   collection of components nobody refers to.
+//! - `test_events`: the JSON events each function's owner saved to invoke
+//!   it with.
 
 #![deny(missing_docs)]
 
@@ -38,6 +40,8 @@ pub mod env;
 pub mod model;
 #[cfg(feature = "store")]
 pub mod storage;
+#[cfg(feature = "store")]
+pub mod test_events;
 
 pub use model::{
     Deployed, Draft, Environment, FunctionDetail, FunctionSummary, GuestEnv, Language, Limits,
@@ -52,6 +56,8 @@ pub use env::{EnvChange, SecretsKey};
 pub use storage::{Collected, Growth, StorageQuota};
 #[cfg(feature = "store")]
 pub use store::*;
+#[cfg(feature = "store")]
+pub use test_events::TestEvent;
 
 /// Longest function name (it is part of a public URL).
 pub const NAME_LEN: std::ops::RangeInclusive<usize> = 1..=48;
@@ -166,6 +172,9 @@ mod store {
         /// Variables or secrets that break a rule; the message says which.
         #[error("{0}")]
         InvalidEnvironment(String),
+        /// A test event that breaks a rule; the message says which.
+        #[error("{0}")]
+        InvalidTestEvent(String),
         /// No such function for this user (or not theirs).
         #[error("no such function")]
         NotFound,

@@ -205,3 +205,102 @@ async fn a_plain_component_gets_the_payload_as_a_post(db: Db) {
     );
 }
 both_backends!(a_plain_component_gets_the_payload_as_a_post);
+
+/// `PUT`s `payload` as test event `event` of `name`.
+async fn save_event(client: &Client, name: &str, event: &str, payload: &str) -> common::Answer {
+    let response = client
+        .http
+        .put(format!(
+            "{}/api/v1/functions/{name}/test-events/{event}",
+            client.base
+        ))
+        .header("content-type", "application/json")
+        .body(payload.to_owned())
+        .send()
+        .await
+        .unwrap();
+    common::answer(response).await
+}
+
+async fn test_events_are_kept_as_written_ten_at_most(db: Db) {
+    let server = common::TestServer::start(db).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    upload(&ann, "probe", guests::probe()).await.expect(201);
+    let events = "/api/v1/functions/probe/test-events";
+    assert_eq!(ann.get(events).await.expect(200), json!([]));
+
+    let written = "{\n  \"name\": \"Aditya\"\n}";
+    let saved = save_event(&ann, "probe", "aditya", written)
+        .await
+        .expect(200);
+    assert_eq!(saved["payload"], json!({"name": "Aditya"}));
+    // Kept as written: the answer's text holds the payload's own layout.
+    let listed = ann
+        .http
+        .get(format!("{}{events}", ann.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listed.contains(written), "{listed}");
+    // Saving again replaces it.
+    save_event(&ann, "probe", "aditya", "[1]").await.expect(200);
+    let listed = ann.get(events).await.expect(200);
+    assert_eq!(listed[0]["payload"], json!([1]));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    // Limits, each with its reason.
+    for (event, payload, reason) in [
+        ("Bad Name", "{}", "test event name"),
+        ("broken", "{oops", "a test event is JSON"),
+        ("huge", &format!("\"{}\"", "x".repeat(200 << 10)), ""),
+    ] {
+        let answer = save_event(&ann, "probe", event, payload).await;
+        if reason.is_empty() {
+            answer.expect(200);
+            continue;
+        }
+        let message = answer.expect_error(422, "invalid_test_event");
+        assert!(message.contains(reason), "{message}");
+    }
+    let over = format!("\"{}\"", "x".repeat(300 << 10));
+    let answer = save_event(&ann, "probe", "over", &over).await;
+    assert_eq!(answer.status.as_u16(), 413);
+    for i in 0..8 {
+        save_event(&ann, "probe", &format!("e{i}"), "{}")
+            .await
+            .expect(200);
+    }
+    let message = save_event(&ann, "probe", "eleventh", "{}")
+        .await
+        .expect_error(422, "invalid_test_event");
+    assert!(message.contains("at most 10 test events"), "{message}");
+    assert_eq!(
+        ann.get(events).await.expect(200).as_array().unwrap().len(),
+        10
+    );
+
+    // Another user's function has none of them for that user.
+    let bob = server.client();
+    bob.sign_up_and_log_in("bob").await;
+    bob.get(events).await.expect_error(404, "not_found");
+    save_event(&bob, "probe", "mine", "{}")
+        .await
+        .expect_error(404, "not_found");
+    bob.delete(&format!("{events}/aditya"))
+        .await
+        .expect_error(404, "not_found");
+
+    ann.delete(&format!("{events}/aditya")).await.expect(204);
+    ann.delete(&format!("{events}/aditya"))
+        .await
+        .expect_error(404, "not_found");
+    assert_eq!(
+        ann.get(events).await.expect(200).as_array().unwrap().len(),
+        9
+    );
+}
+both_backends!(test_events_are_kept_as_written_ten_at_most);

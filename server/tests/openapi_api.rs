@@ -290,6 +290,11 @@ async fn functions(contract: &Contract, ann: &Client) {
         POST "/api/v1/functions/probe/invoke", json!({"name": "Ann"}) => 200;
         POST "/api/v1/functions/probe/invoke?type=event", json!({}) => 422 "unsupported_invocation_type";
         POST "/api/v1/functions/nothing/invoke", json!({}) => 404 "not_found";
+        PUT "/api/v1/functions/probe/test-events/aditya", json!({"name": "Aditya"}) => 200;
+        PUT "/api/v1/functions/probe/test-events/Bad", json!({}) => 422 "invalid_test_event";
+        GET "/api/v1/functions/probe/test-events" => 200;
+        DELETE "/api/v1/functions/probe/test-events/aditya" => 204;
+        DELETE "/api/v1/functions/probe/test-events/aditya" => 404 "not_found";
     );
     let value = "/api/v1/kv/default/greeting";
     let put = raw(

@@ -157,6 +157,9 @@ impl From<FunctionError> for Error {
             FunctionError::InvalidEnvironment(_) => {
                 Self::invalid("env", "invalid_environment", message)
             }
+            FunctionError::InvalidTestEvent(_) => {
+                Self::invalid("event", "invalid_test_event", message)
+            }
             FunctionError::SourceTooLarge(_) => {
                 Self::invalid("source", "source_too_large", message)
             }

@@ -1,7 +1,8 @@
 //! Running a request through a function's live version: the public use
 //! case behind `/fn/{user}/{function}/…`, and its owner's direct invoke
 //! with a JSON payload (`POST /api/v1/functions/{name}/invoke`, the
-//! textbook's `aws lambda invoke`). Finds the live version (from
+//! textbook's `aws lambda invoke`), with the test events it is invoked
+//! with from the test console. Finds the live version (from
 //! the bounded [`LiveCache`](crate::live)), checks its owner's monthly
 //! quotas from memory, loads its program (from memory, else the local
 //! code cache, else the component in the database), runs it in a fresh
@@ -15,7 +16,7 @@ use bytes::Bytes;
 use fnlab_accounts::Accounts;
 use fnlab_billing::Pricing;
 use fnlab_db::Pool;
-use fnlab_functions::{GuestEnv, LiveFunction};
+use fnlab_functions::{GuestEnv, LiveFunction, TestEvent};
 use fnlab_metering::record::capped_path;
 use fnlab_metering::recorder::RecorderTask;
 use fnlab_metering::{LiveUsage, Recorder, RecorderOptions, Tails, UsageRecord};
@@ -200,6 +201,41 @@ impl Fnlab {
         };
         self.record(record);
         Ok(answer)
+    }
+
+    /// The saved test events of the actor's function `name`.
+    pub async fn test_events(&self, actor: &Actor, name: &str) -> Result<Vec<TestEvent>, Error> {
+        Ok(self.inner.functions.test_events(actor.id, name).await?)
+    }
+
+    /// Saves `payload` (JSON) as the actor's function `name`'s test event
+    /// `event`, replacing one of that name.
+    pub async fn save_test_event(
+        &self,
+        actor: &Actor,
+        name: &str,
+        event: &str,
+        payload: &str,
+    ) -> Result<TestEvent, Error> {
+        let functions = &self.inner.functions;
+        Ok(functions
+            .save_test_event(actor.id, name, event, payload)
+            .await?)
+    }
+
+    /// Deletes the actor's function `name`'s test event `event`.
+    pub async fn delete_test_event(
+        &self,
+        actor: &Actor,
+        name: &str,
+        event: &str,
+    ) -> Result<(), Error> {
+        let functions = &self.inner.functions;
+        if functions.delete_test_event(actor.id, name, event).await? {
+            Ok(())
+        } else {
+            Err(Error::Missing(format!("{name} has no test event {event}")))
+        }
     }
 
     /// Runs `request` through the live version of `username`'s `name`

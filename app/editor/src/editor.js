@@ -242,8 +242,12 @@ function mount(root) {
   return root.fnlabEditor;
 }
 
-/** Wires a `[data-fnlab-console]` test console: any method, path, headers
- * and body; shows status, headers, body, duration and the invocation's log. */
+/** Wires a `[data-fnlab-console]` test console. Its "HTTP request" tab
+ * sends any method, path, headers and body to the function's URL; its
+ * "Event" tab invokes the function directly with a JSON event (the
+ * function's saved test events, kept on the server, or a sample of a
+ * trigger's event). Either shows status, duration, the answer and the
+ * invocation's log. */
 function mountConsole(root) {
   if (root.fnlabConsole) return;
   root.fnlabConsole = true;
@@ -255,7 +259,18 @@ function mountConsole(root) {
   const remembered = JSON.parse(localStorage.getItem(storeKey) || "null");
   if (remembered) for (const key of ["method", "path", "headers", "body"]) field(key).value = remembered[key];
 
-  root.querySelector("form").addEventListener("submit", async (e) => {
+  for (const tab of root.querySelectorAll("[data-tab]")) {
+    tab.addEventListener("click", () => {
+      for (const other of root.querySelectorAll("[data-tab]")) {
+        const shown = other === tab;
+        other.setAttribute("aria-selected", String(shown));
+        root.querySelector(`[data-panel="${other.dataset.tab}"]`).hidden = !shown;
+      }
+    });
+  }
+  mountEvents(root, name, field, out);
+
+  root.querySelector('[data-panel="http"]').addEventListener("submit", async (e) => {
     e.preventDefault();
     const request = {
       method: field("method").value,
@@ -304,6 +319,145 @@ function mountConsole(root) {
     }
     out("logs").textContent = "(no log found)";
   }
+}
+
+/** Events to start from, one per trigger, shaped as the platforms that
+ * deliver them shape them. */
+const SAMPLE_EVENTS = {
+  "Textbook hello": { name: "Aditya" },
+  "API Gateway request": {
+    httpMethod: "GET",
+    path: "/",
+    queryStringParameters: { name: "Ann" },
+    headers: { accept: "*/*" },
+    body: null,
+    isBase64Encoded: false,
+  },
+  "Scheduled event": {
+    version: "0",
+    id: "7bf73129-1428-4cd3-a780-95db273d1602",
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    time: "2026-12-04T12:00:00Z",
+    resources: ["schedule/every-5-minutes"],
+    detail: {},
+  },
+  "SQS message": {
+    Records: [
+      {
+        messageId: "059f36b4-87a3-44ab-83d2-661975830a7d",
+        body: '{"task": "send-welcome", "user": "ann"}',
+        attributes: { ApproximateReceiveCount: "1", SentTimestamp: "1796400000000" },
+        eventSource: "fnlab:queue",
+      },
+    ],
+  },
+  "S3 upload": {
+    Records: [
+      {
+        eventSource: "fnlab:kv",
+        eventName: "ObjectCreated:Put",
+        eventTime: "2026-12-04T12:00:00Z",
+        s3: { bucket: { name: "uploads" }, object: { key: "notes.txt", size: 1024 } },
+      },
+    ],
+  },
+};
+
+/** The console's "Event" tab: saved test events (listed, saved, deleted
+ * through `/api/v1/functions/{name}/test-events`), samples, and a direct
+ * invoke through `POST /api/v1/functions/{name}/invoke`. */
+function mountEvents(root, name, field, out) {
+  const api = `/api/v1/functions/${name}`;
+  const select = field("event");
+  const payload = field("payload");
+  const saved = new Map();
+  const fail = async (response) => {
+    const json = await response.json().catch(() => ({}));
+    return json.error ? json.error.message : `${response.status} ${response.statusText}`;
+  };
+
+  async function refresh(chosen) {
+    const response = await fetch(`${api}/test-events`, { credentials: "same-origin" });
+    const events = response.ok ? await response.json() : [];
+    saved.clear();
+    select.replaceChildren(new Option("New event", ""));
+    const group = (label, names) => {
+      if (!names.length) return;
+      const optgroup = document.createElement("optgroup");
+      optgroup.label = label;
+      for (const [value, text] of names) optgroup.append(new Option(text, value));
+      select.append(optgroup);
+    };
+    for (const event of events) saved.set(event.name, JSON.stringify(event.payload, null, 2));
+    group("Saved", events.map((e) => [`saved:${e.name}`, e.name]));
+    group("Samples", Object.keys(SAMPLE_EVENTS).map((k) => [`sample:${k}`, k]));
+    if (chosen) select.value = chosen;
+  }
+
+  select.addEventListener("change", () => {
+    const [kind, key] = [select.value.split(":", 1)[0], select.value.slice(select.value.indexOf(":") + 1)];
+    if (kind === "saved") {
+      payload.value = saved.get(key) ?? "";
+      field("event-name").value = key;
+    } else if (kind === "sample") {
+      payload.value = JSON.stringify(SAMPLE_EVENTS[key], null, 2);
+    }
+  });
+
+  root.querySelector('[data-role="save-event"]').addEventListener("click", async () => {
+    const event = field("event-name").value.trim();
+    if (!event) {
+      out("status").textContent = "Name the event to save it (lowercase letters, digits and dashes).";
+      return;
+    }
+    const response = await fetch(`${api}/test-events/${encodeURIComponent(event)}`, {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json" },
+      body: payload.value,
+    });
+    out("status").textContent = response.ok ? `Saved test event ${event}.` : `Not saved: ${await fail(response)}`;
+    if (response.ok) await refresh(`saved:${event}`);
+  });
+
+  root.querySelector('[data-role="delete-event"]').addEventListener("click", async () => {
+    if (!select.value.startsWith("saved:")) {
+      out("status").textContent = "Choose a saved event to delete.";
+      return;
+    }
+    const event = select.value.slice("saved:".length);
+    const response = await fetch(`${api}/test-events/${encodeURIComponent(event)}`, {
+      method: "DELETE",
+      credentials: "same-origin",
+    });
+    out("status").textContent = response.ok ? `Deleted test event ${event}.` : `Not deleted: ${await fail(response)}`;
+    if (response.ok) await refresh("");
+  });
+
+  root.querySelector('[data-panel="event"]').addEventListener("submit", async (e) => {
+    e.preventDefault();
+    out("status").textContent = "Invoking…";
+    out("headers").textContent = "";
+    const response = await fetch(`${api}/invoke`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json" },
+      body: payload.value,
+    }).catch((error) => ({ ok: false, status: 0, statusText: error.message, json: async () => ({}) }));
+    if (!response.ok) {
+      out("status").textContent = `Not invoked: ${await fail(response)}`;
+      return;
+    }
+    const answer = await response.json();
+    const dollars = (answer.cost_micros / 1e6).toFixed(9);
+    out("status").textContent = `${answer.status} · ${answer.duration_ms.toFixed(1)} ms · $${dollars} · ${answer.request_id}`;
+    out("body").textContent =
+      typeof answer.result === "string" ? answer.result : JSON.stringify(answer.result, null, 2);
+    out("logs").textContent = answer.logs || "(nothing printed)";
+  });
+
+  refresh("");
 }
 
 /** Shows the source of a version in a dialog, from a `[data-version-source]`

@@ -122,13 +122,21 @@ fn Editor(name: String) -> impl IntoView {
     }
 }
 
-/// Sends any request to the function and shows the answer and its log.
+/// Tries the function two ways: any HTTP request to its URL, or a direct
+/// invoke with a JSON event (saved test events and samples of each
+/// trigger's event to start from); shows the answer and its log.
 #[component]
 fn TestConsole(name: String, url: String) -> impl IntoView {
     view! {
         <section class="console" data-fnlab-console="" data-function=name data-url=url>
-            <h2>"Test"</h2>
-            <form>
+            <div class="console-bar">
+                <h2>"Test"</h2>
+                <div class="tabs" role="tablist" aria-label="Test with">
+                    <button type="button" role="tab" data-tab="http" aria-selected="true">"HTTP request"</button>
+                    <button type="button" role="tab" data-tab="event" aria-selected="false">"Event"</button>
+                </div>
+            </div>
+            <form data-panel="http" role="tabpanel" aria-label="HTTP request">
                 <div class="console-line">
                     <select name="method" aria-label="Method">
                         {["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -140,6 +148,21 @@ fn TestConsole(name: String, url: String) -> impl IntoView {
                 </div>
                 <textarea name="headers" rows="2" aria-label="Request headers" placeholder="content-type: application/json"></textarea>
                 <textarea name="body" rows="3" aria-label="Request body" placeholder="Request body"></textarea>
+            </form>
+            <form data-panel="event" role="tabpanel" aria-label="Event" hidden>
+                <div class="console-line">
+                    <select name="event" aria-label="Test event">
+                        <option value="">"New event"</option>
+                    </select>
+                    <input name="event-name" aria-label="Event name" placeholder="name to save it as" class="mono" />
+                    <button type="button" class="secondary" data-role="save-event">"Save event"</button>
+                    <button type="button" class="secondary" data-role="delete-event">"Delete event"</button>
+                    <button type="submit">"Invoke"</button>
+                </div>
+                <textarea name="payload" rows="8" aria-label="Event JSON" placeholder=r#"{"name": "Aditya"}"#></textarea>
+                <p class="muted small">
+                    "A Lambda-style handler receives this JSON as its event and its return value comes back as the result; any other function receives it as a POST to / with fnlab-trigger: invoke."
+                </p>
             </form>
             <p class="mono" data-role="status" data-testid="test-status"></p>
             <pre class="mono" data-role="headers"></pre>

@@ -1,10 +1,14 @@
 //! Direct invoke over REST: `POST /functions/{name}/invoke` runs the
 //! caller's function with a JSON payload as its event and answers with
 //! what it returned, its logs, duration and cost, as `aws lambda invoke`
-//! does.
+//! does; and the test events saved to invoke it with
+//! (`/functions/{name}/test-events`).
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::StatusCode;
+use fnlab_functions::TestEvent;
+use fnlab_functions::test_events::MAX_TEST_EVENT_BYTES;
 use fnlab_usecases::invoke::DirectInvocation;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -18,7 +22,13 @@ use crate::{AppState, Config};
 /// The `/api/v1` routes of this module.
 pub fn router(config: &Config) -> OpenApiRouter<AppState> {
     let max_payload = usize::try_from(config.max_request_bytes).unwrap_or(usize::MAX);
-    OpenApiRouter::new().routes(routes!(invoke).layer(DefaultBodyLimit::max(max_payload)))
+    OpenApiRouter::new()
+        .routes(routes!(invoke).layer(DefaultBodyLimit::max(max_payload)))
+        .routes(routes!(test_events))
+        .routes(
+            routes!(save_test_event, delete_test_event)
+                .layer(DefaultBodyLimit::max(MAX_TEST_EVENT_BYTES)),
+        )
 }
 
 /// How to invoke.
@@ -78,4 +88,80 @@ async fn invoke(
     Ok(ApiJson(
         state.fnlab.invoke_direct(&actor, &name, payload).await?,
     ))
+}
+
+/// The function's saved test events, by name.
+#[utoipa::path(
+    get,
+    path = "/functions/{name}/test-events",
+    operation_id = "list_test_events",
+    tag = "functions",
+    security(("token" = []), ("session" = [])),
+    params(("name" = String, Path, description = "The function's name.")),
+    responses(
+        (status = 200, description = "Its test events.", body = Vec<TestEvent>),
+        (status = 404, description = "No such function of the caller's (`not_found`).", body = ErrorBody),
+    ),
+)]
+async fn test_events(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path(name): Path<String>,
+) -> Result<ApiJson<Vec<TestEvent>>, ApiError> {
+    Ok(ApiJson(state.fnlab.test_events(&actor, &name).await?))
+}
+
+/// Saves a test event (the body, any JSON, kept as written), replacing
+/// one of the same name. A function keeps at most 10, of 256 KiB each.
+#[utoipa::path(
+    put,
+    path = "/functions/{name}/test-events/{event}",
+    operation_id = "save_test_event",
+    tag = "functions",
+    security(("token" = []), ("session" = [])),
+    params(
+        ("name" = String, Path, description = "The function's name."),
+        ("event" = String, Path, description = "The event's name: lowercase letters, digits and dashes."),
+    ),
+    request_body(description = "The event: any JSON.", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Saved.", body = TestEvent),
+        (status = 404, description = "No such function of the caller's (`not_found`).", body = ErrorBody),
+        (status = 413, description = "Over 256 KiB, as plain text."),
+        (status = 422, description = "A bad name, not JSON, or an eleventh event (`invalid_test_event`).", body = ErrorBody),
+    ),
+)]
+async fn save_test_event(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path((name, event)): Path<(String, String)>,
+    payload: String,
+) -> Result<ApiJson<TestEvent>, ApiError> {
+    let saved = state.fnlab.save_test_event(&actor, &name, &event, &payload);
+    Ok(ApiJson(saved.await?))
+}
+
+/// Deletes a test event.
+#[utoipa::path(
+    delete,
+    path = "/functions/{name}/test-events/{event}",
+    operation_id = "delete_test_event",
+    tag = "functions",
+    security(("token" = []), ("session" = [])),
+    params(
+        ("name" = String, Path, description = "The function's name."),
+        ("event" = String, Path, description = "The event's name."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, description = "No such function of the caller's, or no such event (`not_found`).", body = ErrorBody),
+    ),
+)]
+async fn delete_test_event(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path((name, event)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state.fnlab.delete_test_event(&actor, &name, &event).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
