@@ -369,7 +369,12 @@ const SAMPLE_EVENTS = {
  * invoke through `POST /api/v1/functions/{name}/invoke`. */
 function mountEvents(root, name, field, out) {
   const api = `/api/v1/functions/${name}`;
-  const select = field("event");
+  // Made here, not by the page: its options change, and the page must
+  // hydrate exactly what the server rendered.
+  const select = document.createElement("select");
+  select.name = "event";
+  select.setAttribute("aria-label", "Test event");
+  root.querySelector('[data-role="event-picker"]').append(select);
   const payload = field("payload");
   const saved = new Map();
   const fail = async (response) => {

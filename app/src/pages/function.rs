@@ -151,9 +151,9 @@ fn TestConsole(name: String, url: String) -> impl IntoView {
             </form>
             <form data-panel="event" role="tabpanel" aria-label="Event" hidden>
                 <div class="console-line">
-                    <select name="event" aria-label="Test event">
-                        <option value="">"New event"</option>
-                    </select>
+                    // The event list changes as events are saved: the console's
+                    // script makes it here, outside what the page hydrates.
+                    <span data-role="event-picker"></span>
                     <input name="event-name" aria-label="Event name" placeholder="name to save it as" class="mono" />
                     <button type="button" class="secondary" data-role="save-event">"Save event"</button>
                     <button type="button" class="secondary" data-role="delete-event">"Delete event"</button>
