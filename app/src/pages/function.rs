@@ -71,7 +71,10 @@ fn Head(function: FunctionView, delete: ServerAction<DeleteFunction>) -> impl In
     let FunctionView { name, url, .. } = function;
     let delete_name = name.clone();
     let env_name = name.clone();
-    // The editor is the browser's alone: render it once hydrated.
+    // The editor is the browser's alone: render it once hydrated. So is
+    // the Environment section: its own resource, nested in the page's,
+    // made hydration fail now and then after a reload (Playwright caught
+    // it), and it has nothing to show without the browser's script.
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
     view! {
@@ -89,8 +92,8 @@ fn Head(function: FunctionView, delete: ServerAction<DeleteFunction>) -> impl In
         <Show when=move || hydrated.get() fallback=|| view! { <p class="muted">"Loading the editor…"</p> }>
             <Editor name=name.clone() />
             <TestConsole name=name.clone() url=url.clone() />
+            <EnvironmentPanel name=env_name.clone() />
         </Show>
-        <EnvironmentPanel name=env_name />
     }
 }
 
