@@ -4,6 +4,7 @@
 //! user: another user's store is never found.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use fnlab_accounts::Accounts;
 use fnlab_billing::Pricing;
@@ -15,12 +16,20 @@ use crate::{Actor, Error, Fnlab};
 /// Keys a page lists when the caller does not say.
 pub const DEFAULT_KEYS: i64 = 100;
 
+/// How long a user's key-value quota is reused for their functions'
+/// writes before their plan is read again: a change of plan reaches them
+/// within this.
+const QUOTA_TTL: Duration = Duration::from_secs(5);
+
 /// The stores as the sandbox's guests reach them, within their owner's
 /// plan.
 pub(crate) struct GuestStores {
     kv: Kv,
     accounts: Accounts,
     pricing: Arc<Pricing>,
+    /// Each recent writer's quota ([`QUOTA_TTL`]), so that a write costs
+    /// no read of the owner's plan.
+    quotas: moka::sync::Cache<i64, Option<i64>>,
 }
 
 impl GuestStores {
@@ -29,7 +38,21 @@ impl GuestStores {
             kv,
             accounts,
             pricing,
+            quotas: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(QUOTA_TTL)
+                .build(),
         }
+    }
+
+    /// `owner`'s quota, from the cache or their plan.
+    async fn quota(&self, owner: i64) -> Result<Option<i64>, KvFailure> {
+        if let Some(quota) = self.quotas.get(&owner) {
+            return Ok(quota);
+        }
+        let quota = (quota(&self.accounts, &self.pricing, owner).await).map_err(for_guest)?;
+        self.quotas.insert(owner, quota);
+        Ok(quota)
     }
 }
 
@@ -73,9 +96,7 @@ impl KeyValueBackend for GuestStores {
         value: Vec<u8>,
     ) -> BoxFuture<'_, Result<(), KvFailure>> {
         Box::pin(async move {
-            let quota = quota(&self.accounts, &self.pricing, owner)
-                .await
-                .map_err(for_guest)?;
+            let quota = self.quota(owner).await?;
             (self.kv.set(owner, store, &key, &value, quota).await).map_err(for_guest)
         })
     }
@@ -120,9 +141,7 @@ impl KeyValueBackend for GuestStores {
         delta: u64,
     ) -> BoxFuture<'_, Result<u64, KvFailure>> {
         Box::pin(async move {
-            let quota = quota(&self.accounts, &self.pricing, owner)
-                .await
-                .map_err(for_guest)?;
+            let quota = self.quota(owner).await?;
             (self.kv.increment(owner, store, &key, delta, quota).await).map_err(for_guest)
         })
     }
