@@ -13,6 +13,7 @@
 //! - [`tokens`]: API tokens.
 //! - [`functions`]: functions, versions and invocations in the dashboard.
 //! - [`environment`]: a function's variables and secrets.
+//! - [`schedules`]: a function's cron schedules.
 //! - [`kv`]: the user's key-value stores.
 //! - [`billing`]: billing, metrics and the admin view.
 //! - [`charts`]: bar and line charts as server-rendered SVG.
@@ -34,6 +35,7 @@ pub mod functions;
 pub mod kv;
 pub mod pages;
 pub mod root;
+pub mod schedules;
 #[cfg(feature = "ssr")]
 pub mod session;
 pub mod tokens;

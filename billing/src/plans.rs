@@ -9,7 +9,8 @@
 //! `free:requests=1000000,gb_seconds=400000,storage_mb=256;pro` — a plan
 //! name, then its caps; a monthly cap left out is unlimited, and
 //! `storage_mb=unlimited` lifts the storage quota; `kv_mb` caps what the
-//! key-value stores hold (64 MiB when left out).
+//! key-value stores hold (64 MiB when left out), and `schedules` how many
+//! cron schedules a user may have ([`DEFAULT_SCHEDULES`] when left out).
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,10 @@ pub const DEFAULT_STORAGE_MB: i64 = 256;
 /// The key-value quota of a plan whose configuration does not set one, MiB.
 pub const DEFAULT_KV_MB: i64 = 64;
 
+/// How many cron schedules a user may have across their functions, on a
+/// plan whose configuration does not say.
+pub const DEFAULT_SCHEDULES: i64 = 20;
+
 /// A named plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
@@ -48,6 +53,9 @@ pub struct Plan {
     /// What its users may keep in their key-value stores (keys and
     /// values), bytes; `None` is unlimited.
     pub kv_bytes: Option<i64>,
+    /// How many cron schedules its users may have across their
+    /// functions; `None` is unlimited.
+    pub schedules: Option<i64>,
 }
 
 /// What a quota limits.
@@ -198,6 +206,7 @@ impl Plans {
             let mut quota = Quota::default();
             let mut storage_mb = Some(DEFAULT_STORAGE_MB);
             let mut kv_mb = Some(DEFAULT_KV_MB);
+            let mut schedules = Some(DEFAULT_SCHEDULES);
             for cap in caps.split(',').map(str::trim).filter(|c| !c.is_empty()) {
                 let (key, value) = cap
                     .split_once('=')
@@ -214,9 +223,10 @@ impl Plans {
                     "cpu_ms" => &mut quota.cpu_ms,
                     "storage_mb" => &mut storage_mb,
                     "kv_mb" => &mut kv_mb,
+                    "schedules" => &mut schedules,
                     other => {
                         return Err(format!(
-                            "unknown cap {other:?} in plan {name}: use requests, gb_seconds, cpu_ms, storage_mb or kv_mb"
+                            "unknown cap {other:?} in plan {name}: use requests, gb_seconds, cpu_ms, storage_mb, kv_mb or schedules"
                         ));
                     }
                 };
@@ -227,6 +237,7 @@ impl Plans {
                 quota,
                 storage_bytes: storage_mb.map(|mb| mb.saturating_mul(1 << 20)),
                 kv_bytes: kv_mb.map(|mb| mb.saturating_mul(1 << 20)),
+                schedules,
             });
         }
         let default = plans

@@ -45,6 +45,10 @@ const CRATE_FILES: &[(&str, &str)] = &[
         include_str!("../../guests/rust/sdk/src/kv.rs"),
     ),
     (
+        "sdk/src/schedule.rs",
+        include_str!("../../guests/rust/sdk/src/schedule.rs"),
+    ),
+    (
         "sdk/wit/keyvalue.wit",
         include_str!("../../guests/wit/deps/keyvalue.wit"),
     ),

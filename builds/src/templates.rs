@@ -74,6 +74,13 @@ pub const TEMPLATES: &[Template] = &[
         source: include_str!("../../guests/templates/rust/visit-counter.rs"),
     },
     Template {
+        id: "rust-scheduled-job",
+        name: "Scheduled job",
+        language: Language::Rust,
+        description: "Runs on a cron schedule and keeps a count of its runs: fnlab::ScheduledRun.",
+        source: include_str!("../../guests/templates/rust/scheduled-job.rs"),
+    },
+    Template {
         id: "python-lambda",
         name: "Lambda-style handler",
         language: Language::Python,
@@ -109,6 +116,13 @@ pub const TEMPLATES: &[Template] = &[
         source: include_str!("../../guests/templates/python/visit_counter.py"),
     },
     Template {
+        id: "python-scheduled-job",
+        name: "Scheduled job",
+        language: Language::Python,
+        description: "Runs on a cron schedule, receiving the EventBridge scheduled event, and keeps a count of its runs.",
+        source: include_str!("../../guests/templates/python/scheduled_job.py"),
+    },
+    Template {
         id: "javascript-worker",
         name: "Fetch handler (Workers)",
         language: Language::JavaScript,
@@ -142,6 +156,13 @@ pub const TEMPLATES: &[Template] = &[
         language: Language::JavaScript,
         description: "Counts visits in a key-value store that outlives each request: kv.increment.",
         source: include_str!("../../guests/templates/javascript/visit_counter.js"),
+    },
+    Template {
+        id: "javascript-scheduled-job",
+        name: "Scheduled job",
+        language: Language::JavaScript,
+        description: "Runs on a cron schedule through scheduled(controller, env, ctx), as Workers' cron triggers, and keeps a count of its runs.",
+        source: include_str!("../../guests/templates/javascript/scheduled_job.js"),
     },
 ];
 

@@ -383,7 +383,9 @@ impl Functions {
             .collect()
     }
 
-    pub(crate) async fn id_of(&self, user_id: i64, name: &str) -> Result<i64, FunctionError> {
+    /// The id of `user_id`'s function `name` ([`FunctionError::NotFound`]
+    /// when they have none of that name).
+    pub async fn id_of(&self, user_id: i64, name: &str) -> Result<i64, FunctionError> {
         sqlx::query_scalar("select function_id from functions where user_id = $1 and name = $2")
             .bind(user_id)
             .bind(name)

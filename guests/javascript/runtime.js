@@ -23,7 +23,14 @@
 //   as JSON), or any other value, sent as JSON with status 200. On a direct
 //   invoke (the request says `fnlab-trigger: invoke`) `event` is exactly
 //   the JSON payload, and the return value, whatever it is, is sent back
-//   as JSON.
+//   as JSON; on a run of a cron schedule (`fnlab-trigger: schedule`) it is
+//   an EventBridge scheduled event (`source: "aws.events"`, `detail-type:
+//   "Scheduled Event"`, `time`), and the return value is sent back as JSON.
+//
+// A Workers-style module may also export `scheduled(controller, env,
+// ctx)`, which runs of its cron schedules call (controller.cron,
+// controller.scheduledTime in ms); without it they reach `fetch` as a
+// `POST /` with the JSON {schedule, cron, timezone, scheduled_time}.
 //
 // An uncaught exception answers 500 and its stack goes to stderr, which is
 // the invocation's log.
@@ -113,17 +120,26 @@ async function serve(request) {
     const env = Object.freeze(Object.fromEntries(variables));
     globalThis.process = { env: { ...env } };
     const exports = load(source);
+    const trigger = request.headers.get('fnlab-trigger');
+    const ctx = { waitUntil() {}, passThroughOnException() {} };
+    if (trigger === 'schedule' && typeof exports.default?.scheduled === 'function') {
+      const run = await request.json();
+      const controller = { cron: run.cron, scheduledTime: Date.parse(run.scheduled_time), type: 'scheduled', noRetry() {} };
+      await exports.default.scheduled(controller, env, ctx);
+      return new Response(null, { status: 204 });
+    }
     if (exports.default && typeof exports.default.fetch === 'function') {
-      return await exports.default.fetch(request, env, { waitUntil() {}, passThroughOnException() {} });
+      return await exports.default.fetch(request, env, ctx);
     }
     if (typeof exports.handler === 'function') {
       const context = {
         awsRequestId: request.headers.get('fnlab-request-id') ?? '',
         functionName: request.headers.get('fnlab-function') ?? '',
       };
-      if (request.headers.get('fnlab-trigger') === 'invoke') {
-        const payload = await request.text();
-        const result = await exports.handler(JSON.parse(payload || '{}'), context);
+      if (trigger === 'invoke' || trigger === 'schedule') {
+        const payload = JSON.parse((await request.text()) || '{}');
+        const event = trigger === 'schedule' ? scheduledEvent(payload, context) : payload;
+        const result = await exports.handler(event, context);
         return new Response(JSON.stringify(result ?? null), { headers: { 'content-type': 'application/json' } });
       }
       return fromLambda(await exports.handler(await lambdaEvent(request), context));
@@ -183,6 +199,22 @@ async function lambdaEvent(request) {
     headers,
     body,
     isBase64Encoded,
+  };
+}
+
+// The EventBridge event of a run of a cron schedule, as Lambda receives
+// from a scheduled rule.
+function scheduledEvent(run, context) {
+  return {
+    version: '0',
+    id: context.awsRequestId,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '',
+    time: run.scheduled_time,
+    region: 'fnlab',
+    resources: [`fnlab:schedule/${context.functionName}/${run.schedule}`],
+    detail: {},
   };
 }
 

@@ -19,11 +19,16 @@ The entry point is the first of these the source defines:
   (a body that is not a string is sent as JSON), or any other value, which
   is sent as JSON with status 200. On a direct invoke (the request says
   ``fnlab-trigger: invoke``) ``event`` is exactly the JSON payload, and the
-  return value, whatever it is, is sent back as JSON.
+  return value, whatever it is, is sent back as JSON; on a run of a cron
+  schedule (``fnlab-trigger: schedule``) it is an EventBridge scheduled
+  event (``source: "aws.events"``, ``detail-type: "Scheduled Event"``,
+  ``time``), and the return value is sent back as JSON.
 - ``hello_world(request)`` or ``main(request)``: the Cloud Functions shape.
   ``request`` looks like Flask's (method, path, args, headers, data,
   get_data(), get_json()). Return a string, a dict or list (sent as JSON),
-  or a tuple (body, status) or (body, status, headers).
+  or a tuple (body, status) or (body, status, headers). Runs of cron
+  schedules reach it as a ``POST /`` with the JSON {schedule, cron,
+  timezone, scheduled_time}.
 
 An uncaught exception answers 500 and its traceback goes to stderr, which
 is the invocation's log.
@@ -295,6 +300,22 @@ def lambda_event(method, path, query, headers, body):
     }
 
 
+def scheduled_event(run, context):
+    """The EventBridge event of a run of a cron schedule, as Lambda
+    receives from a scheduled rule."""
+    return {
+        "version": "0",
+        "id": context.aws_request_id,
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "",
+        "time": run.get("scheduled_time"),
+        "region": "fnlab",
+        "resources": [f"fnlab:schedule/{context.function_name}/{run.get('schedule')}"],
+        "detail": {},
+    }
+
+
 def as_bytes(body):
     if body is None:
         return b"", None
@@ -335,10 +356,15 @@ def run(method, path, query, headers, body):
     os.environ.update(variables)
     scope = {"__name__": "handler", "__file__": "handler.py"}
     exec(compile(source, "handler.py", "exec"), scope)
+    trigger = headers.get("fnlab-trigger")
     for name in LAMBDA_NAMES:
         if callable(scope.get(name)):
-            if headers.get("fnlab-trigger") == "invoke":
-                result = scope[name](json.loads(body or b"{}"), Context(headers))
+            if trigger in ("invoke", "schedule"):
+                context = Context(headers)
+                event = json.loads(body or b"{}")
+                if trigger == "schedule":
+                    event = scheduled_event(event, context)
+                result = scope[name](event, context)
                 return 200, {"content-type": "application/json"}, json.dumps(result).encode()
             event = lambda_event(method, path, query, headers, body)
             return from_lambda(scope[name](event, Context(headers)))

@@ -91,6 +91,24 @@ pub struct Config {
     #[arg(long, env = "FNLAB_BUILDS", default_value_t = true, action = clap::ArgAction::Set)]
     pub builds: bool,
 
+    /// Whether this node runs functions' cron schedules. Every due slot
+    /// runs once across the nodes that do, whichever claims it first.
+    #[arg(long, env = "FNLAB_SCHEDULES", default_value_t = true, action = clap::ArgAction::Set)]
+    pub schedules: bool,
+
+    /// Allow six-field cron expressions (seconds first), which run more
+    /// often than once a minute: for tests and live demos, not for a
+    /// shared server.
+    #[arg(long, env = "FNLAB_SCHEDULE_SECONDS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub schedule_seconds: bool,
+
+    /// How long a node holds a schedule it runs without renewing it,
+    /// seconds (it renews every third of this): after a node dies, its
+    /// slot is retried by another node this long after.
+    #[arg(long, env = "FNLAB_SCHEDULE_LEASE_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub schedule_lease_secs: u64,
+
     /// Where builds keep their prepared crate and compiled dependencies.
     /// Default: builds/ inside FNLAB_DATA. Builds see it under a fixed path
     /// inside their sandbox, so it may move without going cold.
@@ -416,6 +434,10 @@ impl Config {
             ceilings: self.default_limits(),
             build_timeout: std::time::Duration::from_secs(self.build_timeout_secs),
             metering: self.metering,
+            schedules: fnlab_usecases::schedules::ScheduleSettings {
+                seconds: self.schedule_seconds,
+                lease: std::time::Duration::from_secs(self.schedule_lease_secs),
+            },
         }
     }
 
@@ -489,6 +511,9 @@ impl std::fmt::Debug for Config {
             .field("max_concurrency", &self.max_concurrency)
             .field("max_component_bytes", &self.max_component_bytes)
             .field("builds", &self.builds)
+            .field("schedules", &self.schedules)
+            .field("schedule_seconds", &self.schedule_seconds)
+            .field("schedule_lease_secs", &self.schedule_lease_secs)
             .field("build_dir", &self.build_dir)
             .field("tools", &self.tools)
             .field("code_cache", &self.code_cache)

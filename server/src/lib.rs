@@ -114,6 +114,9 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     if state.config.builds {
         builder::spawn(&state);
     }
+    if state.config.schedules {
+        state.fnlab.start_schedules();
+    }
     retention::spawn(state.clone());
     Ok(state)
 }

@@ -36,6 +36,7 @@ fn template_check(id: &str) -> (Method, &'static str, &'static str, u16, &'stati
         // tested in outbound_api.rs).
         "rust-visit-counter" => (Method::GET, "/", "", 200, "visits: 1"),
         "rust-webhook-relay" => (Method::POST, "/", "{}", 500, "Set the secret WEBHOOK_URL"),
+        "rust-scheduled-job" => (Method::GET, "/", "", 200, "runs: 0"),
         other => panic!("template {other} has no check here: add one"),
     }
 }
@@ -72,6 +73,18 @@ async fn every_template_deploys_and_answers() {
         assert_eq!(got_status, status, "{id}: {got_body}");
         assert!(got_body.contains(expected), "{id}: {got_body}");
     }
+    // The scheduled job counts a run of its schedule.
+    let run = common::run_scheduled(&ann, "scheduled-job").await;
+    assert_eq!(
+        (run["state"].as_str(), run["status"].as_i64()),
+        (Some("done"), Some(200)),
+        "{run}"
+    );
+    let (_, answer) = call(&ann, Method::GET, "/fn/ann/scheduled-job/", "").await;
+    assert!(
+        answer.starts_with("runs: 1, last run due at: 20"),
+        "{answer}"
+    );
     // The router's two routes, and the echo refusing bad JSON.
     let (status, _) = call(&ann, Method::GET, "/fn/ann/router/", "").await;
     assert_eq!(status, 200);

@@ -145,14 +145,14 @@ async fn a_plain_component_gets_the_payload_as_a_post(db: Db) {
     upload(&ann, "probe", guests::probe()).await.expect(201);
     let (status, answer) = invoke(&ann, "probe", r#"{"a": 1}"#).await;
     assert_eq!(status, 200, "{answer}");
-    // The probe has no route at `/`: the invoke reports its 404 and text.
+    // The probe answers `/` with the trigger it was told and the body.
     assert_eq!(
         (answer["status"].as_u64(), answer["result"].as_str()),
-        (Some(404), Some("no such probe\n")),
+        (Some(200), Some(r#"invoke {"a": 1}"#)),
         "{answer}"
     );
     let (_, answer) = invoke(&ann, "probe", "[1, 2]").await;
-    assert_eq!(answer["status"], 404, "{answer}");
+    assert_eq!(answer["result"], "invoke [1, 2]", "{answer}");
     let log = invocations(&ann, "probe", 2).await;
     assert_eq!(
         (log[0]["trigger"].as_str(), log[0]["path"].as_str()),

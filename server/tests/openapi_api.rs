@@ -296,6 +296,20 @@ async fn functions(contract: &Contract, ann: &Client) {
         DELETE "/api/v1/functions/probe/test-events/aditya" => 204;
         DELETE "/api/v1/functions/probe/test-events/aditya" => 404 "not_found";
     );
+    let added = answers!(contract, ann;
+        POST "/api/v1/functions/probe/schedules", json!({"cron": "*/5 * * * *", "timezone": "Europe/Paris"}) => 201;
+        POST "/api/v1/functions/probe/schedules", json!({"cron": "* * * * * *"}) => 422 "invalid_schedule";
+        POST "/api/v1/functions/nothing/schedules", json!({"cron": "@daily"}) => 404 "not_found";
+    );
+    let schedule = format!("/api/v1/functions/probe/schedules/{}", added[0]["id"]);
+    answers!(contract, ann;
+        GET "/api/v1/functions/probe/schedules" => 200;
+        PATCH schedule, json!({"paused": true}) => 200;
+        POST format!("{schedule}/run") => 202;
+        GET format!("{schedule}/runs") => 200;
+        DELETE schedule => 204;
+        DELETE schedule => 404 "not_found";
+    );
     let value = "/api/v1/kv/default/greeting";
     let put = raw(
         ann,

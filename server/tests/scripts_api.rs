@@ -29,6 +29,9 @@ fn template_check(id: &str) -> (Method, &'static str, &'static str, u16, &'stati
         "python-visit-counter" | "javascript-visit-counter" => {
             (Method::GET, "/", "", 200, "visits: ")
         }
+        "python-scheduled-job" | "javascript-scheduled-job" => {
+            (Method::GET, "/", "", 200, "runs: ")
+        }
         "python-webhook-relay" | "javascript-webhook-relay" => {
             (Method::POST, "/", "{}", 500, "Set the secret WEBHOOK_URL")
         }
@@ -47,7 +50,7 @@ async fn every_script_template_deploys_and_answers() {
         .collect();
     for language in ["python", "javascript"] {
         let count = scripts.iter().filter(|t| t["language"] == language).count();
-        assert_eq!(count, 5, "{language} templates: {scripts:?}");
+        assert_eq!(count, 6, "{language} templates: {scripts:?}");
     }
     for template in &scripts {
         let id = template["id"].as_str().unwrap();
@@ -59,6 +62,22 @@ async fn every_script_template_deploys_and_answers() {
         let (got_status, got_body) = call(&ann, method, &format!("/fn/ann/{id}{path}"), body).await;
         assert_eq!(got_status, status, "{id}: {got_body}");
         assert!(got_body.contains(expected), "{id}: {got_body}");
+    }
+    // The scheduled jobs run from a schedule: the Python one receives an
+    // EventBridge event, the JavaScript one a call of scheduled(). Both
+    // count in their owner's one default store.
+    for (id, runs) in [("python-scheduled-job", 1), ("javascript-scheduled-job", 2)] {
+        let run = common::run_scheduled(&ann, id).await;
+        assert_eq!(run["state"], "done", "{id}: {run}");
+        let log = invocations(&ann, id, 2).await;
+        let ran = (log.as_array().unwrap().iter()).find(|record| record["trigger"] == "schedule");
+        let stdout = ran.unwrap()["stdout"].as_str().unwrap();
+        assert!(stdout.starts_with(&format!("run {runs}")), "{id}: {log}");
+        let (_, answer) = call(&ann, Method::GET, &format!("/fn/ann/{id}/"), "").await;
+        assert!(
+            answer.starts_with(&format!("runs: {runs}, last run due at: 20")),
+            "{id}: {answer}"
+        );
     }
     // The JSON APIs' error answers.
     for id in ["python-json-api", "javascript-json-api"] {

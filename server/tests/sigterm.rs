@@ -9,67 +9,19 @@ mod common;
 mod guests;
 
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{Client, answer};
+use common::answer;
 use serde_json::json;
-
-/// A free loopback port.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts the binary on `data` and waits until it answers. The caller
-/// waits for the process it gets.
-#[allow(clippy::zombie_processes)]
-async fn start(data: &std::path::Path, port: u16) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fnlab"))
-        .args(["--addr", &format!("127.0.0.1:{port}"), "--builds", "false"])
-        .arg("--data")
-        .arg(data)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start fnlab");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let up = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await;
-        if up.is_ok_and(|r| r.status() == 200) {
-            return child;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("fnlab did not start");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn client(port: u16) -> Client {
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    Client {
-        http,
-        base: format!("http://127.0.0.1:{port}"),
-        bearer: None,
-    }
-}
 
 #[tokio::test]
 async fn every_answered_request_is_billed_once_across_a_sigterm() {
     let data = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut server = start(data.path(), port).await;
-    let ann = client(port);
+    let port = common::free_port();
+    let mut server = common::start_binary(data.path(), port, &[]).await;
+    let ann = common::client_at(port);
     ann.sign_up_and_log_in("ann").await;
     let token = ann
         .post("/api/v1/tokens", json!({"name": "t"}))
@@ -141,7 +93,7 @@ async fn every_answered_request_is_billed_once_across_a_sigterm() {
     );
 
     // Started again on the same data: the usage is exactly the answers.
-    let mut server = start(data.path(), port).await;
+    let mut server = common::start_binary(data.path(), port, &[]).await;
     let ann = ann.with_token(&token);
     let usage = ann.get("/api/v1/usage").await.expect(200);
     let _ = server.kill();

@@ -24,6 +24,7 @@ use fnlab_sandbox::{
     FunctionLimits, Invocation, InvocationReport, LoadError, LoadSource, Program, ResponseBody,
 };
 use http_body::Body;
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::quota::Quotas;
@@ -46,14 +47,17 @@ pub enum Trigger {
     Http,
     /// Its owner's direct invoke with a JSON payload.
     Invoke,
+    /// One of its cron schedules.
+    Schedule,
 }
 
 impl Trigger {
-    /// `http` or `invoke`.
+    /// `http`, `invoke` or `schedule`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Http => "http",
             Self::Invoke => "invoke",
+            Self::Schedule => "schedule",
         }
     }
 }
@@ -86,7 +90,10 @@ pub(crate) struct Runs {
     /// Invocations as they end, for live tails.
     pub(crate) tails: Tails,
     writer: Mutex<Option<RecorderTask>>,
-    reports: TaskTracker,
+    /// Invocations still to report, and the workers that start them.
+    pub(crate) reports: TaskTracker,
+    /// Tells the workers to start nothing more: the node is stopping.
+    pub(crate) stopping: CancellationToken,
 }
 
 impl Runs {
@@ -113,6 +120,7 @@ impl Runs {
             tails,
             writer: Mutex::new(Some(writer)),
             reports: TaskTracker::new(),
+            stopping: CancellationToken::new(),
         }
     }
 }
@@ -168,14 +176,39 @@ impl Fnlab {
         if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&payload) {
             return Err(Error::Malformed(format!("the payload is not JSON: {e}")));
         }
+        let done = self
+            .run_event(&actor.username, name, payload, Trigger::Invoke)
+            .await?;
+        let record = &done.record;
+        Ok(DirectInvocation {
+            request_id: record.request_id.clone(),
+            status: done.status,
+            result: serde_json::from_slice(&done.body).unwrap_or_else(|_| {
+                serde_json::Value::String(String::from_utf8_lossy(&done.body).into_owned())
+            }),
+            logs: format!("{}{}", record.stdout, record.stderr),
+            duration_ms: record.wall_us as f64 / 1000.0,
+            cost_micros: self.inner.pricing.prices.gross_picos(&record.usage()) as f64 / 1e6,
+        })
+    }
+
+    /// Runs `username`'s function `name` with the JSON `payload` as a
+    /// `POST /` for `trigger`, waits for its end and records it.
+    pub(crate) async fn run_event(
+        &self,
+        username: &str,
+        name: &str,
+        payload: Bytes,
+        trigger: Trigger,
+    ) -> Result<Completed, Error> {
         let request = http::Request::post("/")
             .header(http::header::HOST, "localhost")
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(http_body_util::Full::new(payload))
-            .map_err(|e| Error::Internal(format!("the invoke request: {e}")))?;
+            .map_err(|e| Error::Internal(format!("the event request: {e}")))?;
         let request_id = fnlab_metering::record::new_request_id(fnlab_db::now_ms());
         let run = self
-            .run(&actor.username, name, request, request_id, Trigger::Invoke)
+            .run(username, name, request, request_id, trigger)
             .await?;
         let status = run.response.status().as_u16();
         // The sandbox caps the body at the response limit; a body cut off
@@ -189,18 +222,12 @@ impl Fnlab {
             .await
             .map_err(|_| Error::Internal("the invocation ended without a report".into()))?;
         let record = usage_record(&run.function, run.request_id, run.asked, report);
-        let answer = DirectInvocation {
-            request_id: record.request_id.clone(),
+        self.record(record.clone());
+        Ok(Completed {
             status,
-            result: serde_json::from_slice(&body).unwrap_or_else(|_| {
-                serde_json::Value::String(String::from_utf8_lossy(&body).into_owned())
-            }),
-            logs: format!("{}{}", record.stdout, record.stderr),
-            duration_ms: record.wall_us as f64 / 1000.0,
-            cost_micros: self.inner.pricing.prices.gross_picos(&record.usage()) as f64 / 1e6,
-        };
-        self.record(record);
-        Ok(answer)
+            body,
+            record,
+        })
     }
 
     /// The saved test events of the actor's function `name`.
@@ -307,10 +334,12 @@ impl Fnlab {
         })
     }
 
-    /// Waits for the reports of invocations still finishing, then writes
-    /// every usage record. Call once no request is left.
+    /// Stops the schedule worker, waits for the reports of invocations
+    /// still finishing, then writes every usage record. Call once no
+    /// request is left.
     pub async fn shutdown(&self) {
         let runs = &self.inner.runs;
+        runs.stopping.cancel();
         runs.reports.close();
         runs.reports.wait().await;
         let writer = runs.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
@@ -407,6 +436,16 @@ impl Fnlab {
             recorder.record(record);
         }
     }
+}
+
+/// An event's invocation at its end (recorded already).
+pub(crate) struct Completed {
+    /// The status the function answered.
+    pub(crate) status: u16,
+    /// What it answered.
+    pub(crate) body: Bytes,
+    /// What it used, as recorded.
+    pub(crate) record: UsageRecord,
 }
 
 /// An invocation under way: its response, and its report to come.

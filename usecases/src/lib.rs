@@ -28,6 +28,8 @@
 //! - [`holdings`]: counts of what each client or user holds at once.
 //! - [`live`]: the bounded cache of live versions that the gateway reads.
 //! - [`quota`]: monthly quotas checked from memory.
+//! - [`schedules`]: functions' cron schedules, and the worker that runs
+//!   them.
 //! - [`storage`]: the storage quota, and collecting what nobody needs.
 //! - [`tail`]: following a function's invocations live.
 //! - `telemetry` (private): this node's metrics for Prometheus.
@@ -47,6 +49,7 @@ pub mod invoke;
 pub mod kv;
 pub mod live;
 pub mod quota;
+pub mod schedules;
 pub mod storage;
 pub mod tail;
 mod telemetry;
@@ -79,6 +82,8 @@ pub struct Settings {
     pub metering: bool,
     /// The key that seals functions' secrets (every node needs the same).
     pub secrets_key: SecretsKey,
+    /// How cron schedules are read and run.
+    pub schedules: schedules::ScheduleSettings,
 }
 
 /// The use cases, over the domain services. Cheap to clone.
@@ -92,6 +97,9 @@ struct Inner {
     accounts: Accounts,
     functions: Functions,
     kv: fnlab_kv::Kv,
+    schedules: fnlab_triggers::Schedules,
+    /// Wakes this node's schedule worker when a schedule changes here.
+    schedule_wake: tokio::sync::Notify,
     builds: Builds,
     pricing: Arc<Pricing>,
     sandbox: Sandbox,
@@ -118,12 +126,17 @@ impl Fnlab {
         let accounts = Accounts::new(pool.clone());
         let runs = invoke::Runs::start(&pool, &accounts, &pricing, settings.metering);
         let kv = fnlab_kv::Kv::new(pool.clone());
+        let node = format!("{}-{}", std::process::id(), fnlab_db::random_hex(6));
+        let schedules =
+            fnlab_triggers::Schedules::new(pool.clone(), node, settings.schedules.seconds);
         let guests = kv::GuestStores::new(kv.clone(), accounts.clone(), pricing.clone());
         sandbox.use_key_value(Arc::new(guests));
         Self {
             inner: Arc::new(Inner {
                 functions: Functions::new(pool.clone()),
                 kv,
+                schedules,
+                schedule_wake: tokio::sync::Notify::new(),
                 builds: Builds::new(pool.clone()),
                 live: live::LiveCache::default(),
                 progress: builds::Progress::default(),

@@ -9,6 +9,7 @@ use fnlab_billing::{Plans, PriceSheet, Pricing};
 use fnlab_functions::{EnvChange, Functions, Language, Limits, NewVersion, Source};
 use fnlab_sandbox::{Sandbox, SandboxConfig};
 use fnlab_usecases::builds::DeployOutcome;
+use fnlab_usecases::schedules::NewSchedule;
 use fnlab_usecases::{Actor, Error, Fnlab, Settings};
 
 const LIMITS: Limits = Limits {
@@ -44,6 +45,7 @@ async fn world() -> World {
         build_timeout: Duration::from_secs(5),
         metering: true,
         secrets_key: fnlab_functions::SecretsKey::from_hex(&"5e".repeat(32)).unwrap(),
+        schedules: Default::default(),
     };
     let fnlab = Fnlab::new(pool.clone(), sandbox, Arc::new(pricing), settings);
     let mut actors = Vec::new();
@@ -149,6 +151,26 @@ async fn a_function_is_its_owners_alone() {
     assert!(is_not_found(
         f.change_environment(bob, "echo", &change).await
     ));
+    let every5 = NewSchedule {
+        cron: "*/5 * * * *".into(),
+        timezone: None,
+    };
+    assert!(is_not_found(f.add_schedule(bob, "echo", &every5).await));
+    let schedule = f.add_schedule(ann, "echo", &every5).await.unwrap();
+    assert!(is_not_found(f.schedules(bob, "echo").await));
+    assert!(is_not_found(
+        f.set_schedule_paused(bob, "echo", schedule.id, true).await
+    ));
+    assert!(is_not_found(
+        f.run_schedule_now(bob, "echo", schedule.id).await
+    ));
+    assert!(is_not_found(
+        f.schedule_runs(bob, "echo", schedule.id).await
+    ));
+    assert!(is_not_found(
+        f.delete_schedule(bob, "echo", schedule.id).await
+    ));
+    assert_eq!(f.schedules(ann, "echo").await.unwrap()[0].id, schedule.id);
     assert!(is_not_found(f.deploy(bob, "echo", false).await));
     assert!(is_not_found(f.delete(bob, "echo").await));
     assert!(is_not_found(f.delete(&w.root, "echo").await));

@@ -1,5 +1,6 @@
 //! `/functions/{name}`: one function: its URL, the code editor with deploy
-//! progress and a test console, its variables and secrets, versions (roll back with a click, read
+//! progress and a test console, its variables and secrets, its cron
+//! schedules, versions (roll back with a click, read
 //! each one's source), a component upload, and its log. Once loaded, the
 //! page asks every second whether the function changed (a deploy, a
 //! rollback); the log follows the live tail (server-sent events) with
@@ -16,6 +17,7 @@ use leptos_meta::{Script, Title};
 use leptos_router::hooks::use_params_map;
 
 use super::environment::EnvironmentPanel;
+use super::schedules::SchedulesPanel;
 use super::upload::UploadComponent;
 use super::{RequireUser, Table, ticker};
 use crate::format::{bytes, micros, utc_time};
@@ -93,6 +95,7 @@ fn Head(function: FunctionView, delete: ServerAction<DeleteFunction>) -> impl In
             <Editor name=name.clone() />
             <TestConsole name=name.clone() url=url.clone() />
             <EnvironmentPanel name=env_name.clone() />
+            <SchedulesPanel name=env_name.clone() />
         </Show>
     }
 }
@@ -474,7 +477,12 @@ fn Invocations(rows: Vec<InvocationRow>, expanded: RwSignal<HashSet<String>>) ->
                         view! {
                             <tr class:failed=failed class="invocation" on:click=toggle title="Show or hide the details">
                                 <td>{utc_time(row.started_at)}</td>
-                                <td class="mono">{format!("{} {}", row.method, row.path)}</td>
+                                <td class="mono">
+                                    {format!("{} {}", row.method, row.path)}
+                                    {(row.trigger != "http").then(|| view! {
+                                        <span class="badge" data-role="trigger">{row.trigger.clone()}</span>
+                                    })}
+                                </td>
                                 <td>{format!("v{}", row.version)}</td>
                                 <td>{row.status}</td>
                                 <td>{row.outcome.clone()}</td>

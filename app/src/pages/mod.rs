@@ -10,6 +10,7 @@ pub mod kv;
 pub mod landing;
 pub mod metrics;
 pub mod not_found;
+pub mod schedules;
 pub mod tokens;
 pub mod upload;
 

@@ -16,6 +16,7 @@ mod kv;
 mod logs;
 mod openapi;
 mod reference;
+mod schedules;
 mod tokens;
 mod usage;
 mod users;
@@ -42,6 +43,7 @@ pub fn router(config: &Config) -> Router<AppState> {
         .merge(functions::router(config))
         .merge(invoke::router(config))
         .merge(environment::router())
+        .merge(schedules::router())
         .merge(kv::router())
         .merge(builds::router())
         .merge(logs::router())

@@ -499,3 +499,82 @@ impl Events {
         data
     }
 }
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts the real `fnlab` binary on `data` and `port` with `flags`, and
+/// waits until it answers: a node a test may kill. The caller waits for
+/// the process it gets.
+#[allow(clippy::zombie_processes)]
+pub async fn start_binary(
+    data: &std::path::Path,
+    port: u16,
+    flags: &[&str],
+) -> std::process::Child {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fnlab"))
+        .args(["--addr", &format!("127.0.0.1:{port}"), "--builds", "false"])
+        .args(flags)
+        .arg("--data")
+        .arg(data)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start fnlab");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let up = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await;
+        if up.is_ok_and(|r| r.status() == 200) {
+            return child;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("fnlab did not start");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// A client of the server on loopback `port`, with its own cookie jar.
+pub fn client_at(port: u16) -> Client {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    Client {
+        http,
+        base: format!("http://127.0.0.1:{port}"),
+        bearer: None,
+    }
+}
+
+/// Adds a yearly schedule to `client`'s `function`, asks it to run now
+/// and waits (20 s at most) for that run to end; returns the run.
+pub async fn run_scheduled(client: &Client, function: &str) -> Value {
+    let schedules = format!("/api/v1/functions/{function}/schedules");
+    let schedule = client.post(&schedules, json!({"cron": "@yearly"})).await;
+    let path = format!("{schedules}/{}", schedule.expect(201)["id"]);
+    client
+        .post(&format!("{path}/run"), json!(null))
+        .await
+        .expect(202);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let runs = client.get(&format!("{path}/runs")).await.expect(200);
+        if let Some(run) = runs.get(0).filter(|run| run["state"] != "running") {
+            return run.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run of {function} did not end: {runs}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::{Error, Request, Response};
+use crate::{Error, Request, Response, ScheduledRun};
 
 /// The request as an API Gateway (REST API) proxy event. It serializes with
 /// AWS's field names (`httpMethod`, `queryStringParameters`, …), and
@@ -214,6 +214,53 @@ impl Output {
     }
 }
 
+/// A run of a cron schedule as the EventBridge event Lambda receives from
+/// a scheduled rule (`source` `aws.events`, `detail-type` `Scheduled
+/// Event`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScheduledEvent {
+    /// Always `0`.
+    pub version: String,
+    /// The invocation's request id.
+    pub id: String,
+    /// Always `Scheduled Event`.
+    #[serde(rename = "detail-type")]
+    pub detail_type: String,
+    /// Always `aws.events`.
+    pub source: String,
+    /// Empty.
+    pub account: String,
+    /// The time the run was due, RFC 3339 in UTC.
+    pub time: String,
+    /// Always `fnlab`.
+    pub region: String,
+    /// The schedule, as `fnlab:schedule/{function}/{id}`.
+    pub resources: Vec<String>,
+    /// Empty.
+    pub detail: BTreeMap<String, String>,
+}
+
+impl ScheduledEvent {
+    /// The event of `run`, delivered in the invocation of `context`.
+    pub fn new(run: &ScheduledRun, context: &Context) -> Self {
+        Self {
+            version: "0".into(),
+            id: context.request_id.clone(),
+            detail_type: "Scheduled Event".into(),
+            source: "aws.events".into(),
+            account: String::new(),
+            time: run.scheduled_time.clone(),
+            region: "fnlab".into(),
+            resources: vec![format!(
+                "fnlab:schedule/{}/{}",
+                context.function_name, run.schedule
+            )],
+            detail: BTreeMap::new(),
+        }
+    }
+}
+
 /// Turns what a Lambda-style handler returned into a response.
 ///
 /// An object with any of `statusCode`, `headers`, `multiValueHeaders`,
@@ -355,28 +402,35 @@ fn base64_decode(text: &str) -> Vec<u8> {
 /// request says `fnlab-trigger: invoke`) the event is the JSON payload
 /// itself, read as the handler's event type (an [`Event`], a
 /// `serde_json::Value`, a struct of your own; 400 when it does not fit),
-/// and the return value is sent back as JSON. Otherwise the event is the
-/// request as an API Gateway [`Event`] (read as the handler's type through
-/// JSON) and [`response`] says how the return value is sent.
+/// and the return value is sent back as JSON; on a run of a cron schedule
+/// the event is a [`ScheduledEvent`], read the same way. Otherwise the
+/// event is the request as an API Gateway [`Event`] (read as the handler's
+/// type through JSON) and [`response`] says how the return value is sent.
 pub fn serve<E, R>(request: &Request, handler: impl FnOnce(E, Context) -> R) -> Response
 where
     E: serde::de::DeserializeOwned,
     R: Serialize,
 {
     let context = Context::from_request(request);
-    if request.header("fnlab-trigger") == Some("invoke") {
-        let payload = match request.body().trim_ascii() {
-            [] => b"{}".as_slice(),
-            payload => payload,
-        };
-        return match serde_json::from_slice(payload) {
-            Ok(event) => Response::json(200, &handler(event, context)),
-            Err(e) => Response::text(400, format!("the payload does not fit the handler's event: {e}")),
-        };
-    }
-    match serde_json::to_value(Event::from_request(request)).and_then(serde_json::from_value) {
-        Ok(event) => response(handler(event, context)),
-        Err(e) => Response::text(500, format!("the request does not fit the handler's event: {e}")),
+    let event = match request.header("fnlab-trigger") {
+        Some("invoke") => match request.body().trim_ascii() {
+            [] => serde_json::from_slice(b"{}"),
+            payload => serde_json::from_slice(payload),
+        },
+        Some("schedule") => {
+            let run = ScheduledRun::from_request(request).unwrap_or_default();
+            serde_json::to_value(ScheduledEvent::new(&run, &context)).and_then(serde_json::from_value)
+        }
+        _ => {
+            return match serde_json::to_value(Event::from_request(request)).and_then(serde_json::from_value) {
+                Ok(event) => response(handler(event, context)),
+                Err(e) => Response::text(500, format!("the request does not fit the handler's event: {e}")),
+            };
+        }
+    };
+    match event {
+        Ok(event) => Response::json(200, &handler(event, context)),
+        Err(e) => Response::text(400, format!("the payload does not fit the handler's event: {e}")),
     }
 }
 
@@ -445,6 +499,36 @@ mod tests {
         .unwrap();
         assert_eq!(aws.method(), "GET");
         assert!(aws.headers.is_empty());
+    }
+
+    #[test]
+    fn scheduled_runs_arrive_as_eventbridge_events() {
+        let request = Request::new(
+            "POST",
+            "/",
+            vec![
+                ("fnlab-trigger".into(), "schedule".into()),
+                ("fnlab-request-id".into(), "r9".into()),
+                ("fnlab-function".into(), "tick".into()),
+            ],
+            r#"{"schedule":4,"cron":"@hourly","timezone":"UTC","scheduled_time":"2026-12-05T10:00:00Z","manual":false,"attempt":1}"#,
+        );
+        let run = ScheduledRun::from_request(&request).unwrap();
+        assert_eq!((run.schedule, run.attempt), (4, 1));
+        let answer = serve(&request, |event: serde_json::Value, _| event);
+        let event: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+        assert_eq!(
+            event,
+            json!({
+                "version": "0", "id": "r9", "detail-type": "Scheduled Event",
+                "source": "aws.events", "account": "", "time": "2026-12-05T10:00:00Z",
+                "region": "fnlab", "resources": ["fnlab:schedule/tick/4"], "detail": {},
+            })
+        );
+        let typed = serve(&request, |event: ScheduledEvent, _| event.time);
+        assert_eq!(typed.body, br#""2026-12-05T10:00:00Z""#);
+        let plain = Request::new("GET", "/", vec![], "");
+        assert_eq!(ScheduledRun::from_request(&plain), None);
     }
 
     #[test]

@@ -33,6 +33,20 @@ impl Guest for Probe {
         let (route, query) = path.split_once('?').unwrap_or((&path, ""));
         let number = |default: u64| query.split('=').nth(1).and_then(|n| n.parse().ok()).unwrap_or(default);
         match route {
+            "/" => {
+                // What a trigger other than a URL sends (`POST /`): logged
+                // and answered as "TRIGGER EVENT", after PROBE_SLEEP_MS.
+                let sleep = std::env::var("PROBE_SLEEP_MS").ok().and_then(|ms| ms.parse::<u64>().ok());
+                if let Some(ms) = sleep {
+                    wasi::clocks::monotonic_clock::subscribe_duration(ms * 1_000_000).block();
+                }
+                let trigger = request.headers().get(&"fnlab-trigger".to_string());
+                let trigger = trigger.first().map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
+                let body = read_body(&request);
+                let text = format!("{trigger} {}", String::from_utf8_lossy(&body));
+                println!("{text}");
+                respond(out, 200, &[text.as_bytes()]);
+            }
             "/hello" => respond(out, 200, &[b"hello from fnlab\n"]),
             "/echo" => {
                 let method = format!("{:?}", request.method());

@@ -1,0 +1,175 @@
+//! What starts Fnlab's functions besides a request to their URL: cron
+//! schedules, whose slots any node may claim and each of which runs once
+//! across nodes. No sandbox and no HTTP here: the use-case layer runs
+//! what this crate hands it and reports how it ended.
+//!
+//! Without its default `store` feature the crate is only [`model`]: plain
+//! data that the browser half of the UI shares.
+//!
+//! With the `openapi` feature (the server's), the types the REST API
+//! answers with also describe themselves for its OpenAPI document
+//! (`utoipa::ToSchema`).
+//!
+//! # Layout
+//! - [`model`]: what a schedule and its runs look like to their owner.
+//! - `cron`: cron expressions in a time zone, their words and next runs.
+//! - `schedules`: functions' schedules in the database, and the claims,
+//!   leases and runs that make each slot run once.
+
+#![deny(missing_docs)]
+
+#[cfg(feature = "store")]
+pub mod cron;
+pub mod model;
+#[cfg(feature = "store")]
+pub mod schedules;
+
+#[cfg(feature = "store")]
+pub use cron::Cron;
+pub use model::{Schedule, ScheduleRun};
+#[cfg(feature = "store")]
+pub use schedules::{Claimed, Finished, ScheduleError, Schedules};
+
+#[cfg(all(test, feature = "store"))]
+mod tests {
+    use fnlab_db::now_ms;
+
+    use super::*;
+
+    /// A database with user `ann` and her function `tick`.
+    async fn database() -> (tempfile::TempDir, fnlab_db::Pool, i64, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("triggers.db").display());
+        let pool = fnlab_db::open(&url, 4).await.unwrap();
+        let user: i64 = sqlx::query_scalar(
+            "insert into users (username, password_hash, created_at) values ('ann', 'x', 0) returning user_id",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let function: i64 = sqlx::query_scalar(
+            "insert into functions (user_id, name, timeout_ms, memory_mb, created_at, updated_at) \
+             values ($1, 'tick', 1000, 64, 0, 0) returning function_id",
+        )
+        .bind(user)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        (dir, pool, user, function)
+    }
+
+    fn done() -> Finished {
+        Finished {
+            request_id: Some("r".into()),
+            status: Some(200),
+            error: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn each_slot_is_claimed_once_and_missed_slots_run_once() {
+        let (_dir, pool, ann, tick) = database().await;
+        let (a, b) = (
+            Schedules::new(pool.clone(), "a".into(), true),
+            Schedules::new(pool.clone(), "b".into(), true),
+        );
+        let cron = a.parse("* * * * * *", None).unwrap();
+        let schedule = a.create(ann, tick, &cron, Some(5)).await.unwrap();
+        assert_eq!(schedule.next_runs.len(), 5);
+        let next = cron.next_after(now_ms()).unwrap();
+
+        // Not due yet.
+        assert!(a.due(next - 1, 10).await.unwrap().is_empty());
+        // Ten seconds later nine slots were missed: one run, for the latest.
+        let now = next + 9_500;
+        assert_eq!(a.due(now, 10).await.unwrap(), [schedule.id]);
+        let claimed = a.claim(schedule.id, now, 5_000).await.unwrap().unwrap();
+        assert_eq!(claimed.slot, next + 9_000);
+        assert_eq!((claimed.attempt, claimed.manual), (1, false));
+        // The other node finds it held.
+        assert!(b.due(now, 10).await.unwrap().is_empty());
+        assert_eq!(b.claim(schedule.id, now, 5_000).await.unwrap(), None);
+        a.finish(&claimed, done()).await.unwrap();
+        // The next slot is the one after the run's.
+        assert_eq!(b.due(now, 10).await.unwrap(), Vec::<i64>::new());
+        let again = b.claim(schedule.id, next + 10_000, 5_000).await.unwrap();
+        assert_eq!(again.map(|c| c.slot), Some(next + 10_000));
+        let runs = a.runs(tick, schedule.id, 10).await.unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[1].state, "done");
+        assert_eq!(runs[0].state, "running");
+    }
+
+    #[tokio::test]
+    async fn a_lapsed_lease_gives_the_slot_to_another_node() {
+        let (_dir, pool, ann, tick) = database().await;
+        let (a, b) = (
+            Schedules::new(pool.clone(), "a".into(), true),
+            Schedules::new(pool.clone(), "b".into(), true),
+        );
+        let cron = a.parse("* * * * * *", None).unwrap();
+        let schedule = a.create(ann, tick, &cron, None).await.unwrap();
+        let slot = cron.next_after(now_ms()).unwrap();
+        let first = a.claim(schedule.id, slot, 2_000).await.unwrap().unwrap();
+        // Node a renews while it runs, then dies: its lease lapses.
+        assert!(a.renew(schedule.id, slot + 3_000).await.unwrap());
+        assert_eq!(
+            b.claim(schedule.id, slot + 2_500, 2_000).await.unwrap(),
+            None
+        );
+        let retry = b
+            .claim(schedule.id, slot + 3_001, 2_000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((retry.slot, retry.attempt), (first.slot, 2));
+        // The dead node's lease is no longer its own.
+        assert!(!a.renew(schedule.id, slot + 9_000).await.unwrap());
+        b.finish(&retry, done()).await.unwrap();
+        let runs = b.runs(tick, schedule.id, 10).await.unwrap();
+        assert_eq!((runs.len(), runs[0].attempts), (1, 2));
+        assert_eq!(runs[0].state, "done");
+    }
+
+    #[tokio::test]
+    async fn run_now_pause_resume_and_limits() {
+        let (_dir, pool, ann, tick) = database().await;
+        let schedules = Schedules::new(pool, "a".into(), false);
+        let cron = schedules.parse("@daily", Some("Europe/Paris")).unwrap();
+        let schedule = schedules.create(ann, tick, &cron, Some(1)).await.unwrap();
+        assert!(matches!(
+            schedules.create(ann, tick, &cron, Some(1)).await,
+            Err(ScheduleError::TooMany { limit: 1 })
+        ));
+        let paused = schedules.set_paused(tick, schedule.id, true).await.unwrap();
+        assert!(paused.paused && paused.next_runs.is_empty());
+        // A paused schedule still runs when asked to.
+        schedules.request_run(tick, schedule.id).await.unwrap();
+        let now = now_ms();
+        assert_eq!(schedules.due(now, 10).await.unwrap(), [schedule.id]);
+        let claimed = schedules
+            .claim(schedule.id, now, 5_000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(claimed.manual);
+        schedules.finish(&claimed, done()).await.unwrap();
+        assert!(schedules.due(now, 10).await.unwrap().is_empty());
+        let resumed = schedules
+            .set_paused(tick, schedule.id, false)
+            .await
+            .unwrap();
+        assert!(!resumed.paused && !resumed.run_requested);
+        assert_eq!(resumed.next_runs.len(), 5);
+        assert_eq!(resumed.last_run.map(|r| r.manual), Some(true));
+        assert!(matches!(
+            schedules.parse("* * * * * *", None),
+            Err(ScheduleError::Invalid(_))
+        ));
+        schedules.delete(tick, schedule.id).await.unwrap();
+        assert!(matches!(
+            schedules.delete(tick, schedule.id).await,
+            Err(ScheduleError::NotFound)
+        ));
+    }
+}

@@ -1,0 +1,56 @@
+//! What a schedule and its runs look like to their owner: plain data that
+//! the browser half of the UI shares.
+
+use serde::{Deserialize, Serialize};
+
+/// A schedule, as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Schedule {
+    /// Its id.
+    pub id: i64,
+    /// The cron expression, as written.
+    pub cron: String,
+    /// The IANA time zone it runs in.
+    pub timezone: String,
+    /// When it runs, in words.
+    pub description: String,
+    /// The next five run times in its time zone (RFC 3339); none while
+    /// paused.
+    pub next_runs: Vec<String>,
+    /// Whether it is paused.
+    pub paused: bool,
+    /// Why Fnlab paused it (a quota used up), if it did.
+    pub paused_reason: Option<String>,
+    /// Whether a "run now" is waiting for a node to run it.
+    pub run_requested: bool,
+    /// Its latest run, if any.
+    pub last_run: Option<ScheduleRun>,
+    /// When it was added, ms since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// One run of a schedule: one slot, or one "run now".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScheduleRun {
+    /// The time it was scheduled for (RFC 3339, UTC); for a "run now",
+    /// when it was asked.
+    pub scheduled_time: String,
+    /// Whether it was a "run now".
+    pub manual: bool,
+    /// `running`, `done` (the function answered below 500) or `failed`.
+    pub state: String,
+    /// How many times it was tried (more than one after a node died).
+    pub attempts: i64,
+    /// The invocation that ran it, as in the invocation log.
+    pub request_id: Option<String>,
+    /// The status the function answered.
+    pub status: Option<i64>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// When it started, ms since the Unix epoch.
+    pub started_at: i64,
+    /// When it ended, ms since the Unix epoch.
+    pub finished_at: Option<i64>,
+}
