@@ -14,6 +14,7 @@
 //! - [`functions`]: functions, versions and invocations in the dashboard.
 //! - [`environment`]: a function's variables and secrets.
 //! - [`schedules`]: a function's cron schedules.
+//! - [`events`]: a function's event queue.
 //! - [`kv`]: the user's key-value stores.
 //! - [`billing`]: billing, metrics and the admin view.
 //! - [`charts`]: bar and line charts as server-rendered SVG.
@@ -30,6 +31,7 @@ pub mod charts;
 pub mod ctx;
 pub mod environment;
 pub mod error;
+pub mod events;
 pub mod format;
 pub mod functions;
 pub mod kv;

@@ -81,6 +81,13 @@ pub const TEMPLATES: &[Template] = &[
         source: include_str!("../../guests/templates/rust/scheduled-job.rs"),
     },
     Template {
+        id: "rust-queue-consumer",
+        name: "Queue consumer",
+        language: Language::Rust,
+        description: "Adds up the orders sent to it as events; a bad one is retried, then dead-lettered.",
+        source: include_str!("../../guests/templates/rust/queue-consumer.rs"),
+    },
+    Template {
         id: "python-lambda",
         name: "Lambda-style handler",
         language: Language::Python,
@@ -123,6 +130,13 @@ pub const TEMPLATES: &[Template] = &[
         source: include_str!("../../guests/templates/python/scheduled_job.py"),
     },
     Template {
+        id: "python-queue-consumer",
+        name: "Queue consumer",
+        language: Language::Python,
+        description: "Adds up the orders sent to it as events (SQS-shaped); a bad one is retried, then dead-lettered.",
+        source: include_str!("../../guests/templates/python/queue_consumer.py"),
+    },
+    Template {
         id: "javascript-worker",
         name: "Fetch handler (Workers)",
         language: Language::JavaScript,
@@ -163,6 +177,13 @@ pub const TEMPLATES: &[Template] = &[
         language: Language::JavaScript,
         description: "Runs on a cron schedule through scheduled(controller, env, ctx), as Workers' cron triggers, and keeps a count of its runs.",
         source: include_str!("../../guests/templates/javascript/scheduled_job.js"),
+    },
+    Template {
+        id: "javascript-queue-consumer",
+        name: "Queue consumer",
+        language: Language::JavaScript,
+        description: "Adds up the orders sent to it as events through queue(batch, env, ctx); a bad one is retried, then dead-lettered.",
+        source: include_str!("../../guests/templates/javascript/queue_consumer.js"),
     },
 ];
 

@@ -25,12 +25,19 @@
 //   the JSON payload, and the return value, whatever it is, is sent back
 //   as JSON; on a run of a cron schedule (`fnlab-trigger: schedule`) it is
 //   an EventBridge scheduled event (`source: "aws.events"`, `detail-type:
-//   "Scheduled Event"`, `time`), and the return value is sent back as JSON.
+//   "Scheduled Event"`, `time`), and the return value is sent back as JSON;
+//   on a delivery from its event queue (`fnlab-trigger: event`) it is an
+//   SQS event with one record (`Records[0].body` the payload as sent,
+//   `Records[0].attributes.ApproximateReceiveCount` the attempt); an
+//   exception makes the delivery fail, to be retried.
 //
 // A Workers-style module may also export `scheduled(controller, env,
 // ctx)`, which runs of its cron schedules call (controller.cron,
 // controller.scheduledTime in ms); without it they reach `fetch` as a
 // `POST /` with the JSON {schedule, cron, timezone, scheduled_time}.
+// Likewise `queue(batch, env, ctx)` receives its queued events
+// (batch.messages[0].body, .id, .attempts); without it they reach `fetch`
+// as a `POST /` with the payload as the body.
 //
 // An uncaught exception answers 500 and its stack goes to stderr, which is
 // the invocation's log.
@@ -128,6 +135,10 @@ async function serve(request) {
       await exports.default.scheduled(controller, env, ctx);
       return new Response(null, { status: 204 });
     }
+    if (trigger === 'event' && typeof exports.default?.queue === 'function') {
+      await exports.default.queue(queueBatch(await request.text(), request), env, ctx);
+      return new Response(null, { status: 204 });
+    }
     if (exports.default && typeof exports.default.fetch === 'function') {
       return await exports.default.fetch(request, env, ctx);
     }
@@ -136,9 +147,11 @@ async function serve(request) {
         awsRequestId: request.headers.get('fnlab-request-id') ?? '',
         functionName: request.headers.get('fnlab-function') ?? '',
       };
-      if (trigger === 'invoke' || trigger === 'schedule') {
-        const payload = JSON.parse((await request.text()) || '{}');
-        const event = trigger === 'schedule' ? scheduledEvent(payload, context) : payload;
+      if (trigger === 'invoke' || trigger === 'schedule' || trigger === 'event') {
+        const text = await request.text();
+        const event = trigger === 'event' ? sqsEvent(text, request, context)
+          : trigger === 'schedule' ? scheduledEvent(JSON.parse(text || '{}'), context)
+            : JSON.parse(text || '{}');
         const result = await exports.handler(event, context);
         return new Response(JSON.stringify(result ?? null), { headers: { 'content-type': 'application/json' } });
       }
@@ -216,6 +229,51 @@ function scheduledEvent(run, context) {
     resources: [`fnlab:schedule/${context.functionName}/${run.schedule}`],
     detail: {},
   };
+}
+
+// A delivery from the event queue as the SQS event Lambda receives, with
+// one record.
+function sqsEvent(body, request, context) {
+  const id = request.headers.get('fnlab-event-id') ?? '';
+  const sent = request.headers.get('fnlab-event-time') ?? '';
+  return {
+    Records: [{
+      messageId: id,
+      receiptHandle: id,
+      body,
+      attributes: {
+        ApproximateReceiveCount: request.headers.get('fnlab-attempt') ?? '1',
+        SentTimestamp: sent,
+        SenderId: 'fnlab',
+        ApproximateFirstReceiveTimestamp: sent,
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: `fnlab:queue/${context.functionName}`,
+      awsRegion: 'fnlab',
+    }],
+  };
+}
+
+// A delivery from the event queue as the batch a Workers queue consumer
+// receives.
+function queueBatch(text, request) {
+  let body = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: the text itself.
+  }
+  const message = {
+    id: request.headers.get('fnlab-event-id') ?? '',
+    timestamp: new Date(Number(request.headers.get('fnlab-event-time') ?? 0)),
+    body,
+    attempts: Number(request.headers.get('fnlab-attempt') ?? 1),
+    ack() {},
+    retry() {},
+  };
+  return { queue: request.headers.get('fnlab-function') ?? '', messages: [message], ackAll() {}, retryAll() {} };
 }
 
 function fromLambda(result) {

@@ -22,7 +22,10 @@ The entry point is the first of these the source defines:
   return value, whatever it is, is sent back as JSON; on a run of a cron
   schedule (``fnlab-trigger: schedule``) it is an EventBridge scheduled
   event (``source: "aws.events"``, ``detail-type: "Scheduled Event"``,
-  ``time``), and the return value is sent back as JSON.
+  ``time``), and the return value is sent back as JSON; on a delivery from
+  its event queue (``fnlab-trigger: event``) it is an SQS event with one
+  record (``event["Records"][0]["body"]`` the payload as sent), and an
+  exception makes the delivery fail, to be retried.
 - ``hello_world(request)`` or ``main(request)``: the Cloud Functions shape.
   ``request`` looks like Flask's (method, path, args, headers, data,
   get_data(), get_json()). Return a string, a dict or list (sent as JSON),
@@ -316,6 +319,33 @@ def scheduled_event(run, context):
     }
 
 
+def sqs_event(body, headers, context):
+    """A delivery from the event queue as the SQS event Lambda receives,
+    with one record."""
+    event_id = headers.get("fnlab-event-id", "")
+    sent = headers.get("fnlab-event-time", "")
+    return {
+        "Records": [
+            {
+                "messageId": event_id,
+                "receiptHandle": event_id,
+                "body": body.decode("utf-8", "replace"),
+                "attributes": {
+                    "ApproximateReceiveCount": headers.get("fnlab-attempt", "1"),
+                    "SentTimestamp": sent,
+                    "SenderId": "fnlab",
+                    "ApproximateFirstReceiveTimestamp": sent,
+                },
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"fnlab:queue/{context.function_name}",
+                "awsRegion": "fnlab",
+            }
+        ]
+    }
+
+
 def as_bytes(body):
     if body is None:
         return b"", None
@@ -359,11 +389,14 @@ def run(method, path, query, headers, body):
     trigger = headers.get("fnlab-trigger")
     for name in LAMBDA_NAMES:
         if callable(scope.get(name)):
-            if trigger in ("invoke", "schedule"):
+            if trigger in ("invoke", "schedule", "event"):
                 context = Context(headers)
-                event = json.loads(body or b"{}")
-                if trigger == "schedule":
-                    event = scheduled_event(event, context)
+                if trigger == "event":
+                    event = sqs_event(body, headers, context)
+                elif trigger == "schedule":
+                    event = scheduled_event(json.loads(body or b"{}"), context)
+                else:
+                    event = json.loads(body or b"{}")
                 result = scope[name](event, context)
                 return 200, {"content-type": "application/json"}, json.dumps(result).encode()
             event = lambda_event(method, path, query, headers, body)

@@ -91,10 +91,11 @@ pub struct Config {
     #[arg(long, env = "FNLAB_BUILDS", default_value_t = true, action = clap::ArgAction::Set)]
     pub builds: bool,
 
-    /// Whether this node runs functions' cron schedules. Every due slot
-    /// runs once across the nodes that do, whichever claims it first.
-    #[arg(long, env = "FNLAB_SCHEDULES", default_value_t = true, action = clap::ArgAction::Set)]
-    pub schedules: bool,
+    /// Whether this node runs functions' cron schedules and delivers their
+    /// queued events. Every due slot runs once across the nodes that do,
+    /// whichever claims it first; every event is delivered at least once.
+    #[arg(long, env = "FNLAB_TRIGGERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub triggers: bool,
 
     /// Allow six-field cron expressions (seconds first), which run more
     /// often than once a minute: for tests and live demos, not for a
@@ -102,12 +103,22 @@ pub struct Config {
     #[arg(long, env = "FNLAB_SCHEDULE_SECONDS", default_value_t = false, action = clap::ArgAction::Set)]
     pub schedule_seconds: bool,
 
-    /// How long a node holds a schedule it runs without renewing it,
-    /// seconds (it renews every third of this): after a node dies, its
-    /// slot is retried by another node this long after.
-    #[arg(long, env = "FNLAB_SCHEDULE_LEASE_SECS", default_value_t = 30,
+    /// How long a node holds a schedule slot or an event it runs without
+    /// renewing it, seconds (it renews every third of this): after a node
+    /// dies, another retries its slot or event this long after.
+    #[arg(long, env = "FNLAB_TRIGGER_LEASE_SECS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..))]
-    pub schedule_lease_secs: u64,
+    pub trigger_lease_secs: u64,
+
+    /// Deliveries of a queued event before it is dead-lettered.
+    #[arg(long, env = "FNLAB_EVENT_ATTEMPTS", default_value_t = 3,
+          value_parser = clap::value_parser!(i64).range(1..=20))]
+    pub event_attempts: i64,
+
+    /// The wait before a failed event's first retry, milliseconds; it
+    /// doubles with each retry.
+    #[arg(long, env = "FNLAB_EVENT_BACKOFF_MS", default_value_t = 5_000)]
+    pub event_backoff_ms: u64,
 
     /// Where builds keep their prepared crate and compiled dependencies.
     /// Default: builds/ inside FNLAB_DATA. Builds see it under a fixed path
@@ -434,9 +445,11 @@ impl Config {
             ceilings: self.default_limits(),
             build_timeout: std::time::Duration::from_secs(self.build_timeout_secs),
             metering: self.metering,
-            schedules: fnlab_usecases::schedules::ScheduleSettings {
-                seconds: self.schedule_seconds,
-                lease: std::time::Duration::from_secs(self.schedule_lease_secs),
+            triggers: fnlab_usecases::triggers::TriggerSettings {
+                schedule_seconds: self.schedule_seconds,
+                lease: std::time::Duration::from_secs(self.trigger_lease_secs),
+                event_attempts: self.event_attempts,
+                event_backoff: std::time::Duration::from_millis(self.event_backoff_ms),
             },
         }
     }
@@ -511,9 +524,11 @@ impl std::fmt::Debug for Config {
             .field("max_concurrency", &self.max_concurrency)
             .field("max_component_bytes", &self.max_component_bytes)
             .field("builds", &self.builds)
-            .field("schedules", &self.schedules)
+            .field("triggers", &self.triggers)
             .field("schedule_seconds", &self.schedule_seconds)
-            .field("schedule_lease_secs", &self.schedule_lease_secs)
+            .field("trigger_lease_secs", &self.trigger_lease_secs)
+            .field("event_attempts", &self.event_attempts)
+            .field("event_backoff_ms", &self.event_backoff_ms)
             .field("build_dir", &self.build_dir)
             .field("tools", &self.tools)
             .field("code_cache", &self.code_cache)

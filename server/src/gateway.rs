@@ -9,6 +9,10 @@
 //! response the caller gets (its request id, never a `Set-Cookie`; on an
 //! origin other users share, a sandboxing CSP and no `Clear-Site-Data`).
 //!
+//! A call with `fnlab-invocation-type: event` (Lambda's asynchronous
+//! invoke) is not run: its body is queued as an event for the function,
+//! and the caller hears 202 with the event's id at once.
+//!
 //! A functions host serves functions only: anything else asked of it goes
 //! back to the dashboard, so no session can be made or used there.
 //!
@@ -29,11 +33,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use fnlab_functions::FunctionsOrigin;
+use fnlab_usecases::events::INVOCATION_TYPE_HEADER;
 use fnlab_usecases::invoke::REQUEST_ID_HEADER;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 
 use crate::AppState;
-use crate::api::ApiError;
+use crate::api::{ApiError, ApiJson};
 use crate::clients::Client;
 
 /// What every function response carries on an origin that others share
@@ -138,6 +143,20 @@ async fn serve(
     let config = &state.config;
     let timeout = Duration::from_millis(config.body_timeout_ms);
     let request = whole_body(request, config.max_request_bytes, timeout).await?;
+    // `fnlab-invocation-type: event`: queue the body and answer at once.
+    let event = request.headers().get(INVOCATION_TYPE_HEADER);
+    if event.is_some_and(|kind| kind.as_bytes().eq_ignore_ascii_case(b"event")) {
+        let body = request
+            .into_body()
+            .collect()
+            .await
+            .map(|body| body.to_bytes());
+        let sent = state
+            .fnlab
+            .send_url_event(username, name, body.unwrap_or_default())
+            .await?;
+        return Ok((StatusCode::ACCEPTED, ApiJson(sent)).into_response());
+    }
     let request = guest_request(request, prefix_len);
     // The guest learns its request id, name and trigger (the Lambda-style
     // context) from the use case.

@@ -114,8 +114,8 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     if state.config.builds {
         builder::spawn(&state);
     }
-    if state.config.schedules {
-        state.fnlab.start_schedules();
+    if state.config.triggers {
+        state.fnlab.start_triggers();
     }
     retention::spawn(state.clone());
     Ok(state)

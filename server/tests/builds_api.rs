@@ -37,6 +37,7 @@ fn template_check(id: &str) -> (Method, &'static str, &'static str, u16, &'stati
         "rust-visit-counter" => (Method::GET, "/", "", 200, "visits: 1"),
         "rust-webhook-relay" => (Method::POST, "/", "{}", 500, "Set the secret WEBHOOK_URL"),
         "rust-scheduled-job" => (Method::GET, "/", "", 200, "runs: 0"),
+        "rust-queue-consumer" => (Method::GET, "/", "", 200, "total: 0"),
         other => panic!("template {other} has no check here: add one"),
     }
 }
@@ -85,6 +86,18 @@ async fn every_template_deploys_and_answers() {
         answer.starts_with("runs: 1, last run due at: 20"),
         "{answer}"
     );
+    // The queue consumer adds up an order sent as an event, and fails on
+    // one without an amount.
+    let done = common::deliver_event(&ann, "queue-consumer", json!({"amount": 5})).await;
+    assert_eq!(
+        (done["state"].as_str(), done["last_status"].as_i64()),
+        (Some("done"), Some(200)),
+        "{done}"
+    );
+    let failed = common::deliver_event(&ann, "queue-consumer", json!({"name": "x"})).await;
+    assert_eq!(failed["last_status"], 500, "{failed}");
+    let (_, answer) = call(&ann, Method::GET, "/fn/ann/queue-consumer/", "").await;
+    assert_eq!(answer, "total: 5\n");
     // The router's two routes, and the echo refusing bad JSON.
     let (status, _) = call(&ann, Method::GET, "/fn/ann/router/", "").await;
     assert_eq!(status, 200);

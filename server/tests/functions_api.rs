@@ -56,9 +56,11 @@ async fn upload_call_and_read_the_log(db: Db) {
         "cookies never reach a function"
     );
 
-    // The function's root, and a guest-level 404, pass through as they are.
+    // A guest-level 404 passes through as it is.
     assert_eq!(
-        call(&ann, Method::GET, "/fn/ann/probe", "").await.status(),
+        call(&ann, Method::GET, "/fn/ann/probe/nowhere", "")
+            .await
+            .status(),
         404
     );
     let logged = call(&ann, Method::GET, "/fn/ann/probe/log", "").await;

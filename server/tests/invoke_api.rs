@@ -175,7 +175,7 @@ async fn a_plain_component_gets_the_payload_as_a_post(db: Db) {
     let typed = ann
         .send(
             Method::POST,
-            "/api/v1/functions/probe/invoke?type=Event",
+            "/api/v1/functions/probe/invoke?type=DryRun",
             Some(json!({})),
         )
         .await;

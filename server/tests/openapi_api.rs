@@ -288,7 +288,8 @@ async fn functions(contract: &Contract, ann: &Client) {
         GET "/api/v1/functions/probe/env" => 200;
         GET "/api/v1/functions/nothing/env" => 404 "not_found";
         POST "/api/v1/functions/probe/invoke", json!({"name": "Ann"}) => 200;
-        POST "/api/v1/functions/probe/invoke?type=event", json!({}) => 422 "unsupported_invocation_type";
+        POST "/api/v1/functions/probe/invoke?type=DryRun", json!({}) => 422 "unsupported_invocation_type";
+        POST "/api/v1/functions/probe/invoke?type=event", json!({"n": 1}) => 202;
         POST "/api/v1/functions/nothing/invoke", json!({}) => 404 "not_found";
         PUT "/api/v1/functions/probe/test-events/aditya", json!({"name": "Aditya"}) => 200;
         PUT "/api/v1/functions/probe/test-events/Bad", json!({}) => 422 "invalid_test_event";
@@ -309,6 +310,37 @@ async fn functions(contract: &Contract, ann: &Client) {
         GET format!("{schedule}/runs") => 200;
         DELETE schedule => 204;
         DELETE schedule => 404 "not_found";
+    );
+    let sent = answers!(contract, ann;
+        POST "/api/v1/functions/probe/events", json!({"n": 2}) => 202;
+        POST "/api/v1/functions/nothing/events", json!({}) => 404 "not_found";
+        GET "/api/v1/functions/probe/events?state=sleeping" => 422 "invalid_state";
+    );
+    let event = format!(
+        "/api/v1/functions/probe/events/{}",
+        sent[0]["event_id"].as_str().unwrap()
+    );
+    // Once delivered, it can be replayed.
+    let delivered = |done: Value| {
+        done.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event_id"] == sent[0]["event_id"])
+    };
+    while !delivered(
+        ann.get("/api/v1/functions/probe/events?state=done")
+            .await
+            .expect(200),
+    ) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    answers!(contract, ann;
+        GET "/api/v1/functions/probe/events" => 200;
+        GET "/api/v1/functions/probe/events?state=done" => 200;
+        POST format!("{event}/replay") => 202;
+        DELETE event => 204;
+        DELETE event => 404 "not_found";
+        POST format!("{event}/replay") => 404 "not_found";
     );
     let value = "/api/v1/kv/default/greeting";
     let put = raw(

@@ -378,7 +378,7 @@ both_backends!(a_schedule_past_the_quota_is_paused_with_the_reason);
 #[tokio::test]
 async fn a_node_killed_mid_run_gives_its_slot_back() {
     let data = tempfile::tempdir().unwrap();
-    let flags = [SECONDS[0], SECONDS[1], "--schedule-lease-secs", "2"];
+    let flags = [SECONDS[0], SECONDS[1], "--trigger-lease-secs", "2"];
     let port = common::free_port();
     let mut node = common::start_binary(data.path(), port, &flags).await;
     let ann = common::client_at(port);

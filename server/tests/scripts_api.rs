@@ -32,6 +32,9 @@ fn template_check(id: &str) -> (Method, &'static str, &'static str, u16, &'stati
         "python-scheduled-job" | "javascript-scheduled-job" => {
             (Method::GET, "/", "", 200, "runs: ")
         }
+        "python-queue-consumer" | "javascript-queue-consumer" => {
+            (Method::GET, "/", "", 200, "total: ")
+        }
         "python-webhook-relay" | "javascript-webhook-relay" => {
             (Method::POST, "/", "{}", 500, "Set the secret WEBHOOK_URL")
         }
@@ -50,7 +53,7 @@ async fn every_script_template_deploys_and_answers() {
         .collect();
     for language in ["python", "javascript"] {
         let count = scripts.iter().filter(|t| t["language"] == language).count();
-        assert_eq!(count, 6, "{language} templates: {scripts:?}");
+        assert_eq!(count, 7, "{language} templates: {scripts:?}");
     }
     for template in &scripts {
         let id = template["id"].as_str().unwrap();
@@ -78,6 +81,21 @@ async fn every_script_template_deploys_and_answers() {
             answer.starts_with(&format!("runs: {runs}, last run due at: 20")),
             "{id}: {answer}"
         );
+    }
+    // The queue consumers add up orders sent as events (the Python one
+    // receives an SQS event, the JavaScript one a call of queue()), and
+    // fail on one without an amount. Both count in one store.
+    for (id, total) in [
+        ("python-queue-consumer", "total: 5"),
+        ("javascript-queue-consumer", "total: 12"),
+    ] {
+        let amount = if id.starts_with("python") { 5 } else { 7 };
+        let done = common::deliver_event(&ann, id, json!({ "amount": amount })).await;
+        assert_eq!(done["state"], "done", "{id}: {done}");
+        let failed = common::deliver_event(&ann, id, json!({ "name": "x" })).await;
+        assert_eq!(failed["last_status"], 500, "{id}: {failed}");
+        let (_, answer) = call(&ann, Method::GET, &format!("/fn/ann/{id}/"), "").await;
+        assert_eq!(answer.trim(), total, "{id}");
     }
     // The JSON APIs' error answers.
     for id in ["python-json-api", "javascript-json-api"] {

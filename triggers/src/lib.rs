@@ -1,6 +1,7 @@
 //! What starts Fnlab's functions besides a request to their URL: cron
 //! schedules, whose slots any node may claim and each of which runs once
-//! across nodes. No sandbox and no HTTP here: the use-case layer runs
+//! across nodes, and the event queue of asynchronous invocations,
+//! delivered at least once with retries and dead letters. No sandbox and no HTTP here: the use-case layer runs
 //! what this crate hands it and reports how it ended.
 //!
 //! Without its default `store` feature the crate is only [`model`]: plain
@@ -11,10 +12,12 @@
 //! (`utoipa::ToSchema`).
 //!
 //! # Layout
-//! - [`model`]: what a schedule and its runs look like to their owner.
+//! - [`model`]: what a schedule, its runs and a queued event look like to
+//!   their owner.
 //! - `cron`: cron expressions in a time zone, their words and next runs.
 //! - `schedules`: functions' schedules in the database, and the claims,
 //!   leases and runs that make each slot run once.
+//! - `queue`: the event queue, its claims, retries and dead letters.
 
 #![deny(missing_docs)]
 
@@ -22,13 +25,30 @@
 pub mod cron;
 pub mod model;
 #[cfg(feature = "store")]
+pub mod queue;
+#[cfg(feature = "store")]
 pub mod schedules;
 
 #[cfg(feature = "store")]
 pub use cron::Cron;
-pub use model::{Schedule, ScheduleRun};
+pub use model::{QueuedEvent, Schedule, ScheduleRun};
 #[cfg(feature = "store")]
-pub use schedules::{Claimed, Finished, ScheduleError, Schedules};
+pub use queue::{Queue, QueueError, Retries};
+#[cfg(feature = "store")]
+pub use schedules::{Claimed, ScheduleError, Schedules};
+
+/// How a run of a schedule, or a delivery of an event, ended.
+#[cfg(feature = "store")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    /// The invocation, when the function ran.
+    pub request_id: Option<String>,
+    /// What it answered.
+    pub status: Option<i64>,
+    /// Why it failed (a status of 500 or more, a trap, a timeout…), if it
+    /// did.
+    pub error: Option<String>,
+}
 
 #[cfg(all(test, feature = "store"))]
 mod tests {
@@ -170,6 +190,69 @@ mod tests {
         assert!(matches!(
             schedules.delete(tick, schedule.id).await,
             Err(ScheduleError::NotFound)
+        ));
+    }
+
+    #[tokio::test]
+    async fn events_go_one_at_a_time_are_retried_and_die() {
+        let (_dir, pool, _ann, tick) = database().await;
+        let (a, b) = (
+            Queue::new(pool.clone(), "a".into()),
+            Queue::new(pool.clone(), "b".into()),
+        );
+        let retries = Retries {
+            attempts: 2,
+            backoff_ms: 1_000,
+        };
+        let first = a.send(tick, "api", "1").await.unwrap();
+        let second = a.send(tick, "api", "2").await.unwrap();
+        let now = now_ms() + 10;
+        // Oldest first, and one at a time per function, across nodes.
+        let claimed = a.claim(&first, now, 5_000).await.unwrap().unwrap();
+        assert_eq!((claimed.payload.as_str(), claimed.attempt), ("1", 1));
+        assert!(b.due(now, 10).await.unwrap().is_empty());
+        assert_eq!(b.claim(&second, now, 5_000).await.unwrap(), None);
+        let failed = Finished {
+            request_id: Some("r1".into()),
+            status: Some(500),
+            error: Some("the function answered 500".into()),
+        };
+        a.finish(&claimed, &failed, retries).await.unwrap();
+        let listed = a.list(tick, Some("retrying"), 10).await.unwrap();
+        let retry_at = listed[0].next_attempt_at.unwrap();
+        assert!(retry_at >= now + 990, "{listed:?}");
+        // The second goes while the first waits for its retry.
+        assert_eq!(b.due(now + 20, 10).await.unwrap(), [(second.clone(), tick)]);
+        let other = b.claim(&second, now + 20, 5_000).await.unwrap().unwrap();
+        // Its node dies: once the lease lapses, another node delivers it.
+        assert_eq!(a.claim(&second, now + 4_000, 5_000).await.unwrap(), None);
+        let again = a.claim(&second, now + 5_100, 5_000).await.unwrap().unwrap();
+        assert_eq!(again.attempt, 2);
+        assert!(!b.renew(&other.event_id, now + 9_000).await.unwrap());
+        a.finish(&again, &failed, retries).await.unwrap();
+        // The first's second attempt fails too: dead, and replayable.
+        let retried = a.claim(&first, retry_at + 1, 5_000).await.unwrap().unwrap();
+        a.finish(&retried, &failed, retries).await.unwrap();
+        let dead = a.list(tick, Some("dead"), 10).await.unwrap();
+        assert_eq!(dead.len(), 2, "{dead:?}");
+        assert!(matches!(
+            a.replay(tick, "nothing").await,
+            Err(QueueError::NotFound)
+        ));
+        a.replay(tick, &first).await.unwrap();
+        let queued = a.list(tick, Some("queued"), 10).await.unwrap();
+        assert_eq!(
+            (queued[0].attempts, queued[0].last_error.as_deref()),
+            (0, None)
+        );
+        assert!(matches!(
+            a.replay(tick, &first).await,
+            Err(QueueError::Pending(_))
+        ));
+        a.delete(tick, &first).await.unwrap();
+        assert!(matches!(
+            a.delete(tick, &first).await,
+            Err(QueueError::NotFound)
         ));
     }
 }

@@ -54,3 +54,33 @@ pub struct ScheduleRun {
     /// When it ended, ms since the Unix epoch.
     pub finished_at: Option<i64>,
 }
+
+/// An event in a function's queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueuedEvent {
+    /// Its id.
+    pub event_id: String,
+    /// Who sent it: `api` (`POST …/events`), `invoke` (`…/invoke?type=event`)
+    /// or `url` (the public URL with `fnlab-invocation-type: event`).
+    pub source: String,
+    /// `queued`, `running`, `retrying` (after a failed delivery), `done`
+    /// or `dead` (every attempt failed).
+    pub state: String,
+    /// Deliveries so far.
+    pub attempts: i64,
+    /// The payload, as sent.
+    pub payload: String,
+    /// Why the last delivery failed, if it did.
+    pub last_error: Option<String>,
+    /// What the function answered last.
+    pub last_status: Option<i64>,
+    /// The last delivery's invocation, as in the invocation log.
+    pub request_id: Option<String>,
+    /// When it is retried, ms since the Unix epoch (while `retrying`).
+    pub next_attempt_at: Option<i64>,
+    /// When it was sent, ms since the Unix epoch.
+    pub created_at: i64,
+    /// When its state last changed, ms since the Unix epoch.
+    pub updated_at: i64,
+}

@@ -16,6 +16,7 @@ use fnlab_db::{Pool, now_ms};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::Finished;
 use crate::cron::{Cron, utc};
 use crate::model::{Schedule, ScheduleRun};
 
@@ -74,17 +75,6 @@ pub struct Claimed {
     pub manual: bool,
     /// Which try this is, from 1.
     pub attempt: i64,
-}
-
-/// How a claimed run ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finished {
-    /// The invocation, when the function ran.
-    pub request_id: Option<String>,
-    /// What it answered.
-    pub status: Option<i64>,
-    /// Why it failed, if it did.
-    pub error: Option<String>,
 }
 
 /// The schedules of every function, cheap to clone.

@@ -49,15 +49,18 @@ pub enum Trigger {
     Invoke,
     /// One of its cron schedules.
     Schedule,
+    /// An event from its queue.
+    Event,
 }
 
 impl Trigger {
-    /// `http`, `invoke` or `schedule`.
+    /// `http`, `invoke`, `schedule` or `event`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Http => "http",
             Self::Invoke => "invoke",
             Self::Schedule => "schedule",
+            Self::Event => "event",
         }
     }
 }
@@ -177,7 +180,7 @@ impl Fnlab {
             return Err(Error::Malformed(format!("the payload is not JSON: {e}")));
         }
         let done = self
-            .run_event(&actor.username, name, payload, Trigger::Invoke)
+            .run_event(&actor.username, name, payload, Trigger::Invoke, &[])
             .await?;
         let record = &done.record;
         Ok(DirectInvocation {
@@ -193,17 +196,23 @@ impl Fnlab {
     }
 
     /// Runs `username`'s function `name` with the JSON `payload` as a
-    /// `POST /` for `trigger`, waits for its end and records it.
+    /// `POST /` for `trigger`, with `headers` besides, waits for its end
+    /// and records it.
     pub(crate) async fn run_event(
         &self,
         username: &str,
         name: &str,
         payload: Bytes,
         trigger: Trigger,
+        headers: &[(&'static str, String)],
     ) -> Result<Completed, Error> {
-        let request = http::Request::post("/")
+        let mut request = http::Request::post("/")
             .header(http::header::HOST, "localhost")
-            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::CONTENT_TYPE, "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let request = request
             .body(http_body_util::Full::new(payload))
             .map_err(|e| Error::Internal(format!("the event request: {e}")))?;
         let request_id = fnlab_metering::record::new_request_id(fnlab_db::now_ms());
@@ -350,7 +359,7 @@ impl Fnlab {
 
     /// The live version of `username`'s `name` with its guests'
     /// environment: cached, else read (and cached only when it exists).
-    async fn live_function(
+    pub(crate) async fn live_function(
         &self,
         username: &str,
         name: &str,

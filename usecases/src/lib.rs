@@ -30,6 +30,9 @@
 //! - [`quota`]: monthly quotas checked from memory.
 //! - [`schedules`]: functions' cron schedules, and the worker that runs
 //!   them.
+//! - [`events`]: the event queue (asynchronous invocations), and the
+//!   worker that delivers them.
+//! - [`triggers`]: what the schedule and event workers share.
 //! - [`storage`]: the storage quota, and collecting what nobody needs.
 //! - [`tail`]: following a function's invocations live.
 //! - `telemetry` (private): this node's metrics for Prometheus.
@@ -44,6 +47,7 @@ pub mod catalog;
 pub mod deploy;
 pub mod environment;
 pub mod error;
+pub mod events;
 pub mod holdings;
 pub mod invoke;
 pub mod kv;
@@ -53,6 +57,7 @@ pub mod schedules;
 pub mod storage;
 pub mod tail;
 mod telemetry;
+pub mod triggers;
 pub mod usage;
 
 use std::collections::HashSet;
@@ -82,8 +87,8 @@ pub struct Settings {
     pub metering: bool,
     /// The key that seals functions' secrets (every node needs the same).
     pub secrets_key: SecretsKey,
-    /// How cron schedules are read and run.
-    pub schedules: schedules::ScheduleSettings,
+    /// How cron schedules run and queued events are delivered.
+    pub triggers: triggers::TriggerSettings,
 }
 
 /// The use cases, over the domain services. Cheap to clone.
@@ -100,6 +105,9 @@ struct Inner {
     schedules: fnlab_triggers::Schedules,
     /// Wakes this node's schedule worker when a schedule changes here.
     schedule_wake: tokio::sync::Notify,
+    queue: fnlab_triggers::Queue,
+    /// Wakes this node's event worker when an event is sent here.
+    event_wake: tokio::sync::Notify,
     builds: Builds,
     pricing: Arc<Pricing>,
     sandbox: Sandbox,
@@ -127,8 +135,12 @@ impl Fnlab {
         let runs = invoke::Runs::start(&pool, &accounts, &pricing, settings.metering);
         let kv = fnlab_kv::Kv::new(pool.clone());
         let node = format!("{}-{}", std::process::id(), fnlab_db::random_hex(6));
-        let schedules =
-            fnlab_triggers::Schedules::new(pool.clone(), node, settings.schedules.seconds);
+        let schedules = fnlab_triggers::Schedules::new(
+            pool.clone(),
+            node.clone(),
+            settings.triggers.schedule_seconds,
+        );
+        let queue = fnlab_triggers::Queue::new(pool.clone(), node);
         let guests = kv::GuestStores::new(kv.clone(), accounts.clone(), pricing.clone());
         sandbox.use_key_value(Arc::new(guests));
         Self {
@@ -137,6 +149,8 @@ impl Fnlab {
                 kv,
                 schedules,
                 schedule_wake: tokio::sync::Notify::new(),
+                queue,
+                event_wake: tokio::sync::Notify::new(),
                 builds: Builds::new(pool.clone()),
                 live: live::LiveCache::default(),
                 progress: builds::Progress::default(),

@@ -14,39 +14,17 @@
 //! dropped unseen.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use fnlab_triggers::{Claimed, Finished, Schedule, ScheduleError, ScheduleRun};
 use tokio::sync::Semaphore;
 
 use crate::invoke::Trigger;
+use crate::triggers::{ending, keep_leased};
 use crate::{Actor, Error, Fnlab};
-
-/// How this node runs schedules.
-#[derive(Debug, Clone)]
-pub struct ScheduleSettings {
-    /// Whether six-field (second-granular) expressions are accepted.
-    pub seconds: bool,
-    /// How long a node holds a schedule it runs before it must renew it.
-    pub lease: Duration,
-}
-
-impl Default for ScheduleSettings {
-    fn default() -> Self {
-        Self {
-            seconds: false,
-            lease: Duration::from_secs(30),
-        }
-    }
-}
 
 /// The most schedule runs one node has under way at once.
 const MAX_RUNNING: usize = 16;
-
-/// How often an idle worker looks for slots that fell due (other nodes'
-/// "run now" and new schedules; its own wake it at once).
-const POLL_EVERY: Duration = Duration::from_secs(1);
 
 /// The most runs of one schedule listed.
 pub const MAX_RUNS_LISTED: i64 = 100;
@@ -137,24 +115,13 @@ impl Fnlab {
         Ok(schedules.runs(function_id, id, MAX_RUNS_LISTED).await?)
     }
 
-    /// Starts this node's schedule worker: it claims slots as they fall
-    /// due and runs them, a few at once, until [`Fnlab::shutdown`], which
-    /// waits for it and the runs it started. Call from within a Tokio
-    /// runtime.
-    pub fn start_schedules(&self) {
-        let runs = &self.inner.runs;
-        runs.reports.spawn(self.clone().run_schedules());
-    }
-
-    async fn run_schedules(self) {
+    /// This node's schedule worker (see [`Fnlab::start_triggers`]).
+    pub(crate) async fn run_schedules(self) {
         let running = Arc::new(Semaphore::new(MAX_RUNNING));
         let schedules = &self.inner.schedules;
-        let stopping = &self.inner.runs.stopping;
-        let lease_ms =
-            i64::try_from(self.inner.settings.schedules.lease.as_millis()).unwrap_or(i64::MAX / 4);
-        while !stopping.is_cancelled() {
-            let now = fnlab_db::now_ms();
-            let due = schedules.due(now, MAX_RUNNING as i64).await;
+        let lease_ms = self.lease_ms();
+        while !self.inner.runs.stopping.is_cancelled() {
+            let due = schedules.due(fnlab_db::now_ms(), MAX_RUNNING as i64).await;
             for id in due.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "cannot read the due schedules");
                 Vec::new()
@@ -174,19 +141,8 @@ impl Fnlab {
                     Err(e) => tracing::warn!(schedule = id, error = %e, "cannot claim a schedule"),
                 }
             }
-            let next = schedules.next_due(fnlab_db::now_ms()).await;
-            let wait = match next {
-                Ok(Some(at)) => {
-                    Duration::from_millis(u64::try_from(at - fnlab_db::now_ms()).unwrap_or(0))
-                        .clamp(Duration::from_millis(10), POLL_EVERY)
-                }
-                _ => POLL_EVERY,
-            };
-            tokio::select! {
-                () = tokio::time::sleep(wait) => {}
-                () = self.inner.schedule_wake.notified() => {}
-                () = stopping.cancelled() => {}
-            }
+            let next = schedules.next_due(fnlab_db::now_ms()).await.ok().flatten();
+            self.idle(next, &self.inner.schedule_wake).await;
         }
     }
 
@@ -195,16 +151,9 @@ impl Fnlab {
     async fn run_slot(&self, claimed: Claimed, lease_ms: i64) {
         let schedules = self.inner.schedules.clone();
         let id = claimed.schedule_id;
-        let renewing = tokio::spawn(async move {
-            let every = Duration::from_millis(u64::try_from(lease_ms / 3).unwrap_or(1000));
-            loop {
-                tokio::time::sleep(every).await;
-                match schedules.renew(id, fnlab_db::now_ms() + lease_ms).await {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => tracing::warn!(schedule = id, error = %e, "cannot renew a lease"),
-                }
-            }
+        let renewing = keep_leased(format!("schedule {id}"), lease_ms, move |until| {
+            let schedules = schedules.clone();
+            async move { schedules.renew(id, until).await }
         });
         let finished = self.invoke_slot(&claimed).await;
         renewing.abort();
@@ -233,17 +182,11 @@ impl Fnlab {
                 &claimed.function,
                 payload,
                 Trigger::Schedule,
+                &[],
             )
             .await;
         match ran {
-            Ok(done) => {
-                let outcome = &done.record.outcome;
-                Finished {
-                    request_id: Some(done.record.request_id),
-                    status: Some(i64::from(done.status)),
-                    error: (outcome != "ok").then(|| format!("the function ended with {outcome}")),
-                }
-            }
+            Ok(done) => ending(&done),
             Err(Error::QuotaExceeded { message, .. }) => {
                 let reason = format!("paused by Fnlab: {message}");
                 let paused = self.inner.schedules.pause_for(claimed.schedule_id, &reason);

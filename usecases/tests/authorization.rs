@@ -45,7 +45,7 @@ async fn world() -> World {
         build_timeout: Duration::from_secs(5),
         metering: true,
         secrets_key: fnlab_functions::SecretsKey::from_hex(&"5e".repeat(32)).unwrap(),
-        schedules: Default::default(),
+        triggers: Default::default(),
     };
     let fnlab = Fnlab::new(pool.clone(), sandbox, Arc::new(pricing), settings);
     let mut actors = Vec::new();

@@ -1,6 +1,6 @@
 //! `/functions/{name}`: one function: its URL, the code editor with deploy
 //! progress and a test console, its variables and secrets, its cron
-//! schedules, versions (roll back with a click, read
+//! schedules and event queue, versions (roll back with a click, read
 //! each one's source), a component upload, and its log. Once loaded, the
 //! page asks every second whether the function changed (a deploy, a
 //! rollback); the log follows the live tail (server-sent events) with
@@ -17,6 +17,7 @@ use leptos_meta::{Script, Title};
 use leptos_router::hooks::use_params_map;
 
 use super::environment::EnvironmentPanel;
+use super::events::EventsPanel;
 use super::schedules::SchedulesPanel;
 use super::upload::UploadComponent;
 use super::{RequireUser, Table, ticker};
@@ -96,6 +97,7 @@ fn Head(function: FunctionView, delete: ServerAction<DeleteFunction>) -> impl In
             <TestConsole name=name.clone() url=url.clone() />
             <EnvironmentPanel name=env_name.clone() />
             <SchedulesPanel name=env_name.clone() />
+            <EventsPanel name=env_name.clone() />
         </Show>
     }
 }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod billing;
 pub mod dashboard;
 pub mod environment;
+pub mod events;
 pub mod function;
 pub mod kv;
 pub mod landing;

@@ -7,8 +7,10 @@
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use fnlab_functions::TestEvent;
 use fnlab_functions::test_events::MAX_TEST_EVENT_BYTES;
+use fnlab_usecases::events::SentEvent;
 use fnlab_usecases::invoke::DirectInvocation;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -36,7 +38,8 @@ pub fn router(config: &Config) -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct InvokeQuery {
     /// `sync` (the default; Lambda's `RequestResponse` is accepted too):
-    /// run now and answer with the result.
+    /// run now and answer with the result. `event` (or `Event`): queue it
+    /// (as `POST …/events` does) and answer 202 at once.
     #[serde(rename = "type")]
     kind: Option<String>,
 }
@@ -60,10 +63,11 @@ struct InvokeQuery {
     request_body(description = "The event: any JSON (empty counts as `{}`).", content_type = "application/json"),
     responses(
         (status = 200, description = "The function ran (whatever status it answered: see `status`).", body = DirectInvocation),
+        (status = 202, description = "With `type=event`: queued.", body = SentEvent),
         (status = 400, description = "The payload is not JSON (`bad_request`).", body = ErrorBody),
         (status = 404, description = "No such function of the caller's, or it has no live version (`not_found`).", body = ErrorBody),
         (status = 413, description = "The payload is larger than a function accepts (`FNLAB_MAX_REQUEST_BYTES`), as plain text."),
-        (status = 422, description = "An invocation type other than `sync` (`unsupported_invocation_type`).", body = ErrorBody),
+        (status = 422, description = "An invocation type other than `sync` or `event` (`unsupported_invocation_type`).", body = ErrorBody),
         (status = 429, description = "The caller's monthly quota is used up (`quota_exceeded`).", body = ErrorBody),
     ),
 )]
@@ -73,21 +77,23 @@ async fn invoke(
     Path(name): Path<String>,
     Query(query): Query<InvokeQuery>,
     payload: Bytes,
-) -> Result<ApiJson<DirectInvocation>, ApiError> {
+) -> Result<Response, ApiError> {
+    let fnlab = &state.fnlab;
     match query.kind.as_deref() {
-        None | Some("sync" | "RequestResponse") => {}
-        Some(other) => {
-            return Err(fnlab_usecases::Error::Invalid {
-                field: "type",
-                code: "unsupported_invocation_type",
-                message: format!("unknown invocation type {other:?}: use sync"),
-            }
-            .into());
+        None | Some("sync" | "RequestResponse") => {
+            Ok(ApiJson(fnlab.invoke_direct(&actor, &name, payload).await?).into_response())
         }
+        Some("event" | "Event") => {
+            let sent = fnlab.send_event(&actor, &name, payload, "invoke").await?;
+            Ok((StatusCode::ACCEPTED, ApiJson(sent)).into_response())
+        }
+        Some(other) => Err(fnlab_usecases::Error::Invalid {
+            field: "type",
+            code: "unsupported_invocation_type",
+            message: format!("unknown invocation type {other:?}: use sync or event"),
+        }
+        .into()),
     }
-    Ok(ApiJson(
-        state.fnlab.invoke_direct(&actor, &name, payload).await?,
-    ))
 }
 
 /// The function's saved test events, by name.

@@ -9,6 +9,7 @@ mod auth;
 mod builds;
 mod environment;
 mod error;
+mod events;
 mod functions;
 mod invoke;
 mod json;
@@ -44,6 +45,7 @@ pub fn router(config: &Config) -> Router<AppState> {
         .merge(invoke::router(config))
         .merge(environment::router())
         .merge(schedules::router())
+        .merge(events::router())
         .merge(kv::router())
         .merge(builds::router())
         .merge(logs::router())

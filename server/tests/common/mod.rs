@@ -172,6 +172,16 @@ pub async fn invocations(client: &Client, name: &str, n: usize) -> Value {
     }
 }
 
+/// `flags` as a test server runs with them: only the build tests build
+/// (see `BUILD_FLAGS`); other servers leave the toolchain alone.
+fn with_default_flags(flags: &[&str]) -> Vec<String> {
+    let mut flags: Vec<String> = flags.iter().map(|flag| (*flag).to_owned()).collect();
+    if !flags.iter().any(|flag| flag.starts_with("--builds")) {
+        flags.extend(["--builds".to_owned(), "false".to_owned()]);
+    }
+    flags
+}
+
 /// A running Fnlab server with its own data directory and database.
 pub struct TestServer {
     /// `http://127.0.0.1:port`.
@@ -197,17 +207,11 @@ impl TestServer {
             Db::Sqlite => format!("sqlite://{}", data.path().join("fnlab.db").display()),
             Db::Postgres => fresh_postgres_database().await,
         };
-        let mut flags: Vec<String> = flags.iter().map(|flag| (*flag).to_owned()).collect();
-        // Only the build tests build (see `BUILD_FLAGS`); other servers
-        // leave the toolchain alone.
-        if !flags.iter().any(|flag| flag.starts_with("--builds")) {
-            flags.extend(["--builds".to_owned(), "false".to_owned()]);
-        }
         let mut server = Self {
             base: String::new(),
             data,
             database_url,
-            flags,
+            flags: with_default_flags(flags),
             running: None,
         };
         server.boot().await;
@@ -286,6 +290,14 @@ impl TestServer {
     /// Stops and starts the server again on the same data (a new port).
     pub async fn restart(&mut self) {
         self.stop().await;
+        self.boot().await;
+    }
+
+    /// Stops the server and starts it again on the same data with `flags`
+    /// instead of the ones it had.
+    pub async fn restart_with(&mut self, flags: &[&str]) {
+        self.stop().await;
+        self.flags = with_default_flags(flags);
         self.boot().await;
     }
 
@@ -574,6 +586,32 @@ pub async fn run_scheduled(client: &Client, function: &str) -> Value {
         assert!(
             std::time::Instant::now() < deadline,
             "the run of {function} did not end: {runs}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Sends `payload` as an event to `client`'s `function` and waits (20 s
+/// at most) for its first delivery to end; returns the event (`done`, or
+/// `retrying`/`dead` with `last_status` and `last_error`).
+pub async fn deliver_event(client: &Client, function: &str, payload: Value) -> Value {
+    let events = format!("/api/v1/functions/{function}/events");
+    let sent = client.post(&events, payload).await.expect(202);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let list = client.get(&events).await.expect(200);
+        let event = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["event_id"] == sent["event_id"]);
+        let state = event.map(|e| e["state"].as_str().unwrap_or_default());
+        if let (Some(event), Some("done" | "retrying" | "dead")) = (event, state) {
+            return event.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the event to {function} was not delivered: {list}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }

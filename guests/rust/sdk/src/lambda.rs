@@ -261,6 +261,70 @@ impl ScheduledEvent {
     }
 }
 
+/// A delivery from the function's event queue as the SQS event Lambda
+/// receives, with one record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SqsEvent {
+    /// The one message.
+    #[serde(rename = "Records")]
+    pub records: Vec<SqsMessage>,
+}
+
+/// One message of an [`SqsEvent`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SqsMessage {
+    /// The event's id.
+    pub message_id: String,
+    /// The event's id again.
+    pub receipt_handle: String,
+    /// The payload, as sent.
+    pub body: String,
+    /// `ApproximateReceiveCount` (the attempt, from 1), `SentTimestamp`
+    /// (ms), `SenderId`, `ApproximateFirstReceiveTimestamp`.
+    pub attributes: BTreeMap<String, String>,
+    /// Empty.
+    pub message_attributes: BTreeMap<String, String>,
+    /// Empty.
+    pub md5_of_body: String,
+    /// Always `aws:sqs`.
+    pub event_source: String,
+    /// The queue, as `fnlab:queue/{function}`.
+    #[serde(rename = "eventSourceARN")]
+    pub event_source_arn: String,
+    /// Always `fnlab`.
+    pub aws_region: String,
+}
+
+impl SqsEvent {
+    /// The event of the delivery `request` is, in the invocation of
+    /// `context`.
+    pub fn new(request: &Request, context: &Context) -> Self {
+        let header = |name| request.header(name).unwrap_or_default().to_owned();
+        let (id, sent) = (header("fnlab-event-id"), header("fnlab-event-time"));
+        let attempt = request.header("fnlab-attempt").unwrap_or("1").to_owned();
+        let attributes = BTreeMap::from([
+            ("ApproximateReceiveCount".to_owned(), attempt),
+            ("SentTimestamp".to_owned(), sent.clone()),
+            ("SenderId".to_owned(), "fnlab".to_owned()),
+            ("ApproximateFirstReceiveTimestamp".to_owned(), sent),
+        ]);
+        Self {
+            records: vec![SqsMessage {
+                message_id: id.clone(),
+                receipt_handle: id,
+                body: String::from_utf8_lossy(request.body()).into_owned(),
+                attributes,
+                event_source: "aws:sqs".into(),
+                event_source_arn: format!("fnlab:queue/{}", context.function_name),
+                aws_region: "fnlab".into(),
+                ..SqsMessage::default()
+            }],
+        }
+    }
+}
+
 /// Turns what a Lambda-style handler returned into a response.
 ///
 /// An object with any of `statusCode`, `headers`, `multiValueHeaders`,
@@ -403,7 +467,8 @@ fn base64_decode(text: &str) -> Vec<u8> {
 /// itself, read as the handler's event type (an [`Event`], a
 /// `serde_json::Value`, a struct of your own; 400 when it does not fit),
 /// and the return value is sent back as JSON; on a run of a cron schedule
-/// the event is a [`ScheduledEvent`], read the same way. Otherwise the
+/// the event is a [`ScheduledEvent`], and on a delivery from the event
+/// queue an [`SqsEvent`], read the same way. Otherwise the
 /// event is the request as an API Gateway [`Event`] (read as the handler's
 /// type through JSON) and [`response`] says how the return value is sent.
 pub fn serve<E, R>(request: &Request, handler: impl FnOnce(E, Context) -> R) -> Response
@@ -420,6 +485,9 @@ where
         Some("schedule") => {
             let run = ScheduledRun::from_request(request).unwrap_or_default();
             serde_json::to_value(ScheduledEvent::new(&run, &context)).and_then(serde_json::from_value)
+        }
+        Some("event") => {
+            serde_json::to_value(SqsEvent::new(request, &context)).and_then(serde_json::from_value)
         }
         _ => {
             return match serde_json::to_value(Event::from_request(request)).and_then(serde_json::from_value) {
@@ -529,6 +597,31 @@ mod tests {
         assert_eq!(typed.body, br#""2026-12-05T10:00:00Z""#);
         let plain = Request::new("GET", "/", vec![], "");
         assert_eq!(ScheduledRun::from_request(&plain), None);
+    }
+
+    #[test]
+    fn queued_events_arrive_as_sqs_events() {
+        let request = Request::new(
+            "POST",
+            "/",
+            vec![
+                ("fnlab-trigger".into(), "event".into()),
+                ("fnlab-function".into(), "consumer".into()),
+                ("fnlab-event-id".into(), "e1".into()),
+                ("fnlab-attempt".into(), "2".into()),
+                ("fnlab-event-time".into(), "1796465250000".into()),
+            ],
+            r#"{"order":7}"#,
+        );
+        let answer = serve(&request, |event: SqsEvent, _| {
+            let message = &event.records[0];
+            (message.body.clone(), message.attributes["ApproximateReceiveCount"].clone())
+        });
+        assert_eq!(answer.body, br#"["{\"order\":7}","2"]"#);
+        let raw = serve(&request, |event: serde_json::Value, _| event);
+        let raw: serde_json::Value = serde_json::from_slice(&raw.body).unwrap();
+        assert_eq!(raw["Records"][0]["eventSourceARN"], "fnlab:queue/consumer");
+        assert_eq!(raw["Records"][0]["messageId"], "e1");
     }
 
     #[test]

@@ -35,7 +35,8 @@ impl Guest for Probe {
         match route {
             "/" => {
                 // What a trigger other than a URL sends (`POST /`): logged
-                // and answered as "TRIGGER EVENT", after PROBE_SLEEP_MS.
+                // and answered as "TRIGGER EVENT", after PROBE_SLEEP_MS;
+                // with PROBE_FAIL set, with a 500.
                 let sleep = std::env::var("PROBE_SLEEP_MS").ok().and_then(|ms| ms.parse::<u64>().ok());
                 if let Some(ms) = sleep {
                     wasi::clocks::monotonic_clock::subscribe_duration(ms * 1_000_000).block();
@@ -45,7 +46,8 @@ impl Guest for Probe {
                 let body = read_body(&request);
                 let text = format!("{trigger} {}", String::from_utf8_lossy(&body));
                 println!("{text}");
-                respond(out, 200, &[text.as_bytes()]);
+                let status = if std::env::var("PROBE_FAIL").is_ok() { 500 } else { 200 };
+                respond(out, status, &[text.as_bytes()]);
             }
             "/hello" => respond(out, 200, &[b"hello from fnlab\n"]),
             "/echo" => {

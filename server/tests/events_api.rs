@@ -1,0 +1,212 @@
+//! The event queue on a real server: events sent over the API, with
+//! `?type=event` and to the public URL are stored, then delivered once
+//! each when nothing fails; a failing consumer is retried with backoff and
+//! dead-lettered, and a replay succeeds once it is fixed; events survive a
+//! restart. The probe answers `POST /` with the trigger and the event it
+//! received (and logs them), or 500 while its `PROBE_FAIL` is set.
+
+mod common;
+
+#[path = "../../sandbox/tests/guests/mod.rs"]
+#[allow(dead_code)] // only the probe is used here
+mod guests;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use common::{Client, Db, TestServer, upload};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Retries 300 ms, then 600 ms after a failure; three attempts.
+const FAST_RETRIES: [&str; 4] = ["--event-backoff-ms", "300", "--event-attempts", "3"];
+
+async fn ann_with_probe(server: &TestServer) -> Client {
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    upload(&ann, "probe", guests::probe()).await.expect(201);
+    ann
+}
+
+async fn send(client: &Client, payload: Value) -> String {
+    let sent = client.post("/api/v1/functions/probe/events", payload).await;
+    sent.expect(202)["event_id"].as_str().unwrap().to_owned()
+}
+
+async fn events(client: &Client) -> Vec<Value> {
+    let list = client
+        .get("/api/v1/functions/probe/events")
+        .await
+        .expect(200);
+    list.as_array().unwrap().clone()
+}
+
+/// Polls the queue until `done` holds of its events (15 s at most).
+async fn events_until(client: &Client, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let events = events(client).await;
+        if done(&events) {
+            return events;
+        }
+        assert!(Instant::now() < deadline, "waiting for {what}: {events:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn set_env(client: &Client, vars: Value) {
+    let env = json!({ "vars": vars });
+    let answer = client.send(Method::PUT, "/api/v1/functions/probe/env", Some(env));
+    answer.await.expect(200);
+    // Every node reads a change within a second.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+}
+
+fn all_in(events: &[Value], state: &str) -> bool {
+    !events.is_empty() && events.iter().all(|event| event["state"] == state)
+}
+
+async fn each_event_is_delivered_once_when_nothing_fails(db: Db) {
+    let server = TestServer::start(db).await;
+    let ann = ann_with_probe(&server).await;
+    let mut sent = Vec::new();
+    for n in 0..20 {
+        sent.push(send(&ann, json!({ "n": n })).await);
+    }
+    let invoked = ann
+        .post(
+            "/api/v1/functions/probe/invoke?type=event",
+            json!({"n": 20}),
+        )
+        .await
+        .expect(202);
+    sent.push(invoked["event_id"].as_str().unwrap().to_owned());
+    // The public URL, as Lambda's asynchronous invoke: 202 at once.
+    let url = ann
+        .http
+        .post(format!("{}/fn/ann/probe/", ann.base))
+        .header("fnlab-invocation-type", "event")
+        .body("plain text from the URL")
+        .send()
+        .await
+        .unwrap();
+    let url = common::answer(url).await.expect(202);
+    sent.push(url["event_id"].as_str().unwrap().to_owned());
+
+    let events = events_until(&ann, "every event delivered", |events| {
+        events.len() == 22 && all_in(events, "done")
+    })
+    .await;
+    assert!(
+        events.iter().all(|event| event["attempts"] == 1),
+        "{events:#?}"
+    );
+    let sources: HashSet<&str> = events
+        .iter()
+        .map(|e| e["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, HashSet::from(["api", "invoke", "url"]));
+
+    // Each delivery is one invocation, with trigger `event`, in the order
+    // they were sent (one at a time per function).
+    let log = common::invocations(&ann, "probe", 22).await;
+    let mut log: Vec<&Value> = log.as_array().unwrap().iter().collect();
+    log.sort_by_key(|record| record["started_at"].as_i64());
+    assert_eq!(log.len(), 22, "a delivery ran twice: {log:#?}");
+    let delivered: Vec<String> = log
+        .iter()
+        .map(|record| {
+            assert_eq!(record["trigger"], "event");
+            let stdout = record["stdout"].as_str().unwrap().trim();
+            stdout.strip_prefix("event ").unwrap().to_owned()
+        })
+        .collect();
+    let mut expected: Vec<String> = (0..=20).map(|n| json!({ "n": n }).to_string()).collect();
+    expected.push("plain text from the URL".into());
+    assert_eq!(delivered, expected);
+    let request_ids: HashSet<&str> = events
+        .iter()
+        .map(|e| e["request_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(request_ids.len(), 22);
+    assert_eq!(events.len(), sent.len());
+}
+both_backends!(each_event_is_delivered_once_when_nothing_fails);
+
+async fn a_failing_consumer_is_retried_then_dead_lettered_and_replayed(db: Db) {
+    let server = TestServer::start_with(db, &FAST_RETRIES).await;
+    let ann = ann_with_probe(&server).await;
+    set_env(&ann, json!({ "PROBE_FAIL": "1" })).await;
+    let id = send(&ann, json!({ "order": 7 })).await;
+    let dead = events_until(&ann, "the event to die", |events| all_in(events, "dead")).await;
+    assert_eq!(dead[0]["event_id"], id.as_str());
+    assert_eq!(dead[0]["attempts"], 3);
+    assert_eq!(dead[0]["last_status"], 500);
+    assert_eq!(dead[0]["last_error"], "the function answered 500");
+    let listed = ann
+        .get("/api/v1/functions/probe/events?state=dead")
+        .await
+        .expect(200);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    // Three deliveries, each after a longer wait than the one before.
+    let log = common::invocations(&ann, "probe", 3).await;
+    let mut starts: Vec<i64> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["started_at"].as_i64().unwrap())
+        .collect();
+    starts.sort_unstable();
+    let (first, second) = (starts[1] - starts[0], starts[2] - starts[1]);
+    assert!(
+        first >= 300 && second >= 600 && second > first,
+        "waits {first} ms, {second} ms"
+    );
+
+    // Fixed, replayed: delivered.
+    set_env(&ann, json!({ "PROBE_FAIL": null })).await;
+    let replay = format!("/api/v1/functions/probe/events/{id}/replay");
+    ann.post(&replay, json!(null)).await.expect(202);
+    let done = events_until(&ann, "the replay", |events| all_in(events, "done")).await;
+    assert_eq!(
+        (
+            done[0]["attempts"].as_i64(),
+            done[0]["last_status"].as_i64()
+        ),
+        (Some(1), Some(200))
+    );
+
+    // Another user sees none of it.
+    let bob = server.client();
+    bob.sign_up_and_log_in("bob").await;
+    bob.post(&replay, json!(null))
+        .await
+        .expect_error(404, "not_found");
+    bob.get("/api/v1/functions/probe/events")
+        .await
+        .expect_error(404, "not_found");
+}
+both_backends!(a_failing_consumer_is_retried_then_dead_lettered_and_replayed);
+
+async fn events_survive_a_restart(db: Db) {
+    // A node that delivers nothing: the events wait in the database.
+    let mut server = TestServer::start_with(db, &["--triggers", "false"]).await;
+    let ann = ann_with_probe(&server).await;
+    let id = send(&ann, json!({ "kept": true })).await;
+    let pending = format!("/api/v1/functions/probe/events/{id}/replay");
+    ann.post(&pending, json!(null))
+        .await
+        .expect_error(409, "event_pending");
+    assert_eq!(events(&ann).await[0]["state"], "queued");
+    server.restart_with(&[]).await;
+    let ann = Client {
+        base: server.base.clone(),
+        ..ann
+    };
+    let done = events_until(&ann, "the delivery after the restart", |events| {
+        all_in(events, "done")
+    })
+    .await;
+    assert_eq!(done[0]["event_id"], id.as_str());
+}
+both_backends!(events_survive_a_restart);

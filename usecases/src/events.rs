@@ -1,0 +1,249 @@
+//! Asynchronous invocation through each function's event queue: an event
+//! sent with `POST /api/v1/functions/{name}/events`, `…/invoke?type=event`
+//! or the public URL with `fnlab-invocation-type: event` is stored before
+//! the sender hears 202, then delivered by whichever node's event worker
+//! claims it (see `fnlab_triggers::queue`), retried with backoff when the
+//! function fails, and dead-lettered after the last attempt, for its
+//! owner to replay or delete.
+//!
+//! A delivery is an ordinary invocation with trigger `event`: a `POST /`
+//! with the payload as its body and the headers `fnlab-event-id`,
+//! `fnlab-attempt` and `fnlab-event-time` (when it was sent, ms); the
+//! JavaScript and Python runtimes and the Rust SDK hand a Lambda-style
+//! handler an SQS-shaped event made from them.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use fnlab_triggers::queue::{Claimed, MAX_PAYLOAD_BYTES, QueueError};
+use fnlab_triggers::{Finished, QueuedEvent, Retries};
+use tokio::sync::Semaphore;
+
+use crate::invoke::Trigger;
+use crate::triggers::{ending, keep_leased};
+use crate::{Actor, Error, Fnlab};
+
+/// The request header that tells the guest which event it is delivered.
+pub const EVENT_ID_HEADER: &str = "fnlab-event-id";
+/// The request header that tells the guest which delivery of the event
+/// this is, from 1.
+pub const ATTEMPT_HEADER: &str = "fnlab-attempt";
+/// The request header that tells the guest when the event was sent, ms.
+pub const EVENT_TIME_HEADER: &str = "fnlab-event-time";
+/// The header that makes a call to a function's URL an event: `event`.
+pub const INVOCATION_TYPE_HEADER: &str = "fnlab-invocation-type";
+
+/// The most deliveries one node has under way at once.
+const MAX_DELIVERING: usize = 16;
+
+/// The most events listed.
+const MAX_LISTED: i64 = 100;
+
+/// The states an event can be listed by.
+pub const STATES: [&str; 5] = ["queued", "running", "retrying", "done", "dead"];
+
+/// What sending an event answers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SentEvent {
+    /// The event's id, as its deliveries and the queue's list say.
+    pub event_id: String,
+}
+
+impl Fnlab {
+    /// Queues `payload` (JSON; empty counts as `{}`) for the actor's
+    /// function `name`, from `source` (`api` or `invoke`).
+    pub async fn send_event(
+        &self,
+        actor: &Actor,
+        name: &str,
+        payload: Bytes,
+        source: &'static str,
+    ) -> Result<SentEvent, Error> {
+        let payload = if payload.trim_ascii().is_empty() {
+            Bytes::from_static(b"{}")
+        } else {
+            payload
+        };
+        if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&payload) {
+            return Err(Error::Malformed(format!("the event is not JSON: {e}")));
+        }
+        let function_id = self.inner.functions.id_of(actor.id, name).await?;
+        self.enqueue(function_id, source, &payload).await
+    }
+
+    /// Queues `body` (any text) for `username`'s live function `name`, as
+    /// a call to its URL with `fnlab-invocation-type: event` asks.
+    pub async fn send_url_event(
+        &self,
+        username: &str,
+        name: &str,
+        body: Bytes,
+    ) -> Result<SentEvent, Error> {
+        let function = self.live_function(username, name).await?.ok_or_else(|| {
+            Error::Missing(format!(
+                "there is no function {username}/{name} (or it has no live version)"
+            ))
+        })?;
+        self.enqueue(function.function_id, "url", &body).await
+    }
+
+    async fn enqueue(
+        &self,
+        function_id: i64,
+        source: &str,
+        payload: &[u8],
+    ) -> Result<SentEvent, Error> {
+        if payload.len() > MAX_PAYLOAD_BYTES {
+            return Err(Error::invalid(
+                "payload",
+                "event_too_large",
+                format!(
+                    "an event is at most {} KiB; this one is {} KiB",
+                    MAX_PAYLOAD_BYTES >> 10,
+                    payload.len() >> 10
+                ),
+            ));
+        }
+        let payload = std::str::from_utf8(payload)
+            .map_err(|_| Error::Malformed("an event is text (UTF-8)".into()))?;
+        let event_id = self.inner.queue.send(function_id, source, payload).await?;
+        self.inner.event_wake.notify_one();
+        Ok(SentEvent { event_id })
+    }
+
+    /// The events of the actor's function `name`, newest first (the last
+    /// 100), in `state` when given.
+    pub async fn events(
+        &self,
+        actor: &Actor,
+        name: &str,
+        state: Option<&str>,
+    ) -> Result<Vec<QueuedEvent>, Error> {
+        if let Some(state) = state.filter(|state| !STATES.contains(state)) {
+            return Err(Error::invalid(
+                "state",
+                "invalid_state",
+                format!("unknown state {state:?}: use {}", STATES.join(", ")),
+            ));
+        }
+        let function_id = self.inner.functions.id_of(actor.id, name).await?;
+        Ok(self
+            .inner
+            .queue
+            .list(function_id, state, MAX_LISTED)
+            .await?)
+    }
+
+    /// Puts the actor's dead or delivered event back in the queue of
+    /// function `name`.
+    pub async fn replay_event(&self, actor: &Actor, name: &str, id: &str) -> Result<(), Error> {
+        let function_id = self.inner.functions.id_of(actor.id, name).await?;
+        self.inner.queue.replay(function_id, id).await?;
+        self.inner.event_wake.notify_one();
+        Ok(())
+    }
+
+    /// Deletes the actor's event `id` of function `name`.
+    pub async fn delete_event(&self, actor: &Actor, name: &str, id: &str) -> Result<(), Error> {
+        let function_id = self.inner.functions.id_of(actor.id, name).await?;
+        Ok(self.inner.queue.delete(function_id, id).await?)
+    }
+
+    /// This node's event worker (see [`Fnlab::start_triggers`]).
+    pub(crate) async fn deliver_events(self) {
+        let delivering = Arc::new(Semaphore::new(MAX_DELIVERING));
+        let queue = &self.inner.queue;
+        let lease_ms = self.lease_ms();
+        while !self.inner.runs.stopping.is_cancelled() {
+            let due = queue.due(fnlab_db::now_ms(), MAX_DELIVERING as i64).await;
+            // Only the oldest event of a function may go: its next ones
+            // wait for the next pass, even if this claim fails.
+            let mut tried = HashSet::new();
+            for (id, function_id) in due.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot read the due events");
+                Vec::new()
+            }) {
+                if !tried.insert(function_id) {
+                    continue;
+                }
+                let Ok(permit) = delivering.clone().try_acquire_owned() else {
+                    break;
+                };
+                match queue.claim(&id, fnlab_db::now_ms(), lease_ms).await {
+                    Ok(Some(claimed)) => {
+                        let fnlab = self.clone();
+                        self.inner.runs.reports.spawn(async move {
+                            fnlab.deliver(claimed, lease_ms).await;
+                            drop(permit);
+                        });
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(event = id, error = %e, "cannot claim an event"),
+                }
+            }
+            let next = queue.next_due(fnlab_db::now_ms()).await.ok().flatten();
+            self.idle(next, &self.inner.event_wake).await;
+        }
+    }
+
+    /// Delivers one claimed event, renewing its lease meanwhile, and
+    /// records how it ended.
+    async fn deliver(&self, claimed: Claimed, lease_ms: i64) {
+        let queue = self.inner.queue.clone();
+        let id = claimed.event_id.clone();
+        let renewing = keep_leased(format!("event {id}"), lease_ms, move |until| {
+            let (queue, id) = (queue.clone(), id.clone());
+            async move { queue.renew(&id, until).await }
+        });
+        let headers = [
+            (EVENT_ID_HEADER, claimed.event_id.clone()),
+            (ATTEMPT_HEADER, claimed.attempt.to_string()),
+            (EVENT_TIME_HEADER, claimed.sent_at.to_string()),
+        ];
+        let payload = Bytes::from(claimed.payload.clone());
+        let ran = self
+            .run_event(
+                &claimed.username,
+                &claimed.function,
+                payload,
+                Trigger::Event,
+                &headers,
+            )
+            .await;
+        renewing.abort();
+        let delivered = match &ran {
+            Ok(done) => ending(done),
+            Err(e) => Finished {
+                request_id: None,
+                status: None,
+                error: Some(e.to_string()),
+            },
+        };
+        let settings = &self.inner.settings.triggers;
+        let retries = Retries {
+            attempts: settings.event_attempts,
+            backoff_ms: i64::try_from(settings.event_backoff.as_millis()).unwrap_or(i64::MAX),
+        };
+        if let Err(e) = self.inner.queue.finish(&claimed, &delivered, retries).await {
+            tracing::warn!(event = %claimed.event_id, error = %e, "cannot record a delivery");
+        }
+        // The function's next event may go now.
+        self.inner.event_wake.notify_one();
+    }
+}
+
+impl From<QueueError> for Error {
+    fn from(e: QueueError) -> Self {
+        let message = e.to_string();
+        match e {
+            QueueError::NotFound => Self::Missing(message),
+            QueueError::Pending(_) => Self::Conflict {
+                code: "event_pending",
+                message,
+            },
+            QueueError::Database(_) => Self::Internal(message),
+        }
+    }
+}
