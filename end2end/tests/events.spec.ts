@@ -30,7 +30,7 @@ test("a failing event is retried, dead-lettered, and replayed once fixed", async
   const events = page.getByTestId("events");
   await expect(events.getByTestId("no-events")).toBeVisible();
   await events.getByLabel("Event payload").fill('{"order": 42}');
-  await events.getByRole("button", { name: "Send event" }).click();
+  await events.getByRole("button", { name: "Queue event" }).click();
   const row = events.getByTestId("event");
   await expect(row.locator('[data-role="event-state"]')).toHaveText("dead", { timeout: 60_000 });
   await expect(row.locator('[data-role="attempts"]')).toHaveText("3 attempts");

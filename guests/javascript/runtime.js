@@ -9,7 +9,8 @@
 // WebAssembly. The function's own variables and secrets arrive the same
 // way; it sees them (without FNLAB_SOURCE) as `process.env` and as the
 // `env` argument of `fetch`. The global `kv` reaches its owner's
-// key-value stores. Every request runs in a fresh instance, so nothing leaks
+// key-value stores, and `sendEvent(functionName, payload)` queues an
+// event for another of its owner's functions. Every request runs in a fresh instance, so nothing leaks
 // from one request to the next.
 //
 // The source is one ES module without imports. Its entry point is either
@@ -112,6 +113,22 @@ function call(operation) {
     throw new Error(`key-value store: ${reason}`);
   }
 }
+
+// Queues `payload` (text, bytes, or any other value as JSON) as an event
+// for another of the owner's functions, `functionName`; resolves to its
+// event id. The call goes to Fnlab itself, with no key to keep.
+async function sendEvent(functionName, payload) {
+  const body = typeof payload === 'string' || payload instanceof Uint8Array ? payload : JSON.stringify(payload);
+  const response = await fetch(`http://fnlab.internal/events/${encodeURIComponent(functionName)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  const answer = await response.json();
+  if (response.status !== 202) throw new Error(`sendEvent ${functionName}: ${answer.error?.message}`);
+  return answer.event_id;
+}
+globalThis.sendEvent = sendEvent;
 
 const kv = new Store('default');
 kv.store = (name) => new Store(name);

@@ -6,8 +6,10 @@ variable (wasi:cli/environment): it is compiled as `handler.py` and its entry
 point called, so deploying a function compiles no WebAssembly. The
 function's own variables and secrets arrive the same way; it sees them
 (without FNLAB_SOURCE) in ``os.environ``. ``import fnlab`` gives
-``fnlab.fetch(url, method, headers, body)`` for outbound HTTP and
-``fnlab.kv`` for the owner's key-value stores. Every request
+``fnlab.fetch(url, method, headers, body)`` for outbound HTTP,
+``fnlab.kv`` for the owner's key-value stores and
+``fnlab.send_event(function, payload)`` to queue an event for another of
+the owner's functions. Every request
 runs in a fresh instance, so nothing leaks from one request to the next.
 
 The entry point is the first of these the source defines:
@@ -248,13 +250,29 @@ def _kv_call(operation):
         raise RuntimeError(f"key-value store: {reason}") from None
 
 
+def send_event(function, payload):
+    """Sends ``payload`` (text, bytes, or any other value as JSON) as an
+    event to another of your functions, ``function``, and returns its
+    event id: ``fnlab.send_event("consumer", {"order": 42})``. It is
+    delivered like any event (retried, dead-lettered). Raises OSError when
+    it cannot be sent."""
+    response = fetch(f"http://fnlab.internal/events/{function}", method="POST", body=payload)
+    answer = response.json()
+    if response.status != 202:
+        raise OSError(f"send_event {function}: {answer['error']['message']}")
+    return answer["event_id"]
+
+
 def as_module():
-    """The ``fnlab`` module a function imports: ``fetch``, ``Response``
-    and ``kv``."""
-    module = types.ModuleType("fnlab", "Fnlab's helpers for functions: fetch(url, ...), kv.")
+    """The ``fnlab`` module a function imports: ``fetch``, ``Response``,
+    ``kv`` and ``send_event``."""
+    module = types.ModuleType(
+        "fnlab", "Fnlab's helpers for functions: fetch(url, ...), kv, send_event(function, payload)."
+    )
     module.fetch = fetch
     module.Response = Response
     module.kv = Store("default")
+    module.send_event = send_event
     return module
 
 

@@ -9,7 +9,7 @@ create table events (
     event_seq bigint generated always as identity primary key,
     event_id text not null unique,
     function_id bigint not null references functions (function_id) on delete cascade,
-    -- Who sent it: api, url or invoke.
+    -- Who sent it: api, invoke, url or function.
     source text not null,
     payload text not null,
     -- queued, running, retrying, done or dead.

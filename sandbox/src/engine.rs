@@ -40,6 +40,8 @@ pub(crate) struct Inner {
     pub(crate) outbound: (Arc<OutboundPolicy>, Arc<rustls::ClientConfig>),
     /// Where guests' key-value stores live, once the embedder said.
     pub(crate) key_value: std::sync::OnceLock<Arc<dyn KeyValueBackend>>,
+    /// Who answers guests' calls to Fnlab itself.
+    pub(crate) platform: std::sync::OnceLock<Arc<dyn crate::platform::Platform>>,
     stop_ticker: Arc<AtomicBool>,
 }
 
@@ -97,6 +99,7 @@ impl Sandbox {
                 crate::outbound::tls_config(),
             ),
             key_value: std::sync::OnceLock::new(),
+            platform: std::sync::OnceLock::new(),
             stop_ticker: stop_ticker.clone(),
             config,
         });
@@ -108,6 +111,12 @@ impl Sandbox {
     /// Only the first call counts.
     pub fn use_key_value(&self, backend: Arc<dyn KeyValueBackend>) {
         let _ = self.inner.key_value.set(backend);
+    }
+
+    /// Answers guests' calls to `http://fnlab.internal/` with `platform`
+    /// (see [`platform`](crate::platform)). Only the first call counts.
+    pub fn use_platform(&self, platform: Arc<dyn crate::platform::Platform>) {
+        let _ = self.inner.platform.set(platform);
     }
 
     /// The configuration it was made with.

@@ -291,6 +291,7 @@ impl Sandbox {
                     deadline,
                     tally.stderr.clone(),
                     tally.outbound.clone(),
+                    (self.inner.platform.get().cloned(), invocation.user_id),
                 ),
                 KeyValue::new(
                     self.inner.key_value.get().cloned(),

@@ -20,6 +20,8 @@
 //! - [`keyvalue`]: `wasi:keyvalue` over the embedder's stores.
 //! - [`outbound`]: outbound HTTP, guarded: the operator's policy, the
 //!   addresses functions may not reach, and the calls' log lines.
+//! - [`platform`]: calls to Fnlab itself (`http://fnlab.internal/`),
+//!   answered in the host, such as sending an event to another function.
 //! - [`report`]: what one invocation measured and how it ended.
 
 #![deny(missing_docs)]
@@ -30,6 +32,7 @@ pub mod host;
 pub mod invoke;
 pub mod keyvalue;
 pub mod outbound;
+pub mod platform;
 pub mod programs;
 pub mod report;
 
@@ -41,5 +44,6 @@ pub use engine::{Sandbox, SandboxStats};
 pub use invoke::{Invocation, ResponseBody};
 pub use keyvalue::{BoxFuture, KeyValueBackend, KeysFrom, KvFailure};
 pub use outbound::{AllowedHost, OutboundMode, OutboundPolicy};
+pub use platform::Platform;
 pub use programs::{LoadError, LoadSource, Program};
 pub use report::{InvocationReport, Outcome};

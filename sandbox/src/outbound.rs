@@ -27,6 +27,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
+use crate::platform::{self, INTERNAL_HOST, Platform};
+
 use crate::host::CappedLog;
 
 /// Who may call out.
@@ -281,6 +283,8 @@ pub(crate) struct Outbound {
     log: CappedLog,
     usage: Arc<OutboundUsage>,
     made: u32,
+    /// Who answers calls to Fnlab itself, for which owner.
+    platform: (Option<Arc<dyn Platform>>, i64),
 }
 
 impl Outbound {
@@ -290,6 +294,7 @@ impl Outbound {
         deadline: Instant,
         log: CappedLog,
         usage: Arc<OutboundUsage>,
+        platform: (Option<Arc<dyn Platform>>, i64),
     ) -> Self {
         Self {
             policy,
@@ -298,6 +303,7 @@ impl Outbound {
             log,
             usage,
             made: 0,
+            platform,
         }
     }
 }
@@ -337,6 +343,7 @@ impl WasiHttpHooks for Outbound {
             log: self.log.clone(),
             usage: self.usage.clone(),
             over_budget: self.made > self.policy.max_requests,
+            platform: self.platform.clone(),
         };
         Box::new(call.send(request, options))
     }
@@ -350,6 +357,7 @@ struct Call {
     log: CappedLog,
     usage: Arc<OutboundUsage>,
     over_budget: bool,
+    platform: (Option<Arc<dyn Platform>>, i64),
 }
 
 impl Call {
@@ -406,6 +414,13 @@ impl Call {
             .authority()
             .cloned()
             .ok_or(Failure::Refused(Refusal::NoHost))?;
+        // Fnlab itself: answered here, never over the network.
+        if authority.host().eq_ignore_ascii_case(INTERNAL_HOST) {
+            self.usage.requests.fetch_add(1, Ordering::Relaxed);
+            let (platform, owner) = &self.platform;
+            let response = platform::answer(platform.as_deref(), *owner, request).await;
+            return Ok((response, platform::done()));
+        }
         let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
         let address = self.policy.check(authority.host(), port).await?;
         self.usage.requests.fetch_add(1, Ordering::Relaxed);

@@ -210,3 +210,72 @@ async fn events_survive_a_restart(db: Db) {
     assert_eq!(done[0]["event_id"], id.as_str());
 }
 both_backends!(events_survive_a_restart);
+
+async fn a_function_sends_events_to_its_owners_functions_only(db: Db) {
+    let server = TestServer::start(db).await;
+    let ann = ann_with_probe(&server).await;
+    upload(&ann, "target", guests::probe()).await.expect(201);
+    // The probe posts its body to http://fnlab.internal/events/{to}.
+    let send = |client: &Client, to: &str| {
+        let path = format!("/fn/ann/probe/send?to={to}");
+        let client = client.clone();
+        async move { common::call(&client, Method::POST, &path, r#"{"from": "probe"}"#).await }
+    };
+    let (status, answer) = send(&ann, "target").await;
+    assert_eq!(status, 200);
+    assert!(answer.starts_with(r#"202 {"event_id":""#), "{answer}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let delivered = loop {
+        let list = ann.get("/api/v1/functions/target/events").await.expect(200);
+        if list[0]["state"] == "done" {
+            break list[0].clone();
+        }
+        assert!(Instant::now() < deadline, "never delivered: {list}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        (delivered["source"].as_str(), delivered["payload"].as_str()),
+        (Some("function"), Some(r#"{"from": "probe"}"#))
+    );
+    // The call is in the sender's log, and counts as an outbound request.
+    let log = common::invocations(&ann, "probe", 1).await;
+    let stderr = log[0]["stderr"].as_str().unwrap();
+    assert!(
+        stderr.contains("outbound POST fnlab.internal/events/target → 202"),
+        "{stderr}"
+    );
+    assert_eq!(log[0]["outbound_requests"], 1, "{log}");
+
+    // Not to a function its owner does not have, nor to anyone else's.
+    let (_, answer) = send(&ann, "nothing").await;
+    assert!(
+        answer.starts_with("404 ") && answer.contains("you have no function nothing"),
+        "{answer}"
+    );
+    let bob = server.client();
+    bob.sign_up_and_log_in("bob").await;
+    upload(&bob, "probe", guests::probe()).await.expect(201);
+    let (_, answer) = common::call(&bob, Method::POST, "/fn/bob/probe/send?to=target", "{}").await;
+    assert!(answer.starts_with("404 "), "{answer}");
+    let (_, answer) = common::call(
+        &ann,
+        Method::POST,
+        "/fn/ann/probe/fetch?url=http://fnlab.internal/other",
+        "",
+    )
+    .await;
+    assert!(
+        answer.starts_with("404 ") && answer.contains("answers POST /events/{function}"),
+        "{answer}"
+    );
+    assert_eq!(
+        ann.get("/api/v1/functions/target/events")
+            .await
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+both_backends!(a_function_sends_events_to_its_owners_functions_only);

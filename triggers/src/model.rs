@@ -61,8 +61,9 @@ pub struct ScheduleRun {
 pub struct QueuedEvent {
     /// Its id.
     pub event_id: String,
-    /// Who sent it: `api` (`POST …/events`), `invoke` (`…/invoke?type=event`)
-    /// or `url` (the public URL with `fnlab-invocation-type: event`).
+    /// Who sent it: `api` (`POST …/events`), `invoke` (`…/invoke?type=event`),
+    /// `url` (the public URL with `fnlab-invocation-type: event`) or
+    /// `function` (another of its owner's functions).
     pub source: String,
     /// `queued`, `running`, `retrying` (after a failed delivery), `done`
     /// or `dead` (every attempt failed).

@@ -213,14 +213,20 @@ impl Queue {
     ) -> Result<Option<Claimed>, QueueError> {
         let mut tx = self.pool.begin().await?;
         // Lock the function's row: claims of its events take turns.
+        // (All rows fetched: a RETURNING statement left mid-way would keep
+        // SQLite's write lock.)
         let function_id: Option<i64> = sqlx::query_scalar(
             "update functions set updated_at = updated_at where function_id = \
              (select function_id from events where event_id = $1) returning function_id",
         )
         .bind(event_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_all(&mut *tx)
+        .await?
+        .pop();
+        // Every way out ends the transaction at once: a dropped one would
+        // keep SQLite's write lock until its connection is used again.
         let Some(function_id) = function_id else {
+            tx.rollback().await?;
             return Ok(None);
         };
         let claimed = sqlx::query(&format!(
@@ -237,6 +243,7 @@ impl Queue {
         .execute(&mut *tx)
         .await?;
         if claimed.rows_affected() == 0 {
+            tx.rollback().await?;
             return Ok(None);
         }
         let row = sqlx::query(

@@ -384,8 +384,10 @@ impl Schedules {
         .bind(&self.node)
         .bind(now)
         .bind(MAX_ATTEMPTS)
-        .fetch_optional(&self.pool)
-        .await?;
+        // All rows: a RETURNING statement left mid-way keeps SQLite's lock.
+        .fetch_all(&self.pool)
+        .await?
+        .pop();
         let Some(attempt) = attempt else {
             // Done already, or tried too often: give it up and move on.
             sqlx::query(

@@ -6,6 +6,11 @@
 //! function fails, and dead-lettered after the last attempt, for its
 //! owner to replay or delete.
 //!
+//! A function sends an event to another of its owner's functions with a
+//! `POST http://fnlab.internal/events/{function}` (the SDK helpers do it),
+//! which the sandbox answers in the host through [`GuestEvents`]: no key
+//! is involved, the call acts for the function's owner.
+//!
 //! A delivery is an ordinary invocation with trigger `event`: a `POST /`
 //! with the payload as its body and the headers `fnlab-event-id`,
 //! `fnlab-attempt` and `fnlab-event-time` (when it was sent, ms); the
@@ -231,6 +236,41 @@ impl Fnlab {
         }
         // The function's next event may go now.
         self.inner.event_wake.notify_one();
+    }
+}
+
+/// The events functions send to their owner's functions, through the
+/// sandbox's `http://fnlab.internal/` (see `fnlab_sandbox::platform`).
+pub(crate) struct GuestEvents {
+    pub(crate) functions: fnlab_functions::Functions,
+    pub(crate) queue: fnlab_triggers::Queue,
+    /// Wakes this node's event worker.
+    pub(crate) wake: Arc<tokio::sync::Notify>,
+}
+
+impl fnlab_sandbox::Platform for GuestEvents {
+    fn send_event(
+        &self,
+        owner: i64,
+        function: String,
+        payload: Vec<u8>,
+    ) -> fnlab_sandbox::BoxFuture<'_, Result<String, (u16, String)>> {
+        Box::pin(async move {
+            let Ok(payload) = String::from_utf8(payload) else {
+                return Err((400, "an event is text (UTF-8)".to_owned()));
+            };
+            let function_id = match self.functions.id_of(owner, &function).await {
+                Ok(id) => id,
+                Err(fnlab_functions::FunctionError::NotFound) => {
+                    return Err((404, format!("you have no function {function}")));
+                }
+                Err(e) => return Err((500, e.to_string())),
+            };
+            let sent = self.queue.send(function_id, "function", &payload).await;
+            let event_id = sent.map_err(|e| (500, e.to_string()))?;
+            self.wake.notify_one();
+            Ok(event_id)
+        })
     }
 }
 

@@ -107,7 +107,7 @@ struct Inner {
     schedule_wake: tokio::sync::Notify,
     queue: fnlab_triggers::Queue,
     /// Wakes this node's event worker when an event is sent here.
-    event_wake: tokio::sync::Notify,
+    event_wake: Arc<tokio::sync::Notify>,
     builds: Builds,
     pricing: Arc<Pricing>,
     sandbox: Sandbox,
@@ -141,6 +141,12 @@ impl Fnlab {
             settings.triggers.schedule_seconds,
         );
         let queue = fnlab_triggers::Queue::new(pool.clone(), node);
+        let event_wake = Arc::new(tokio::sync::Notify::new());
+        sandbox.use_platform(Arc::new(events::GuestEvents {
+            functions: Functions::new(pool.clone()),
+            queue: queue.clone(),
+            wake: event_wake.clone(),
+        }));
         let guests = kv::GuestStores::new(kv.clone(), accounts.clone(), pricing.clone());
         sandbox.use_key_value(Arc::new(guests));
         Self {
@@ -150,7 +156,7 @@ impl Fnlab {
                 schedules,
                 schedule_wake: tokio::sync::Notify::new(),
                 queue,
-                event_wake: tokio::sync::Notify::new(),
+                event_wake,
                 builds: Builds::new(pool.clone()),
                 live: live::LiveCache::default(),
                 progress: builds::Progress::default(),

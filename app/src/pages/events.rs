@@ -51,7 +51,7 @@ pub fn EventsPanel(
                 <input type="hidden" name="name" value=name.clone() />
                 <div class="inline-form">
                     <textarea name="payload" rows="2" class="mono" aria-label="Event payload" spellcheck="false">"{\"order\": 1}"</textarea>
-                    <button type="submit" class="primary">"Send event"</button>
+                    <button type="submit" class="primary">"Queue event"</button>
                 </div>
             </ActionForm>
             {move || error().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}

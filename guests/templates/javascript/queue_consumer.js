@@ -1,4 +1,4 @@
-// A queue consumer. Send it events with "Send event" under Events on its
+// A queue consumer. Send it events with "Queue event" under Events on its
 // page (or POST /api/v1/functions/NAME/events): each delivery calls
 // `queue(batch, env, ctx)`, as Cloudflare Workers' queue consumers are
 // called, with batch.messages[0].body what you sent (parsed when it is

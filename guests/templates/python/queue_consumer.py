@@ -1,4 +1,4 @@
-# A queue consumer. Send it events with "Send event" under Events on its
+# A queue consumer. Send it events with "Queue event" under Events on its
 # page (or POST /api/v1/functions/NAME/events): each arrives as the SQS
 # event Lambda receives, with one record whose body is what you sent.
 # This one adds up the "amount" of every order it gets in your default

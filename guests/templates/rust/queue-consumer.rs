@@ -1,4 +1,4 @@
-// A queue consumer. Send it events with "Send event" under Events on its
+// A queue consumer. Send it events with "Queue event" under Events on its
 // page (or POST /api/v1/functions/NAME/events): each delivery is a request
 // with the header `fnlab-trigger: event` and what you sent as its body.
 // This one adds up the "amount" of every order it gets in your default

@@ -177,3 +177,27 @@ impl fmt::Display for FetchError {
 }
 
 impl std::error::Error for FetchError {}
+
+/// Sends `payload` as an event to another of your functions, `function`,
+/// and returns its event id; it is delivered like any event (retried,
+/// then dead-lettered). The call goes to Fnlab itself
+/// (`http://fnlab.internal/events/{function}`), with no key to keep.
+///
+/// ```ignore
+/// let event_id = fnlab::send_event("consumer", r#"{"order": 42}"#)?;
+/// ```
+pub fn send_event(function: &str, payload: impl Into<Vec<u8>>) -> Result<String, FetchError> {
+    let url = format!("http://fnlab.internal/events/{function}");
+    let response = Fetch::post(&url)
+        .header("content-type", "application/json")
+        .body(payload)
+        .send()?;
+    let answer: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
+    match answer["event_id"].as_str() {
+        Some(id) if response.status == 202 => Ok(id.to_owned()),
+        _ => Err(FetchError(format!(
+            "send_event {function}: {}",
+            answer["error"]["message"].as_str().unwrap_or("no answer")
+        ))),
+    }
+}

@@ -29,7 +29,8 @@
 //! A function may call other services with [`fetch`] (outbound HTTP),
 //! keep values between requests in its owner's stores with [`kv`], and
 //! read its variables and secrets with `std::env::var`. Runs of its cron
-//! schedules arrive as requests too: see [`ScheduledRun`].
+//! schedules arrive as requests too: see [`ScheduledRun`]; and it may send
+//! events to its owner's other functions with [`send_event`].
 //!
 //! Request bodies are read in full before the handler runs; the response is
 //! written in one go after it returns. A panic in a handler aborts the
@@ -42,7 +43,7 @@ pub mod kv;
 pub mod lambda;
 pub mod schedule;
 
-pub use fetch::{Fetch, FetchError, fetch};
+pub use fetch::{Fetch, FetchError, fetch, send_event};
 pub use schedule::ScheduledRun;
 
 use std::fmt;

@@ -155,6 +155,15 @@ impl Guest for Probe {
                 }
                 respond(out, 200, &[answer.as_bytes()]);
             }
+            "/send" => {
+                // `/send?to=NAME`: sends the body as an event to the
+                // owner's function NAME through Fnlab itself; answers with
+                // Fnlab's status and answer.
+                let to = query.strip_prefix("to=").unwrap_or_default();
+                let body = read_body(&request);
+                let answer = send("POST", &format!("http://fnlab.internal/events/{to}"), &body);
+                respond(out, 200, &[answer.as_bytes()]);
+            }
             "/silent" => drop(out),
             "/headers" => {
                 // Answers with every `x-respond-NAME: VALUE` request header
@@ -178,6 +187,12 @@ impl Guest for Probe {
 /// A GET of `url` (`http[s]://authority/path`): "STATUS BODY", or the
 /// error code.
 fn fetch(url: &str) -> String {
+    send("GET", url, &[])
+}
+
+/// A request of `method` with `body` to `url`: "STATUS BODY", or the error
+/// code.
+fn send(method: &str, url: &str, body: &[u8]) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
     let (authority, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(a, p)| (a, format!("/{p}")));
     let request = OutgoingRequest::new(Fields::new());
@@ -185,10 +200,21 @@ fn fetch(url: &str) -> String {
     let _ = request.set_scheme(Some(&scheme));
     let _ = request.set_authority(Some(authority));
     let _ = request.set_path_with_query(Some(&path));
+    if method == "POST" {
+        let _ = request.set_method(&wasi::http::types::Method::Post);
+    }
+    let outgoing = request.body().expect("body taken once");
     let future = match wasi::http::outgoing_handler::handle(request, None) {
         Ok(future) => future,
         Err(e) => return format!("error {e:?}"),
     };
+    {
+        let stream = outgoing.write().expect("stream taken once");
+        for chunk in body.chunks(4096) {
+            let _ = stream.blocking_write_and_flush(chunk);
+        }
+    }
+    let _ = OutgoingBody::finish(outgoing, None);
     future.subscribe().block();
     match future.get() {
         Some(Ok(Ok(response))) => {
