@@ -58,8 +58,10 @@ impl Accounts {
         .bind(name)
         .bind(digest(&token))
         .bind(fnlab_db::now_ms())
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .pop()
+        .ok_or(sqlx::Error::RowNotFound)?;
         Ok(NewToken {
             id,
             name: name.to_owned(),

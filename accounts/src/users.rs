@@ -75,8 +75,9 @@ impl Accounts {
         .bind(&username)
         .bind(hash.as_str())
         .bind(fnlab_db::now_ms())
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .pop();
         match id {
             Some(id) => Ok(User {
                 id,

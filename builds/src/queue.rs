@@ -173,8 +173,10 @@ impl Builds {
         .bind(language.as_str())
         .bind(source)
         .bind(now_ms())
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .pop()
+        .ok_or(sqlx::Error::RowNotFound)?;
         Ok(Enqueued::Queued(id))
     }
 
@@ -195,8 +197,9 @@ impl Builds {
         )
         .bind(&self.worker)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await?
+        .pop()
         else {
             return Ok(None);
         };

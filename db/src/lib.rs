@@ -7,7 +7,12 @@
 //!
 //! Portable-dialect rules every query follows: `$1`-style parameters,
 //! timestamps as `bigint` milliseconds since the Unix epoch, no booleans
-//! (use `bigint` 0/1), `returning` instead of last-insert-id.
+//! (use `bigint` 0/1), `returning` instead of last-insert-id. Statements
+//! that the background workers run every second, and any that writes and
+//! returns rows, are read with `fetch_all`: on SQLite, `fetch_one` or
+//! `fetch_optional` can leave a statement unfinished on its pooled
+//! connection, and the next write there keeps the write lock until that
+//! statement runs again (seen as "database is locked" elsewhere).
 //!
 //! # Layout
 //! - [`pool`]: opening the database and running the migrations.

@@ -291,8 +291,9 @@ impl Functions {
         )
         .bind(user_id)
         .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .pop();
         let function_id = deleted.ok_or(FunctionError::NotFound)?;
         tracing::info!(user_id, name, "function deleted");
         Ok(function_id)

@@ -389,8 +389,9 @@ impl Functions {
         sqlx::query_scalar("select function_id from functions where user_id = $1 and name = $2")
             .bind(user_id)
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await?
+            .pop()
             .ok_or(FunctionError::NotFound)
     }
 }

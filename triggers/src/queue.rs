@@ -145,8 +145,9 @@ impl Queue {
             sqlx::query_scalar("select state from events where function_id = $1 and event_id = $2")
                 .bind(function_id)
                 .bind(event_id)
-                .fetch_optional(&self.pool)
-                .await?;
+                .fetch_all(&self.pool)
+                .await?
+                .pop();
         match exists {
             Some(_) => Err(QueueError::Pending(event_id.to_owned())),
             None => Err(QueueError::NotFound),
@@ -196,8 +197,10 @@ impl Queue {
              and r.state = 'running' and r.lease_until >= $1))",
         )
         .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .pop()
+        .flatten();
         Ok(next)
     }
 

@@ -163,8 +163,9 @@ impl Schedules {
         ))
         .bind(function_id)
         .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .pop();
         let row = row.ok_or(ScheduleError::NotFound)?;
         self.with_last_run(schedule(&row, now_ms())).await
     }
@@ -301,8 +302,10 @@ impl Schedules {
              when paused = 0 then next_slot end) from schedules where lease_until < $1",
         )
         .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .pop()
+        .flatten();
         Ok(next)
     }
 
@@ -338,8 +341,9 @@ impl Schedules {
              join users u on u.user_id = f.user_id where s.schedule_id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .pop();
         let Some(row) = row else {
             return Ok(None);
         };
@@ -355,8 +359,9 @@ impl Schedules {
              order by started_at limit 1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .pop();
         let (slot, manual) = match (orphan, paused, requested) {
             (Some((slot, manual)), _, _) => (slot, manual != 0),
             (None, false, _) if next_slot <= now => (
