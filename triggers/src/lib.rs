@@ -204,8 +204,13 @@ mod tests {
             attempts: 2,
             backoff_ms: 1_000,
         };
-        let first = a.send(tick, "api", "1").await.unwrap();
-        let second = a.send(tick, "api", "2").await.unwrap();
+        let first = a.send(tick, "api", "1", 10).await.unwrap();
+        let second = a.send(tick, "api", "2", 2).await.unwrap();
+        // A third would be over the cap of two waiting.
+        assert!(matches!(
+            a.send(tick, "api", "3", 2).await,
+            Err(QueueError::Full(2))
+        ));
         let now = now_ms() + 10;
         // Oldest first, and one at a time per function, across nodes.
         let claimed = a.claim(&first, now, 5_000).await.unwrap().unwrap();

@@ -34,6 +34,11 @@ pub enum QueueError {
     /// It cannot be replayed while it is still to be delivered.
     #[error("event {0} is still to be delivered: only a dead or delivered event can be replayed")]
     Pending(String),
+    /// The function already has this many events to deliver.
+    #[error(
+        "this function already has {0} events waiting to be delivered: try again once it has caught up"
+    )]
+    Full(i64),
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -81,14 +86,28 @@ impl Queue {
         Self { pool, node }
     }
 
-    /// Stores an event for `function_id`, due now; returns its id. `source`
-    /// says who sent it (`api`, `url`, `invoke`).
+    /// Stores an event for `function_id`, due now, unless `max_waiting`
+    /// of its events are still to be delivered; returns its id. `source`
+    /// says who sent it (`api`, `url`, `invoke`, `function`).
     pub async fn send(
         &self,
         function_id: i64,
         source: &str,
         payload: &str,
+        max_waiting: i64,
     ) -> Result<String, QueueError> {
+        let waiting: i64 = sqlx::query_scalar(
+            "select count(*) from events where function_id = $1 \
+             and state in ('queued', 'retrying', 'running')",
+        )
+        .bind(function_id)
+        .fetch_all(&self.pool)
+        .await?
+        .pop()
+        .unwrap_or_default();
+        if waiting >= max_waiting {
+            return Err(QueueError::Full(max_waiting));
+        }
         let now = now_ms();
         let event_id = fnlab_db::random_hex(16);
         sqlx::query(

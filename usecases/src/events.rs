@@ -42,6 +42,11 @@ pub const INVOCATION_TYPE_HEADER: &str = "fnlab-invocation-type";
 /// The most deliveries one node has under way at once.
 const MAX_DELIVERING: usize = 16;
 
+/// The most events a function may have waiting to be delivered; past it,
+/// senders hear 429 until it catches up (so no flood of calls to its URL
+/// grows its queue without bound).
+pub const MAX_WAITING: i64 = 10_000;
+
 /// The most events listed.
 const MAX_LISTED: i64 = 100;
 
@@ -100,22 +105,17 @@ impl Fnlab {
         source: &str,
         payload: &[u8],
     ) -> Result<SentEvent, Error> {
-        if payload.len() > MAX_PAYLOAD_BYTES {
-            return Err(Error::invalid(
-                "payload",
-                "event_too_large",
-                format!(
-                    "an event is at most {} KiB; this one is {} KiB",
-                    MAX_PAYLOAD_BYTES >> 10,
-                    payload.len() >> 10
-                ),
-            ));
-        }
-        let payload = std::str::from_utf8(payload)
-            .map_err(|_| Error::Malformed("an event is text (UTF-8)".into()))?;
-        let event_id = self.inner.queue.send(function_id, source, payload).await?;
-        self.inner.event_wake.notify_one();
-        Ok(SentEvent { event_id })
+        let inner = &self.inner;
+        let event_id = enqueue(
+            &inner.queue,
+            &inner.event_wake,
+            function_id,
+            source,
+            payload,
+        );
+        Ok(SentEvent {
+            event_id: event_id.await?,
+        })
     }
 
     /// The events of the actor's function `name`, newest first (the last
@@ -256,9 +256,6 @@ impl fnlab_sandbox::Platform for GuestEvents {
         payload: Vec<u8>,
     ) -> fnlab_sandbox::BoxFuture<'_, Result<String, (u16, String)>> {
         Box::pin(async move {
-            let Ok(payload) = String::from_utf8(payload) else {
-                return Err((400, "an event is text (UTF-8)".to_owned()));
-            };
             let function_id = match self.functions.id_of(owner, &function).await {
                 Ok(id) => id,
                 Err(fnlab_functions::FunctionError::NotFound) => {
@@ -266,12 +263,48 @@ impl fnlab_sandbox::Platform for GuestEvents {
                 }
                 Err(e) => return Err((500, e.to_string())),
             };
-            let sent = self.queue.send(function_id, "function", &payload).await;
-            let event_id = sent.map_err(|e| (500, e.to_string()))?;
-            self.wake.notify_one();
-            Ok(event_id)
+            let sent = enqueue(&self.queue, &self.wake, function_id, "function", &payload);
+            sent.await.map_err(|e| {
+                let status = match e {
+                    Error::Malformed(_) => 400,
+                    Error::Invalid { .. } => 413,
+                    Error::Throttled { .. } => 429,
+                    _ => 500,
+                };
+                (status, e.to_string())
+            })
         })
     }
+}
+
+/// Queues `payload` (text, at most [`MAX_PAYLOAD_BYTES`]) for
+/// `function_id` from `source` and wakes this node's event worker; the
+/// event's id. Every way of sending an event goes through here.
+async fn enqueue(
+    queue: &fnlab_triggers::Queue,
+    wake: &tokio::sync::Notify,
+    function_id: i64,
+    source: &str,
+    payload: &[u8],
+) -> Result<String, Error> {
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(Error::invalid(
+            "payload",
+            "event_too_large",
+            format!(
+                "an event is at most {} KiB; this one is {} KiB",
+                MAX_PAYLOAD_BYTES >> 10,
+                payload.len() >> 10
+            ),
+        ));
+    }
+    let payload = std::str::from_utf8(payload)
+        .map_err(|_| Error::Malformed("an event is text (UTF-8)".into()))?;
+    let event_id = queue
+        .send(function_id, source, payload, MAX_WAITING)
+        .await?;
+    wake.notify_one();
+    Ok(event_id)
 }
 
 impl From<QueueError> for Error {
@@ -282,6 +315,10 @@ impl From<QueueError> for Error {
             QueueError::Pending(_) => Self::Conflict {
                 code: "event_pending",
                 message,
+            },
+            QueueError::Full(_) => Self::Throttled {
+                message,
+                retry_after_secs: 5,
             },
             QueueError::Database(_) => Self::Internal(message),
         }

@@ -78,6 +78,7 @@ async fn list_events(
         (status = 400, description = "The payload is not JSON (`bad_request`).", body = ErrorBody),
         (status = 404, description = "No such function of the caller's (`not_found`).", body = ErrorBody),
         (status = 413, description = "Over 256 KiB, as plain text."),
+        (status = 429, description = "The function already has 10,000 events waiting (`too_many_requests`).", body = ErrorBody),
     ),
 )]
 async fn send_event(
