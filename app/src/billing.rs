@@ -29,13 +29,21 @@ pub async fn quota_alerts() -> Result<Vec<Alert>, AppError> {
 }
 
 /// One of the signed-in user's functions' metrics over `window` (`1h`,
-/// `24h` or `7d`).
+/// `24h` or `7d`), of the invocations started by `trigger` only (empty:
+/// all of them).
 #[allow(missing_docs)] // the arguments struct that #[server] generates
 #[server(prefix = "/_app", endpoint = "get_metrics")]
-pub async fn get_metrics(name: String, window: String) -> Result<Metrics, AppError> {
+pub async fn get_metrics(
+    name: String,
+    window: String,
+    trigger: String,
+) -> Result<Metrics, AppError> {
     let ctx = ServerCtx::get().await?;
     let actor = ctx.require_actor().await?;
-    Ok(ctx.fnlab.metrics(&actor, &name, Some(&window)).await?)
+    let metrics = ctx
+        .fnlab
+        .metrics(&actor, &name, Some(&window), Some(&trigger));
+    Ok(metrics.await?)
 }
 
 /// What the admin page shows.

@@ -2,7 +2,7 @@
 //! replay or delete one. The same use cases as
 //! `/api/v1/functions/{name}/events`.
 
-use fnlab_triggers::QueuedEvent;
+use fnlab_triggers::{EventConfig, QueuedEvent};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -46,5 +46,33 @@ pub async fn delete_event(name: String, id: String) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
     let actor = ctx.require_actor().await?;
     ctx.fnlab.delete_event(&actor, &name, &id).await?;
+    Ok(())
+}
+
+/// How many deliveries `name`'s events get before a dead letter.
+#[allow(missing_docs)] // the arguments struct that #[server] generates
+#[server(prefix = "/_app", endpoint = "get_event_config")]
+pub async fn get_event_config(name: String) -> Result<EventConfig, AppError> {
+    let ctx = ServerCtx::get().await?;
+    let actor = ctx.require_actor().await?;
+    Ok(ctx.fnlab.event_config(&actor, &name).await?)
+}
+
+/// Gives `name`'s events `max_attempts` deliveries before a dead letter
+/// (empty: the server's setting).
+#[allow(missing_docs)] // the arguments struct that #[server] generates
+#[server(prefix = "/_app", endpoint = "set_event_config")]
+pub async fn set_event_config(name: String, max_attempts: String) -> Result<(), AppError> {
+    let ctx = ServerCtx::get().await?;
+    let actor = ctx.require_actor().await?;
+    let max_attempts = match max_attempts.trim() {
+        "" => None,
+        text => Some(text.parse::<i64>().map_err(|_| {
+            fnlab_usecases::Error::Malformed(format!("{text:?} is not a whole number of attempts"))
+        })?),
+    };
+    ctx.fnlab
+        .set_event_config(&actor, &name, max_attempts)
+        .await?;
     Ok(())
 }

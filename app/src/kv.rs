@@ -19,6 +19,8 @@ pub struct StoreRow {
     pub keys: i64,
     /// What its keys and values weigh, bytes.
     pub bytes: i64,
+    /// The function each upload to it runs, if any.
+    pub trigger: Option<String>,
 }
 
 /// A key in a store's page.
@@ -98,6 +100,7 @@ pub async fn list_kv_stores() -> Result<Vec<StoreRow>, AppError> {
             name: s.name,
             keys: s.keys,
             bytes: s.bytes,
+            trigger: s.trigger,
         })
         .collect())
 }
@@ -150,6 +153,19 @@ pub async fn put_kv_value(store: String, key: String, value: String) -> Result<(
     let actor = ctx.require_actor().await?;
     ctx.fnlab
         .kv_set(&actor, &store, &key, value.as_bytes())
+        .await?;
+    Ok(())
+}
+
+/// Makes every upload to `store` run `function` (empty: none).
+#[allow(missing_docs)] // the arguments struct that #[server] generates
+#[server(prefix = "/_app", endpoint = "set_kv_trigger")]
+pub async fn set_kv_trigger(store: String, function: String) -> Result<(), AppError> {
+    let ctx = ServerCtx::get().await?;
+    let actor = ctx.require_actor().await?;
+    let function = Some(function.as_str()).filter(|f| !f.is_empty());
+    ctx.fnlab
+        .set_store_trigger(&actor, &store, function)
         .await?;
     Ok(())
 }

@@ -377,6 +377,9 @@ impl Window {
 pub struct Metrics {
     /// `1h`, `24h` or `7d`.
     pub window: Window,
+    /// The trigger the metrics are of (`http`, `invoke`, `schedule`,
+    /// `event` or `file`); `None`, `null` in JSON, for all of them.
+    pub trigger: Option<String>,
     /// Start, ms since the epoch.
     pub from: i64,
     /// End, exclusive.

@@ -88,6 +88,13 @@ pub const TEMPLATES: &[Template] = &[
         source: include_str!("../../guests/templates/rust/queue-consumer.rs"),
     },
     Template {
+        id: "rust-word-count",
+        name: "File processor",
+        language: Language::Rust,
+        description: "Counts the words of each text file uploaded to a store: fnlab::lambda::S3Event.",
+        source: include_str!("../../guests/templates/rust/word-count.rs"),
+    },
+    Template {
         id: "python-lambda",
         name: "Lambda-style handler",
         language: Language::Python,
@@ -137,6 +144,13 @@ pub const TEMPLATES: &[Template] = &[
         source: include_str!("../../guests/templates/python/queue_consumer.py"),
     },
     Template {
+        id: "python-word-count",
+        name: "File processor",
+        language: Language::Python,
+        description: "Counts the words of each text file uploaded to a store, from the S3 event of the upload.",
+        source: include_str!("../../guests/templates/python/word_count.py"),
+    },
+    Template {
         id: "javascript-worker",
         name: "Fetch handler (Workers)",
         language: Language::JavaScript,
@@ -184,6 +198,13 @@ pub const TEMPLATES: &[Template] = &[
         language: Language::JavaScript,
         description: "Adds up the orders sent to it as events through queue(batch, env, ctx); a bad one is retried, then dead-lettered.",
         source: include_str!("../../guests/templates/javascript/queue_consumer.js"),
+    },
+    Template {
+        id: "javascript-word-count",
+        name: "File processor",
+        language: Language::JavaScript,
+        description: "Counts the words of each text file uploaded to a store, from the S3 event of the upload.",
+        source: include_str!("../../guests/templates/javascript/word_count.js"),
     },
 ];
 

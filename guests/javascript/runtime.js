@@ -29,8 +29,11 @@
 //   "Scheduled Event"`, `time`), and the return value is sent back as JSON;
 //   on a delivery from its event queue (`fnlab-trigger: event`) it is an
 //   SQS event with one record (`Records[0].body` the payload as sent,
-//   `Records[0].attributes.ApproximateReceiveCount` the attempt); an
-//   exception makes the delivery fail, to be retried.
+//   `Records[0].attributes.ApproximateReceiveCount` the attempt); on an
+//   upload to a store that triggers it (`fnlab-trigger: file`) it is the
+//   S3 event as sent (`Records[0].s3.bucket.name` the store,
+//   `Records[0].s3.object.key` and `.size` the file); an exception makes
+//   the delivery fail, to be retried.
 //
 // A Workers-style module may also export `scheduled(controller, env,
 // ctx)`, which runs of its cron schedules call (controller.cron,
@@ -152,7 +155,7 @@ async function serve(request) {
       await exports.default.scheduled(controller, env, ctx);
       return new Response(null, { status: 204 });
     }
-    if (trigger === 'event' && typeof exports.default?.queue === 'function') {
+    if ((trigger === 'event' || trigger === 'file') && typeof exports.default?.queue === 'function') {
       await exports.default.queue(queueBatch(await request.text(), request), env, ctx);
       return new Response(null, { status: 204 });
     }
@@ -164,7 +167,7 @@ async function serve(request) {
         awsRequestId: request.headers.get('fnlab-request-id') ?? '',
         functionName: request.headers.get('fnlab-function') ?? '',
       };
-      if (trigger === 'invoke' || trigger === 'schedule' || trigger === 'event') {
+      if (['invoke', 'schedule', 'event', 'file'].includes(trigger)) {
         const text = await request.text();
         const event = trigger === 'event' ? sqsEvent(text, request, context)
           : trigger === 'schedule' ? scheduledEvent(JSON.parse(text || '{}'), context)

@@ -26,8 +26,11 @@ The entry point is the first of these the source defines:
   event (``source: "aws.events"``, ``detail-type: "Scheduled Event"``,
   ``time``), and the return value is sent back as JSON; on a delivery from
   its event queue (``fnlab-trigger: event``) it is an SQS event with one
-  record (``event["Records"][0]["body"]`` the payload as sent), and an
-  exception makes the delivery fail, to be retried.
+  record (``event["Records"][0]["body"]`` the payload as sent); on an
+  upload to a store that triggers it (``fnlab-trigger: file``) it is the
+  S3 event as sent (``Records[0]["s3"]["bucket"]["name"]`` the store,
+  ``["object"]["key"]`` and ``["size"]`` the file); an exception makes the
+  delivery fail, to be retried.
 - ``hello_world(request)`` or ``main(request)``: the Cloud Functions shape.
   ``request`` looks like Flask's (method, path, args, headers, data,
   get_data(), get_json()). Return a string, a dict or list (sent as JSON),
@@ -407,7 +410,7 @@ def run(method, path, query, headers, body):
     trigger = headers.get("fnlab-trigger")
     for name in LAMBDA_NAMES:
         if callable(scope.get(name)):
-            if trigger in ("invoke", "schedule", "event"):
+            if trigger in ("invoke", "schedule", "event", "file"):
                 context = Context(headers)
                 if trigger == "event":
                     event = sqs_event(body, headers, context)

@@ -50,6 +50,8 @@ pub struct StoreInfo {
     pub keys: i64,
     /// What its keys and values weigh, bytes.
     pub bytes: i64,
+    /// The function each upload to it triggers (a file drop), if any.
+    pub trigger: Option<String>,
 }
 
 /// One page of a store's keys, in order.
@@ -188,9 +190,10 @@ impl Kv {
     pub async fn stores(&self, user_id: i64) -> Result<Vec<StoreInfo>, KvError> {
         self.open(user_id, DEFAULT_STORE).await?;
         let rows = sqlx::query(
-            "select s.name, cast(count(e.key) as bigint), s.bytes from kv_stores s \
+            "select s.name, cast(count(e.key) as bigint), s.bytes, f.name from kv_stores s \
              left join kv_entries e on e.store_id = s.store_id \
-             where s.user_id = $1 group by s.store_id, s.name, s.bytes order by s.name",
+             left join functions f on f.function_id = s.trigger_function_id \
+             where s.user_id = $1 group by s.store_id, s.name, s.bytes, f.name order by s.name",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -201,9 +204,35 @@ impl Kv {
                     name: row.try_get(0)?,
                     keys: row.try_get(1)?,
                     bytes: row.try_get(2)?,
+                    trigger: row.try_get(3)?,
                 })
             })
             .collect()
+    }
+
+    /// Makes uploads to store `store_id` trigger function `function_id`
+    /// (one of the store's owner's), or nothing.
+    pub async fn set_trigger(
+        &self,
+        store_id: i64,
+        function_id: Option<i64>,
+    ) -> Result<(), KvError> {
+        sqlx::query("update kv_stores set trigger_function_id = $2 where store_id = $1")
+            .bind(store_id)
+            .bind(function_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The function uploads to store `store_id` trigger, if any.
+    pub async fn trigger_of(&self, store_id: i64) -> Result<Option<i64>, KvError> {
+        let found: Vec<Option<i64>> =
+            sqlx::query_scalar("select trigger_function_id from kv_stores where store_id = $1")
+                .bind(store_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(found.into_iter().flatten().next())
     }
 
     /// The value of `key` in store `store_id`.
@@ -503,6 +532,8 @@ mod tests {
         );
         let stores = kv.stores(ann).await.unwrap();
         assert_eq!(stores[0].bytes, 6 + 3 + 2);
+        assert_eq!(stores[0].trigger, None);
+        assert_eq!(kv.trigger_of(store).await.unwrap(), None);
         assert_eq!(stores[0].keys, 3);
 
         // Pages by prefix, then by cursor.

@@ -1,6 +1,8 @@
 //! A function's metrics over a window: invocations, errors and latency per
-//! step. Steps of an hour or more read the hourly rollups; shorter steps read the raw invocations, which are kept
-//! for at least a day.
+//! step. Steps of an hour or more read the hourly rollups; shorter steps,
+//! and metrics of one trigger only (the rollups do not keep triggers
+//! apart), read the raw invocations, which are kept for at least a day
+//! (`FNLAB_USAGE_RETENTION_DAYS`, 30 by default).
 
 use fnlab_billing::calendar::HOUR_MS;
 use fnlab_billing::report::{MetricPoint, Metrics, Window};
@@ -27,8 +29,9 @@ pub struct Point {
 }
 
 /// The metrics of `user_id`'s function `function_id` over `[from, to)` in
-/// steps of `step_ms` (a whole number of hours, or less than an hour).
-/// Scoped by the owner too: nothing of another user's ever counts.
+/// steps of `step_ms` (a whole number of hours, or less than an hour), of
+/// the invocations started by `trigger` only when given. Scoped by the
+/// owner too: nothing of another user's ever counts.
 pub async fn series(
     pool: &Pool,
     user_id: i64,
@@ -36,6 +39,7 @@ pub async fn series(
     from: i64,
     to: i64,
     step_ms: i64,
+    trigger: Option<&str>,
 ) -> Result<Vec<Point>, sqlx::Error> {
     let steps = usize::try_from((to - from + step_ms - 1) / step_ms).unwrap_or(0);
     let mut points: Vec<Point> = (0..steps)
@@ -49,7 +53,7 @@ pub async fn series(
             .ok()
             .filter(|i| *i < steps)
     };
-    if step_ms >= HOUR_MS {
+    if step_ms >= HOUR_MS && trigger.is_none() {
         let rows = sqlx::query(
             "select hour, requests, errors, latency from usage_hourly \
              where function_id = $1 and hour >= $2 and hour < $3 and user_id = $4",
@@ -71,12 +75,13 @@ pub async fn series(
         let rows = sqlx::query(&format!(
             "select started_at, wall_us, status from invocations \
              where function_id = $1 and started_at >= $2 and started_at < $3 and user_id = $4 \
-             and {BILLED}"
+             and {BILLED} and ($5 = '' or trigger = $5)"
         ))
         .bind(function_id)
         .bind(from)
         .bind(to)
         .bind(user_id)
+        .bind(trigger.unwrap_or_default())
         .fetch_all(pool)
         .await?;
         for row in rows {
@@ -91,16 +96,17 @@ pub async fn series(
 }
 
 /// The metrics of `user_id`'s function `function_id` over `window` ending
-/// at `now`.
+/// at `now`, of the invocations started by `trigger` only when given.
 pub async fn window(
     pool: &Pool,
     user_id: i64,
     function_id: i64,
     window: Window,
     now: i64,
+    trigger: Option<&str>,
 ) -> Result<Metrics, sqlx::Error> {
     let (from, to, step) = window.bounds(now);
-    let points = series(pool, user_id, function_id, from, to, step).await?;
+    let points = series(pool, user_id, function_id, from, to, step, trigger).await?;
     let mut all = Latency::default();
     for point in &points {
         all.merge(&point.latency);
@@ -108,6 +114,7 @@ pub async fn window(
     let ms = |latency: &Latency, p: f64| latency.percentile(p).map(|us| us as f64 / 1000.0);
     Ok(Metrics {
         window,
+        trigger: trigger.map(str::to_owned),
         from,
         to,
         step_secs: step / 1000,

@@ -258,7 +258,7 @@ async fn metrics_series_count_every_invocation_once() {
     let live = LiveUsage::default();
     write(&pool, &live, sample()).await;
     let (from, to) = (hour_start(T0), hour_start(T0) + 3 * HOUR_MS);
-    let hourly = metrics::series(&pool, 1, 1, from, to, HOUR_MS)
+    let hourly = metrics::series(&pool, 1, 1, from, to, HOUR_MS, None)
         .await
         .unwrap();
     assert_eq!(hourly.len(), 3);
@@ -266,14 +266,14 @@ async fn metrics_series_count_every_invocation_once() {
     // Function 1 ran at n = 0, 2, …, 28: five per hour (n = 8 throttled).
     assert_eq!(counts, vec![4, 5, 5]);
     assert_eq!(hourly.iter().map(|p| p.errors).sum::<i64>(), 0);
-    let minutes = metrics::series(&pool, 1, 2, from, from + HOUR_MS, 60_000)
+    let minutes = metrics::series(&pool, 1, 2, from, from + HOUR_MS, 60_000, None)
         .await
         .unwrap();
     assert_eq!(minutes.len(), 60);
     assert_eq!(minutes.iter().map(|p| p.invocations).sum::<i64>(), 5);
     assert_eq!(minutes.iter().map(|p| p.errors).sum::<i64>(), 1);
     for step in [HOUR_MS, 60_000] {
-        let others = metrics::series(&pool, 2, 1, from, from + HOUR_MS, step);
+        let others = metrics::series(&pool, 2, 1, from, from + HOUR_MS, step, None);
         let others = others.await.unwrap();
         assert_eq!(
             others.iter().map(|p| p.invocations).sum::<i64>(),

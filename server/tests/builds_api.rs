@@ -38,6 +38,7 @@ fn template_check(id: &str) -> (Method, &'static str, &'static str, u16, &'stati
         "rust-webhook-relay" => (Method::POST, "/", "{}", 500, "Set the secret WEBHOOK_URL"),
         "rust-scheduled-job" => (Method::GET, "/", "", 200, "runs: 0"),
         "rust-queue-consumer" => (Method::GET, "/", "", 200, "total: 0"),
+        "rust-word-count" => (Method::GET, "/", "", 200, r#"{"word counts":{}}"#),
         other => panic!("template {other} has no check here: add one"),
     }
 }
@@ -98,6 +99,23 @@ async fn every_template_deploys_and_answers() {
     assert_eq!(failed["last_status"], 500, "{failed}");
     let (_, answer) = call(&ann, Method::GET, "/fn/ann/queue-consumer/", "").await;
     assert_eq!(answer, "total: 5\n");
+    // The file processor counts the words of a file dropped on a store.
+    let dropped = common::drop_file(
+        &ann,
+        "uploads",
+        "word-count",
+        "poem.txt",
+        "To be, or not\nto be",
+    )
+    .await;
+    assert_eq!(dropped["state"], "done", "{dropped}");
+    let counts = ann.get("/api/v1/kv/wordcounts/poem.txt").await.expect(200);
+    assert_eq!(
+        counts,
+        json!({"lines": 2, "words": 6, "top": [["be", 2], ["to", 2], ["not", 1], ["or", 1]]})
+    );
+    let (_, answer) = call(&ann, Method::GET, "/fn/ann/word-count/", "").await;
+    assert_eq!(answer, r#"{"word counts":{"poem.txt":6}}"#);
     // The router's two routes, and the echo refusing bad JSON.
     let (status, _) = call(&ann, Method::GET, "/fn/ann/router/", "").await;
     assert_eq!(status, 200);

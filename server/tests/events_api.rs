@@ -279,3 +279,125 @@ async fn a_function_sends_events_to_its_owners_functions_only(db: Db) {
     );
 }
 both_backends!(a_function_sends_events_to_its_owners_functions_only);
+
+async fn uploads_to_a_bucket_run_its_function_with_an_s3_event(db: Db) {
+    let server = TestServer::start_with(db, &FAST_RETRIES).await;
+    let ann = ann_with_probe(&server).await;
+    let bucket = |trigger: Value| {
+        let ann = ann.clone();
+        async move {
+            (ann.send(
+                Method::PATCH,
+                "/api/v1/kv/uploads",
+                Some(json!({ "trigger": trigger })),
+            ))
+            .await
+        }
+    };
+    // Without a trigger an upload is only a write.
+    let put = |key: &str, body: Vec<u8>| {
+        let request = (ann.http).put(format!("{}/api/v1/kv/uploads/{key}", ann.base));
+        async move {
+            common::answer(
+                request
+                    .header("content-type", "image/png")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let plain = put("before.txt", b"x".to_vec()).await;
+    assert!(plain.headers.get("fnlab-event-id").is_none());
+    plain.expect(204);
+    bucket(json!("nothing"))
+        .await
+        .expect_error(422, "invalid_trigger");
+
+    let store = bucket(json!("probe")).await.expect(200);
+    assert_eq!(
+        (store["name"].as_str(), store["trigger"].as_str()),
+        (Some("uploads"), Some("probe"))
+    );
+    let dropped = common::drop_file(&ann, "uploads", "probe", "notes/a b.txt", "hello there").await;
+    assert_eq!(
+        (dropped["state"].as_str(), dropped["source"].as_str()),
+        (Some("done"), Some("file"))
+    );
+    // The probe answers and logs "TRIGGER BODY": the body is the S3 event.
+    let log = common::invocations(&ann, "probe", 1).await;
+    let stdout = log[0]["stdout"].as_str().unwrap();
+    assert_eq!(log[0]["trigger"], "file", "{log}");
+    let event: Value = serde_json::from_str(stdout.trim().strip_prefix("file ").unwrap()).unwrap();
+    let record = &event["Records"][0];
+    assert_eq!(record["eventName"], "ObjectCreated:Put");
+    assert_eq!(record["eventSource"], "aws:s3");
+    assert_eq!(record["s3"]["bucket"]["name"], "uploads");
+    assert_eq!(record["s3"]["object"]["key"], "notes/a b.txt");
+    assert_eq!(record["s3"]["object"]["size"], 11);
+    // Metrics by trigger count it apart from the rest.
+    let metrics = |trigger: &str| {
+        let (ann, path) = (
+            ann.clone(),
+            format!("/api/v1/functions/probe/metrics?trigger={trigger}"),
+        );
+        async move { ann.get(&path).await }
+    };
+    let files = metrics("file").await.expect(200);
+    assert_eq!(
+        (files["trigger"].as_str(), files["invocations"].as_i64()),
+        (Some("file"), Some(1))
+    );
+    assert_eq!(metrics("http").await.expect(200)["invocations"], 0);
+    assert_eq!(metrics("").await.expect(200)["invocations"], 1);
+    metrics("ftp").await.expect_error(422, "invalid_trigger");
+
+    // Oversized: refused, nothing queued.
+    let big = put("big.bin", vec![0; fnlab_kv::MAX_VALUE_BYTES + 1]).await;
+    assert_eq!(big.status, 413, "{:?}", big.body);
+    assert_eq!(events(&ann).await.len(), 1);
+
+    // A function's own retry setting: one attempt, then a dead letter.
+    let config = "/api/v1/functions/probe/event-config";
+    let default = ann.get(config).await.expect(200);
+    assert_eq!(default, json!({"max_attempts": 3, "server_default": true}));
+    let set = |n: Value| ann.send(Method::PUT, config, Some(json!({ "max_attempts": n })));
+    set(json!(11)).await.expect_error(422, "invalid_attempts");
+    set(json!(0)).await.expect_error(422, "invalid_attempts");
+    assert_eq!(
+        set(json!(1)).await.expect(200),
+        json!({"max_attempts": 1, "server_default": false})
+    );
+    set_env(&ann, json!({ "PROBE_FAIL": "1" })).await;
+    let dead = common::drop_file(&ann, "uploads", "probe", "fails.txt", "x").await;
+    assert_eq!(
+        (dead["state"].as_str(), dead["attempts"].as_i64()),
+        (Some("dead"), Some(1)),
+        "{dead}"
+    );
+    assert_eq!(set(Value::Null).await.expect(200), default);
+
+    // Another user can neither trigger ann's function nor see her settings.
+    let bob = server.client();
+    bob.sign_up_and_log_in("bob").await;
+    let theirs = bob.send(
+        Method::PATCH,
+        "/api/v1/kv/uploads",
+        Some(json!({"trigger": "probe"})),
+    );
+    theirs.await.expect_error(422, "invalid_trigger");
+    bob.get(config).await.expect_error(404, "not_found");
+    // Deleting the function leaves the store, untriggered.
+    ann.delete("/api/v1/functions/probe").await.expect(204);
+    let stores = ann.get("/api/v1/kv").await.expect(200);
+    let uploads = (stores.as_array().unwrap().iter())
+        .find(|s| s["name"] == "uploads")
+        .unwrap();
+    assert_eq!(
+        (uploads["keys"].as_i64(), &uploads["trigger"]),
+        (Some(3), &Value::Null)
+    );
+}
+both_backends!(uploads_to_a_bucket_run_its_function_with_an_s3_event);

@@ -35,6 +35,9 @@ fn template_check(id: &str) -> (Method, &'static str, &'static str, u16, &'stati
         "python-queue-consumer" | "javascript-queue-consumer" => {
             (Method::GET, "/", "", 200, "total: ")
         }
+        "python-word-count" | "javascript-word-count" => {
+            (Method::GET, "/", "", 200, r#""word counts""#)
+        }
         "python-webhook-relay" | "javascript-webhook-relay" => {
             (Method::POST, "/", "{}", 500, "Set the secret WEBHOOK_URL")
         }
@@ -53,7 +56,7 @@ async fn every_script_template_deploys_and_answers() {
         .collect();
     for language in ["python", "javascript"] {
         let count = scripts.iter().filter(|t| t["language"] == language).count();
-        assert_eq!(count, 7, "{language} templates: {scripts:?}");
+        assert_eq!(count, 8, "{language} templates: {scripts:?}");
     }
     for template in &scripts {
         let id = template["id"].as_str().unwrap();
@@ -96,6 +99,26 @@ async fn every_script_template_deploys_and_answers() {
         assert_eq!(failed["last_status"], 500, "{id}: {failed}");
         let (_, answer) = call(&ann, Method::GET, &format!("/fn/ann/{id}/"), "").await;
         assert_eq!(answer.trim(), total, "{id}");
+    }
+    // The file processors count the words of files dropped on a store
+    // (each its own store), read from the S3 event of the upload; a file
+    // gone before it is counted fails the delivery.
+    for id in ["python-word-count", "javascript-word-count"] {
+        let store = format!("{id}-uploads");
+        let text = "The cat saw the dog.\nThe end\n";
+        let dropped = common::drop_file(&ann, &store, id, "story.txt", text).await;
+        assert_eq!(dropped["state"], "done", "{id}: {dropped}");
+        let counts = ann.get("/api/v1/kv/wordcounts/story.txt").await.expect(200);
+        assert_eq!(counts["words"], 7, "{id}: {counts}");
+        assert_eq!(counts["lines"], 2, "{id}: {counts}");
+        assert_eq!(counts["top"][0], json!(["the", 3]), "{id}: {counts}");
+        let log = invocations(&ann, id, 2).await;
+        let ran = (log.as_array().unwrap().iter()).find(|record| record["trigger"] == "file");
+        let stdout = ran.unwrap()["stdout"].as_str().unwrap();
+        assert!(
+            stdout.contains(&format!("{store}/story.txt: 7 words, 2 lines")),
+            "{id}: {log}"
+        );
     }
     // The JSON APIs' error answers.
     for id in ["python-json-api", "javascript-json-api"] {

@@ -31,7 +31,7 @@ pub mod schedules;
 
 #[cfg(feature = "store")]
 pub use cron::Cron;
-pub use model::{QueuedEvent, Schedule, ScheduleRun};
+pub use model::{EventConfig, QueuedEvent, Schedule, ScheduleRun, Trigger};
 #[cfg(feature = "store")]
 pub use queue::{Queue, QueueError, Retries};
 #[cfg(feature = "store")]
@@ -259,5 +259,21 @@ mod tests {
             a.delete(tick, &first).await,
             Err(QueueError::NotFound)
         ));
+
+        // A function's own number of attempts comes with each claim.
+        assert_eq!(a.max_attempts(tick).await.unwrap(), None);
+        a.set_max_attempts(tick, Some(5)).await.unwrap();
+        let third = a.send(tick, "file", "3", 10).await.unwrap();
+        let claimed = a
+            .claim(&third, now_ms() + 10, 5_000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (claimed.max_attempts, claimed.source.as_str()),
+            (Some(5), "file")
+        );
+        a.set_max_attempts(tick, None).await.unwrap();
+        assert_eq!(a.max_attempts(tick).await.unwrap(), None);
     }
 }

@@ -85,3 +85,57 @@ pub struct QueuedEvent {
     /// When its state last changed, ms since the Unix epoch.
     pub updated_at: i64,
 }
+
+/// What started an invocation, as its record and the guest's
+/// `fnlab-trigger` request header name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// A request to the function's URL.
+    Http,
+    /// Its owner's direct invoke with a JSON payload.
+    Invoke,
+    /// One of its cron schedules.
+    Schedule,
+    /// An event from its queue.
+    Event,
+    /// An upload to a store that triggers it (a file drop).
+    File,
+}
+
+impl Trigger {
+    /// Every trigger.
+    pub const ALL: [Self; 5] = [
+        Self::Http,
+        Self::Invoke,
+        Self::Schedule,
+        Self::Event,
+        Self::File,
+    ];
+
+    /// The trigger named `name` ([`Self::as_str`]).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// `http`, `invoke`, `schedule`, `event` or `file`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Invoke => "invoke",
+            Self::Schedule => "schedule",
+            Self::Event => "event",
+            Self::File => "file",
+        }
+    }
+}
+
+/// How a function's events are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventConfig {
+    /// Deliveries an event gets before it is dead-lettered.
+    pub max_attempts: i64,
+    /// Whether that is the server's setting (the function has none of
+    /// its own).
+    pub server_default: bool,
+}

@@ -56,12 +56,18 @@ pub struct Claimed {
     pub function: String,
     /// Its owner's username.
     pub username: String,
+    /// Who sent it: `api`, `url`, `invoke`, `function` or `file` (an
+    /// upload to a store that triggers the function).
+    pub source: String,
     /// The payload.
     pub payload: String,
     /// Which delivery this is, from 1.
     pub attempt: i64,
     /// When it was sent, ms since the Unix epoch.
     pub sent_at: i64,
+    /// The function's own number of deliveries before a dead letter, when
+    /// it has one.
+    pub max_attempts: Option<i64>,
 }
 
 /// How events are retried.
@@ -269,7 +275,8 @@ impl Queue {
             return Ok(None);
         }
         let row = sqlx::query(
-            "select e.payload, e.attempts, e.created_at, f.name, u.username from events e \
+            "select e.payload, e.attempts, e.created_at, f.name, u.username, e.source, \
+             f.event_attempts from events e \
              join functions f on f.function_id = e.function_id \
              join users u on u.user_id = f.user_id where e.event_id = $1",
         )
@@ -285,7 +292,36 @@ impl Queue {
             sent_at: row.try_get(2)?,
             function: row.try_get(3)?,
             username: row.try_get(4)?,
+            source: row.try_get(5)?,
+            max_attempts: row.try_get(6)?,
         }))
+    }
+
+    /// The number of deliveries `function_id` gets before a dead letter,
+    /// when it has its own.
+    pub async fn max_attempts(&self, function_id: i64) -> Result<Option<i64>, QueueError> {
+        let found: Vec<Option<i64>> =
+            sqlx::query_scalar("select event_attempts from functions where function_id = $1")
+                .bind(function_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(found.into_iter().flatten().next())
+    }
+
+    /// Gives `function_id` its own number of deliveries before a dead
+    /// letter, or (`None`) the server's again. Events already retrying
+    /// follow the new number from their next delivery.
+    pub async fn set_max_attempts(
+        &self,
+        function_id: i64,
+        attempts: Option<i64>,
+    ) -> Result<(), QueueError> {
+        sqlx::query("update functions set event_attempts = $2 where function_id = $1")
+            .bind(function_id)
+            .bind(attempts)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Extends this node's lease on event `event_id` to `until`; false

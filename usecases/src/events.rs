@@ -22,9 +22,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use fnlab_triggers::queue::{Claimed, MAX_PAYLOAD_BYTES, QueueError};
-use fnlab_triggers::{Finished, QueuedEvent, Retries};
+use fnlab_triggers::{EventConfig, Finished, QueuedEvent, Retries};
 use tokio::sync::Semaphore;
 
+use crate::files::FILE_SOURCE;
 use crate::invoke::Trigger;
 use crate::triggers::{ending, keep_leased};
 use crate::{Actor, Error, Fnlab};
@@ -60,6 +61,9 @@ pub struct SentEvent {
     /// The event's id, as its deliveries and the queue's list say.
     pub event_id: String,
 }
+
+/// The most deliveries a function may ask for its events.
+pub const MAX_ATTEMPTS: i64 = 10;
 
 impl Fnlab {
     /// Queues `payload` (JSON; empty counts as `{}`) for the actor's
@@ -99,7 +103,8 @@ impl Fnlab {
         self.enqueue(function.function_id, "url", &body).await
     }
 
-    async fn enqueue(
+    /// Queues `payload` for `function_id` from `source`.
+    pub(crate) async fn enqueue(
         &self,
         function_id: i64,
         source: &str,
@@ -156,6 +161,48 @@ impl Fnlab {
         Ok(self.inner.queue.delete(function_id, id).await?)
     }
 
+    /// How many deliveries an event of the actor's function `name` gets
+    /// before it is dead-lettered.
+    pub async fn event_config(&self, actor: &Actor, name: &str) -> Result<EventConfig, Error> {
+        let function_id = self.inner.functions.id_of(actor.id, name).await?;
+        let own = self.inner.queue.max_attempts(function_id).await?;
+        Ok(self.event_config_of(own))
+    }
+
+    /// Gives the actor's function `name` its own number of deliveries
+    /// before a dead letter (1 to [`MAX_ATTEMPTS`]), or (`None`) the
+    /// server's again.
+    pub async fn set_event_config(
+        &self,
+        actor: &Actor,
+        name: &str,
+        max_attempts: Option<i64>,
+    ) -> Result<EventConfig, Error> {
+        if let Some(n) = max_attempts.filter(|n| !(1..=MAX_ATTEMPTS).contains(n)) {
+            return Err(Error::invalid(
+                "max_attempts",
+                "invalid_attempts",
+                format!(
+                    "max_attempts is 1 to {MAX_ATTEMPTS}, or null for the server's {}; not {n}",
+                    self.inner.settings.triggers.event_attempts
+                ),
+            ));
+        }
+        let function_id = self.inner.functions.id_of(actor.id, name).await?;
+        self.inner
+            .queue
+            .set_max_attempts(function_id, max_attempts)
+            .await?;
+        Ok(self.event_config_of(max_attempts))
+    }
+
+    fn event_config_of(&self, own: Option<i64>) -> EventConfig {
+        EventConfig {
+            max_attempts: own.unwrap_or(self.inner.settings.triggers.event_attempts),
+            server_default: own.is_none(),
+        }
+    }
+
     /// This node's event worker (see [`Fnlab::start_triggers`]).
     pub(crate) async fn deliver_events(self) {
         let delivering = Arc::new(Semaphore::new(MAX_DELIVERING));
@@ -208,15 +255,18 @@ impl Fnlab {
             (EVENT_TIME_HEADER, claimed.sent_at.to_string()),
         ];
         let payload = Bytes::from(claimed.payload.clone());
-        let ran = self
-            .run_event(
-                &claimed.username,
-                &claimed.function,
-                payload,
-                Trigger::Event,
-                &headers,
-            )
-            .await;
+        let trigger = match claimed.source.as_str() {
+            FILE_SOURCE => Trigger::File,
+            _ => Trigger::Event,
+        };
+        let ran = (self.run_event(
+            &claimed.username,
+            &claimed.function,
+            payload,
+            trigger,
+            &headers,
+        ))
+        .await;
         renewing.abort();
         let delivered = match &ran {
             Ok(done) => ending(done),
@@ -228,7 +278,7 @@ impl Fnlab {
         };
         let settings = &self.inner.settings.triggers;
         let retries = Retries {
-            attempts: settings.event_attempts,
+            attempts: claimed.max_attempts.unwrap_or(settings.event_attempts),
             backoff_ms: i64::try_from(settings.event_backoff.as_millis()).unwrap_or(i64::MAX),
         };
         if let Err(e) = self.inner.queue.finish(&claimed, &delivered, retries).await {

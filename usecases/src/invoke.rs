@@ -39,31 +39,7 @@ pub const FUNCTION_HEADER: &str = "fnlab-function";
 /// ([`Trigger::as_str`]); whatever a caller sends under it is replaced.
 pub const TRIGGER_HEADER: &str = "fnlab-trigger";
 
-/// What started an invocation, as its record and the guest's
-/// [`TRIGGER_HEADER`] name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trigger {
-    /// A request to the function's URL.
-    Http,
-    /// Its owner's direct invoke with a JSON payload.
-    Invoke,
-    /// One of its cron schedules.
-    Schedule,
-    /// An event from its queue.
-    Event,
-}
-
-impl Trigger {
-    /// `http`, `invoke`, `schedule` or `event`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Http => "http",
-            Self::Invoke => "invoke",
-            Self::Schedule => "schedule",
-            Self::Event => "event",
-        }
-    }
-}
+pub use fnlab_triggers::Trigger;
 
 /// What a direct invoke answers, once the function is done.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -11,6 +11,7 @@ use fnlab_billing::Pricing;
 use fnlab_kv::{KeyPage, Kv, KvError, StoreInfo};
 use fnlab_sandbox::{BoxFuture, KeyValueBackend, KeysFrom, KvFailure};
 
+use crate::events::SentEvent;
 use crate::{Actor, Error, Fnlab};
 
 /// Keys a page lists when the caller does not say.
@@ -202,17 +203,20 @@ impl Fnlab {
             .ok_or_else(|| Error::Missing(format!("store {store} has no key {key:?}")))
     }
 
-    /// Sets `key` of the actor's store `store` (made if new) to `value`.
+    /// Sets `key` of the actor's store `store` (made if new) to `value`:
+    /// an upload, which queues an event for the function the store
+    /// triggers, if any (see [`crate::files`]); that event.
     pub async fn kv_set(
         &self,
         actor: &Actor,
         store: &str,
         key: &str,
         value: &[u8],
-    ) -> Result<(), Error> {
+    ) -> Result<Option<SentEvent>, Error> {
         let id = self.inner.kv.open(actor.id, store).await?;
         let quota = quota(&self.inner.accounts, &self.inner.pricing, actor.id).await?;
-        Ok(self.inner.kv.set(actor.id, id, key, value, quota).await?)
+        self.inner.kv.set(actor.id, id, key, value, quota).await?;
+        self.file_dropped(actor, id, store, key, value.len()).await
     }
 
     /// Deletes `key` of the actor's store `store`.

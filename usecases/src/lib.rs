@@ -32,6 +32,7 @@
 //!   them.
 //! - [`events`]: the event queue (asynchronous invocations), and the
 //!   worker that delivers them.
+//! - [`files`]: file drops: stores whose uploads trigger a function.
 //! - [`triggers`]: what the schedule and event workers share.
 //! - [`storage`]: the storage quota, and collecting what nobody needs.
 //! - [`tail`]: following a function's invocations live.
@@ -48,6 +49,7 @@ pub mod deploy;
 pub mod environment;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod holdings;
 pub mod invoke;
 pub mod kv;

@@ -12,6 +12,7 @@ use fnlab_billing::report::{Metrics, Overview, UsageReport, UserLine, UserSort, 
 use fnlab_metering::{metrics, report, totals};
 use serde::Serialize;
 
+use crate::invoke::Trigger;
 use crate::{Actor, Error, Fnlab};
 
 /// Longest period one usage query covers.
@@ -172,13 +173,26 @@ impl Fnlab {
     }
 
     /// Invocations, errors and latency percentiles of the actor's function
-    /// `name` over `window` (`1h`, the default, `24h` or `7d`).
+    /// `name` over `window` (`1h`, the default, `24h` or `7d`), of the
+    /// invocations started by `trigger` only when given.
     pub async fn metrics(
         &self,
         actor: &Actor,
         name: &str,
         window: Option<&str>,
+        trigger: Option<&str>,
     ) -> Result<Metrics, Error> {
+        let trigger = match trigger.filter(|t| !t.is_empty()) {
+            None => None,
+            Some(name) => Some(Trigger::parse(name).ok_or_else(|| {
+                let known: Vec<_> = Trigger::ALL.iter().map(|t| t.as_str()).collect();
+                Error::invalid(
+                    "trigger",
+                    "invalid_trigger",
+                    format!("unknown trigger {name:?}: use {}", known.join(", ")),
+                )
+            })?),
+        };
         let window = match window {
             None => Window::Hour,
             Some(text) => Window::parse(text)
@@ -187,7 +201,8 @@ impl Fnlab {
         let function = self.inner.functions.summary(actor.id, name).await?;
         let now = fnlab_db::now_ms();
         let pool = &self.inner.pool;
-        Ok(metrics::window(pool, actor.id, function.id, window, now).await?)
+        let trigger = trigger.map(Trigger::as_str);
+        Ok(metrics::window(pool, actor.id, function.id, window, now, trigger).await?)
     }
 
     /// Every user's month (default this one) sorted by `sort` (`username`,

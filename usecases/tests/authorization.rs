@@ -142,8 +142,18 @@ async fn a_function_is_its_owners_alone() {
         f.invocations(bob, "echo", &Default::default(), Some(10))
             .await
     ));
-    assert!(is_not_found(f.metrics(bob, "echo", None).await));
+    assert!(is_not_found(f.metrics(bob, "echo", None, None).await));
     assert!(is_not_found(f.environment(bob, "echo").await));
+    assert!(is_not_found(f.event_config(bob, "echo").await));
+    assert!(is_not_found(f.set_event_config(bob, "echo", Some(2)).await));
+    // A store cannot be made to trigger another user's function.
+    assert!(matches!(
+        f.set_store_trigger(bob, "uploads", Some("echo")).await,
+        Err(Error::Invalid {
+            code: "invalid_trigger",
+            ..
+        })
+    ));
     let change = EnvChange {
         vars: [("MODE".to_owned(), Some("bob's".to_owned()))].into(),
         secrets: [("TOKEN".to_owned(), Some("bob's".to_owned()))].into(),
@@ -198,7 +208,7 @@ async fn a_function_is_its_owners_alone() {
             .is_empty()
     );
     assert_eq!(
-        f.metrics(ann, "echo", Some("24h"))
+        f.metrics(ann, "echo", Some("24h"), None)
             .await
             .unwrap()
             .invocations,
@@ -296,7 +306,7 @@ async fn every_door_enforces_the_same_input_rules() {
     );
     assert!(is_not_found(f.function(ann, "bad").await), "nothing stored");
     assert!(matches!(
-        f.metrics(ann, "echo", Some("1y")).await,
+        f.metrics(ann, "echo", Some("1y"), None).await,
         Err(Error::Malformed(_))
     ));
     assert!(matches!(

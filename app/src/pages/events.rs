@@ -1,14 +1,17 @@
 //! The function page's Events section: send the function an event (an
 //! asynchronous invocation), and watch its queue: each event's state
 //! (queued, running, retrying, done, dead), attempts, payload and last
-//! error, with Replay for a dead letter and Delete. It refreshes every
-//! two seconds, so retries show as they happen.
+//! error, with Replay for a dead letter and Delete, and how many attempts
+//! an event gets before it is dead. It refreshes every two seconds, so
+//! retries show as they happen.
 
 use fnlab_triggers::QueuedEvent;
 use leptos::prelude::*;
 
 use super::{Table, ticker};
-use crate::events::{DeleteEvent, ReplayEvent, SendEvent, get_events};
+use crate::events::{
+    DeleteEvent, ReplayEvent, SendEvent, SetEventConfig, get_event_config, get_events,
+};
 use crate::format::utc_time;
 
 /// How often the section asks for the queue.
@@ -23,6 +26,12 @@ pub fn EventsPanel(
     let send = ServerAction::<SendEvent>::new();
     let replay = ServerAction::<ReplayEvent>::new();
     let delete = ServerAction::<DeleteEvent>::new();
+    let configure = ServerAction::<SetEventConfig>::new();
+    let config_name = name.clone();
+    let config = Resource::new(
+        move || configure.version().get(),
+        move |_| get_event_config(config_name.clone()),
+    );
     let tick = ticker(REFRESH);
     let function = name.clone();
     let events = Resource::new(
@@ -37,8 +46,9 @@ pub fn EventsPanel(
         failed(send.value().get())
             .or_else(|| failed(replay.value().get()))
             .or_else(|| failed(delete.value().get()))
+            .or_else(|| failed(configure.value().get()))
     };
-    let list_name = name.clone();
+    let (list_name, configure_name) = (name.clone(), name.clone());
     view! {
         <section class="events" data-testid="events">
             <h2>"Events"</h2>
@@ -52,6 +62,24 @@ pub fn EventsPanel(
                 <div class="inline-form">
                     <textarea name="payload" rows="2" class="mono" aria-label="Event payload" spellcheck="false">"{\"order\": 1}"</textarea>
                     <button type="submit" class="primary">"Queue event"</button>
+                </div>
+            </ActionForm>
+            <ActionForm action=configure>
+                <input type="hidden" name="name" value=configure_name />
+                <div class="inline-form" data-testid="event-attempts">
+                    <label for="max-attempts">"Attempts before a dead letter"</label>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let config = config.await.ok();
+                            let value = config.filter(|c| !c.server_default).map(|c| c.max_attempts.to_string());
+                            let default = config.map(|c| c.max_attempts.to_string()).unwrap_or_default();
+                            view! {
+                                <input id="max-attempts" name="max_attempts" type="number" min="1" max="10"
+                                    value=value placeholder=format!("{default} (server default)") />
+                            }
+                        })}
+                    </Transition>
+                    <button type="submit" class="secondary">"Save"</button>
                 </div>
             </ActionForm>
             {move || error().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}

@@ -1,7 +1,10 @@
 //! `/kv?store=NAME&prefix=P&cursor=C&key=K`: the user's key-value stores.
 //! Tabs for the stores, a prefix filter and a page of keys (with "Next"
 //! by cursor), the selected value shown for people, and forms to write
-//! and delete values. Functions read and write the same stores.
+//! and delete values. Functions read and write the same stores. A store
+//! can run one of the user's functions on each upload (a file drop):
+//! files dropped on the page (or chosen) are uploaded through
+//! `PUT /api/v1/kv/{store}/{key}`, each queuing that function's event.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,8 +12,10 @@ use leptos_router::hooks::use_query_map;
 
 use super::{RequireUser, Table};
 use crate::format::{bytes, utc_time};
+use crate::functions::list_functions;
 use crate::kv::{
-    DeleteKvValue, KeysView, PutKvValue, ValueView, get_kv_value, list_kv_keys, list_kv_stores,
+    DeleteKvValue, KeysView, PutKvValue, SetKvTrigger, ValueView, get_kv_value, list_kv_keys,
+    list_kv_stores,
 };
 
 /// The key-value stores page.
@@ -25,8 +30,14 @@ pub fn KvPage() -> impl IntoView {
     };
     let put = ServerAction::<PutKvValue>::new();
     let delete = ServerAction::<DeleteKvValue>::new();
-    let changes = move || (put.version().get(), delete.version().get());
+    let set_trigger = ServerAction::<SetKvTrigger>::new();
+    let (uploads, set_uploads) = signal(0_u32);
+    let changes = move || {
+        let versions = (put.version().get(), delete.version().get());
+        (versions, set_trigger.version().get(), uploads.get())
+    };
     let stores = Resource::new(changes, |_| list_kv_stores());
+    let functions = Resource::new(|| (), |_| list_functions());
     let keys = Resource::new(
         move || (store(), param("prefix"), param("cursor"), changes()),
         |(store, prefix, cursor, _)| {
@@ -44,7 +55,8 @@ pub fn KvPage() -> impl IntoView {
     );
     let error = move || {
         let failed = |result: Option<Result<(), crate::error::AppError>>| result?.err();
-        failed(put.value().get()).or_else(|| failed(delete.value().get()))
+        (failed(put.value().get()).or_else(|| failed(delete.value().get())))
+            .or_else(|| failed(set_trigger.value().get()))
     };
     view! {
         <Title text="Key-value stores" />
@@ -59,9 +71,12 @@ pub fn KvPage() -> impl IntoView {
             </p>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
+                    let functions: Vec<String> = (functions.await.into_iter().flatten())
+                        .map(|f| f.name)
+                        .collect();
                     stores.await.ok().map(|stores| view! {
                         <nav class="tabs" aria-label="Stores" data-testid="stores">
-                            {stores.into_iter().map(|s| {
+                            {stores.iter().map(|s| {
                                 let current = s.name == store();
                                 view! {
                                     <a href=format!("/kv?store={}", s.name) class:current=current>
@@ -70,9 +85,16 @@ pub fn KvPage() -> impl IntoView {
                                 }
                             }).collect_view()}
                         </nav>
+                        <TriggerForm
+                            store=store()
+                            current=stores.iter().find(|s| s.name == store()).and_then(|s| s.trigger.clone())
+                            functions
+                            action=set_trigger
+                        />
                     })
                 })}
             </Transition>
+            <FileDrop store=Signal::derive(store) uploaded=move || set_uploads.update(|n| *n += 1) />
             <form method="get" action="/kv" class="inline-form">
                 <input type="hidden" name="store" value=store />
                 <input name="prefix" value=move || param("prefix") placeholder="Key prefix" aria-label="Key prefix" class="mono" />
@@ -109,6 +131,127 @@ pub fn KvPage() -> impl IntoView {
         </RequireUser>
     }
 }
+
+/// Which of the user's functions (`functions`) each upload to `store`
+/// runs.
+#[component]
+fn TriggerForm(
+    store: String,
+    current: Option<String>,
+    functions: Vec<String>,
+    action: ServerAction<SetKvTrigger>,
+) -> impl IntoView {
+    let label = format!("Uploads to {store} run");
+    let chosen = current.clone().unwrap_or_default();
+    let options = functions
+        .into_iter()
+        .map(|name| {
+            let selected = name == chosen;
+            view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+        })
+        .collect_view();
+    view! {
+        <ActionForm action>
+            <fieldset class="inline-form" data-testid="store-trigger">
+                <legend>{label.clone()}</legend>
+                <input type="hidden" name="store" value=store />
+                <select name="function" aria-label=label>
+                    <option value="" selected=chosen.is_empty()>"No function"</option>
+                    {options}
+                </select>
+                <button type="submit" class="secondary">"Set trigger"</button>
+            </fieldset>
+            <p class="muted">
+                {match current {
+                    Some(function) => format!("Each upload queues an S3-style event (ObjectCreated:Put) for {function}; its deliveries are under Events on its page."),
+                    None => "Pick a function to run it on each file uploaded here, with an S3-style event.".to_owned(),
+                }}
+            </p>
+        </ActionForm>
+    }
+}
+
+/// Uploads files dropped on it (or chosen) to `store`, each under its
+/// file name, and says what became of each.
+#[component]
+fn FileDrop(
+    store: Signal<String>,
+    uploaded: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let (over, set_over) = signal(false);
+    let (results, set_results) = signal(Vec::<Result<String, String>>::new());
+    let upload = move |files: Option<web_sys::FileList>| {
+        let Some(files) = files else { return };
+        let files: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
+        set_results.set(Vec::new());
+        let store = store.get_untracked();
+        leptos::task::spawn_local(async move {
+            for file in files {
+                let result = upload_one(&store, &file).await;
+                set_results.update(|all| all.push(result));
+            }
+            uploaded();
+        });
+    };
+    view! {
+        <label
+            class="drop-zone"
+            class:over=over
+            data-testid="drop-zone"
+            on:dragover=move |ev: leptos::ev::DragEvent| {
+                ev.prevent_default();
+                set_over.set(true);
+            }
+            on:dragleave=move |_| set_over.set(false)
+            on:drop=move |ev: leptos::ev::DragEvent| {
+                ev.prevent_default();
+                set_over.set(false);
+                upload(ev.data_transfer().and_then(|data| data.files()));
+            }
+        >
+            {move || format!("Drop files here to upload them to {} (at most 1 MiB each), or choose them", store.get())}
+            <input
+                type="file"
+                multiple
+                aria-label="Files to upload"
+                on:change=move |ev| {
+                    let input: web_sys::HtmlInputElement = event_target(&ev);
+                    upload(input.files());
+                }
+            />
+        </label>
+        <ul class="uploads" data-testid="uploads">
+            {move || results.get().into_iter().map(|result| match result {
+                Ok(line) => view! { <li class="notice" role="status">{line}</li> }.into_any(),
+                Err(line) => view! { <li class="error" role="alert">{line}</li> }.into_any(),
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// Uploads `file` to `store` under its name: what happened, for people.
+async fn upload_one(store: &str, file: &web_sys::File) -> Result<String, String> {
+    let name = file.name();
+    let content_type = Some(file.type_()).filter(|t| !t.is_empty());
+    let url = format!("/api/v1/kv/{}/{}", enc(store), enc(&name));
+    let content_type = content_type
+        .as_deref()
+        .unwrap_or("application/octet-stream");
+    match super::upload::put_file(&url, content_type, file).await {
+        Ok((_, headers)) => {
+            let event = headers.get(EVENT_ID_HEADER).ok().flatten();
+            let size = bytes(file.size() as i64);
+            Ok(match event {
+                Some(id) => format!("Uploaded {name} ({size}); queued event {id}."),
+                None => format!("Uploaded {name} ({size})."),
+            })
+        }
+        Err(message) => Err(format!("{name}: {message}")),
+    }
+}
+
+/// The response header naming the event an upload queued.
+const EVENT_ID_HEADER: &str = "fnlab-event-id";
 
 /// A page of keys, each a link to its value, and "Next" when there is more.
 #[component]

@@ -1,9 +1,10 @@
-//! `/functions/{name}/metrics?window=1h|24h|7d`: invocations, errors and
-//! latency percentiles of one function as charts, refreshed every five
-//! seconds.
+//! `/functions/{name}/metrics?window=1h|24h|7d&trigger=T`: invocations,
+//! errors and latency percentiles of one function as charts, of all its
+//! invocations or those of one trigger, refreshed every five seconds.
 
 use fnlab_billing::calendar::{date_label, rfc3339};
 use fnlab_billing::report::{Metrics, Window};
+use fnlab_triggers::Trigger;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -23,11 +24,20 @@ pub fn MetricsPage() -> impl IntoView {
     let query = use_query_map();
     let name = move || params.read().get("name").unwrap_or_default();
     let window = move || query.read().get("window").unwrap_or_else(|| "1h".into());
+    let trigger = move || query.read().get("trigger").unwrap_or_default();
     let tick = ticker(REFRESH);
     let metrics = Resource::new(
-        move || (name(), window(), tick.get()),
-        |(name, window, _)| get_metrics(name, window),
+        move || (name(), window(), trigger(), tick.get()),
+        |(name, window, trigger, _)| get_metrics(name, window, trigger),
     );
+    let href = move |window: &str, trigger: &str| {
+        let only = if trigger.is_empty() {
+            String::new()
+        } else {
+            format!("&trigger={trigger}")
+        };
+        format!("/functions/{}/metrics?window={window}{only}", name())
+    };
     view! {
         <Title text=move || format!("Metrics of {}", name()) />
         <RequireUser>
@@ -38,7 +48,7 @@ pub fn MetricsPage() -> impl IntoView {
             <nav class="tabs" aria-label="Window">
                 {Window::ALL.map(|w| view! {
                     <a
-                        href=move || format!("/functions/{}/metrics?window={}", name(), w.as_str())
+                        href=move || href(w.as_str(), &trigger())
                         class:current=move || window() == w.as_str()
                     >
                         {match w {
@@ -49,6 +59,16 @@ pub fn MetricsPage() -> impl IntoView {
                     </a>
                 }).to_vec()}
             </nav>
+            <nav class="tabs" aria-label="Trigger" data-testid="trigger-tabs">
+                {std::iter::once(("", "All triggers"))
+                    .chain(Trigger::ALL.map(|t| (t.as_str(), trigger_label(t))))
+                    .map(|(t, label)| view! {
+                        <a href=move || href(&window(), t) class:current=move || trigger() == t>
+                            {label}
+                        </a>
+                    })
+                    .collect_view()}
+            </nav>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match metrics.await {
@@ -58,6 +78,17 @@ pub fn MetricsPage() -> impl IntoView {
                 })}
             </Transition>
         </RequireUser>
+    }
+}
+
+/// A trigger, for people.
+fn trigger_label(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::Http => "HTTP",
+        Trigger::Invoke => "Direct invoke",
+        Trigger::Schedule => "Schedules",
+        Trigger::Event => "Queue",
+        Trigger::File => "File drops",
     }
 }
 

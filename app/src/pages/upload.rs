@@ -82,22 +82,32 @@ pub fn UploadComponent(
 }
 
 /// Uploads `file` as the component of `name`; the server's message on failure.
-#[cfg(feature = "hydrate")]
 async fn send(name: &str, file: web_sys::File) -> Result<String, String> {
+    let url = format!("/api/v1/functions/{name}/component");
+    let (body, _) = put_file(&url, "application/wasm", &file).await?;
+    Ok(format!("Version {} is live.", body["version"]))
+}
+
+/// `PUT`s `file` to `url` of the REST API as `content_type` (the session
+/// cookie authenticates it): the answer's JSON body (`null` when empty)
+/// and headers, or the server's error message.
+#[cfg(feature = "hydrate")]
+pub(crate) async fn put_file(
+    url: &str,
+    content_type: &str,
+    file: &web_sys::File,
+) -> Result<(serde_json::Value, web_sys::Headers), String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
     let failed = |e: wasm_bindgen::JsValue| format!("The upload failed: {e:?}");
     let init = web_sys::RequestInit::new();
     init.set_method("PUT");
-    init.set_body(&file);
+    init.set_body(file);
     let headers = web_sys::Headers::new().map_err(failed)?;
-    headers
-        .set("content-type", "application/wasm")
-        .map_err(failed)?;
+    headers.set("content-type", content_type).map_err(failed)?;
     init.set_headers(&headers);
-    let url = format!("/api/v1/functions/{name}/component");
-    let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(failed)?;
+    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(failed)?;
     let window = web_sys::window().ok_or("no window")?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
         .await
@@ -111,7 +121,7 @@ async fn send(name: &str, file: web_sys::File) -> Result<String, String> {
         .unwrap_or_default();
     let body: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     if response.ok() {
-        Ok(format!("Version {} is live.", body["version"]))
+        Ok((body, response.headers()))
     } else {
         Err(body["error"]["message"]
             .as_str()
@@ -122,6 +132,10 @@ async fn send(name: &str, file: web_sys::File) -> Result<String, String> {
 
 /// Uploads happen in the browser only.
 #[cfg(not(feature = "hydrate"))]
-async fn send(_name: &str, _file: web_sys::File) -> Result<String, String> {
+pub(crate) async fn put_file(
+    _url: &str,
+    _content_type: &str,
+    _file: &web_sys::File,
+) -> Result<(serde_json::Value, web_sys::Headers), String> {
     Err("uploads need JavaScript".into())
 }

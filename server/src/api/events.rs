@@ -4,11 +4,12 @@
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
+use fnlab_triggers::EventConfig;
 use fnlab_triggers::QueuedEvent;
 use fnlab_triggers::queue::MAX_PAYLOAD_BYTES;
 use fnlab_usecases::events::SentEvent;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_events, send_event).layer(DefaultBodyLimit::max(MAX_PAYLOAD_BYTES)))
         .routes(routes!(replay_event))
         .routes(routes!(delete_event))
+        .routes(routes!(get_event_config, put_event_config))
 }
 
 /// Which events to list.
@@ -144,4 +146,63 @@ async fn delete_event(
 ) -> Result<StatusCode, ApiError> {
     state.fnlab.delete_event(&actor, &name, &event_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// How many deliveries the function's events get before they are
+/// dead-lettered.
+#[utoipa::path(
+    get,
+    path = "/functions/{name}/event-config",
+    operation_id = "get_event_config",
+    tag = "events",
+    security(("token" = []), ("session" = [])),
+    params(("name" = String, Path, description = "The function's name.")),
+    responses(
+        (status = 200, description = "The function's retry setting.", body = EventConfig),
+        (status = 404, description = "No such function of the caller's (`not_found`).", body = ErrorBody),
+    ),
+)]
+async fn get_event_config(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path(name): Path<String>,
+) -> Result<ApiJson<EventConfig>, ApiError> {
+    Ok(ApiJson(state.fnlab.event_config(&actor, &name).await?))
+}
+
+/// A function's own retry setting.
+#[derive(Deserialize, ToSchema)]
+struct EventConfigRequest {
+    /// Deliveries before a dead letter, 1 to 10; `null` for the server's
+    /// setting.
+    max_attempts: Option<i64>,
+}
+
+/// Sets how many deliveries the function's events get before they are
+/// dead-lettered (events already retrying follow it from their next
+/// delivery).
+#[utoipa::path(
+    put,
+    path = "/functions/{name}/event-config",
+    operation_id = "put_event_config",
+    tag = "events",
+    security(("token" = []), ("session" = [])),
+    params(("name" = String, Path, description = "The function's name.")),
+    request_body = EventConfigRequest,
+    responses(
+        (status = 200, description = "The function's retry setting.", body = EventConfig),
+        (status = 404, description = "No such function of the caller's (`not_found`).", body = ErrorBody),
+        (status = 422, description = "Outside 1 to 10 (`invalid_attempts`).", body = ErrorBody),
+    ),
+)]
+async fn put_event_config(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<EventConfigRequest>,
+) -> Result<ApiJson<EventConfig>, ApiError> {
+    let config = state
+        .fnlab
+        .set_event_config(&actor, &name, body.max_attempts);
+    Ok(ApiJson(config.await?))
 }

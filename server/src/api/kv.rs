@@ -1,15 +1,17 @@
 //! Key-value stores over REST: list the caller's stores, page through a
 //! store's keys by prefix, and read, write or delete one value as raw
 //! bytes (`curl --data-binary`). The same stores functions reach through
-//! `wasi:keyvalue`; another user's store is a plain 404.
+//! `wasi:keyvalue`; another user's store is a plain 404. A store can be a
+//! bucket that triggers a function on each upload (`PATCH /kv/{store}`).
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{AppendHeaders, IntoResponse};
 use fnlab_kv::{KeyPage, MAX_VALUE_BYTES, StoreInfo};
+use fnlab_usecases::events::EVENT_ID_HEADER;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
@@ -21,10 +23,10 @@ use crate::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(stores))
-        .routes(routes!(keys))
+        .routes(routes!(keys, set_trigger))
         .routes(routes!(get_value, delete_value))
-        // A value of the largest size, and room for nothing else.
-        .routes(routes!(put_value).layer(DefaultBodyLimit::max(MAX_VALUE_BYTES + 1)))
+        // A value of the largest size; a byte more is 413.
+        .routes(routes!(put_value).layer(DefaultBodyLimit::max(MAX_VALUE_BYTES)))
 }
 
 /// Lists the caller's stores (`default` always among them).
@@ -85,6 +87,41 @@ async fn keys(
     Ok(ApiJson(keys.await?))
 }
 
+/// What a store's uploads trigger.
+#[derive(Deserialize, ToSchema)]
+struct TriggerRequest {
+    /// The name of the caller's function that each upload to the store
+    /// runs with an S3-shaped event; `null` for none.
+    trigger: Option<String>,
+}
+
+/// Makes every upload to a store (made if new) run one of the caller's
+/// functions with an S3 `ObjectCreated:Put` event, through its event
+/// queue, or stops it.
+#[utoipa::path(
+    patch,
+    path = "/kv/{store}",
+    operation_id = "set_store_trigger",
+    tag = "kv",
+    security(("token" = []), ("session" = [])),
+    params(("store" = String, Path, description = "The store's name.")),
+    request_body = TriggerRequest,
+    responses(
+        (status = 200, description = "The store, with its trigger.", body = StoreInfo),
+        (status = 422, description = "A bad store name (`invalid_name`) or no such function (`invalid_trigger`).", body = ErrorBody),
+    ),
+)]
+async fn set_trigger(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path(store): Path<String>,
+    ApiJson(body): ApiJson<TriggerRequest>,
+) -> Result<ApiJson<StoreInfo>, ApiError> {
+    let trigger = body.trigger.as_deref().filter(|t| !t.is_empty());
+    let store = state.fnlab.set_store_trigger(&actor, &store, trigger);
+    Ok(ApiJson(store.await?))
+}
+
 /// Reads one value, as it was written.
 #[utoipa::path(
     get,
@@ -110,7 +147,9 @@ async fn get_value(
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], value))
 }
 
-/// Writes one value (the request body, as it is); makes the store if new.
+/// Writes one value (the request body as it is, of any content type);
+/// makes the store if new. When the store triggers a function, the upload
+/// queues its event, whose id the `fnlab-event-id` header carries.
 #[utoipa::path(
     put,
     path = "/kv/{store}/{key}",
@@ -123,7 +162,7 @@ async fn get_value(
     ),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The value, at most 1 MiB."),
     responses(
-        (status = 204, description = "Written."),
+        (status = 204, description = "Written.", headers(("fnlab-event-id" = String, description = "The event queued for the function the store triggers, if any."))),
         (status = 413, description = "Past the plan's key-value quota (`storage_quota_exceeded`), or over 1 MiB.", body = StorageFullBody),
         (status = 422, description = "A bad store name or key (`invalid_name`, `invalid_key`).", body = ErrorBody),
     ),
@@ -133,9 +172,11 @@ async fn put_value(
     AuthUser(actor): AuthUser,
     Path((store, key)): Path<(String, String)>,
     value: Bytes,
-) -> Result<StatusCode, ApiError> {
-    state.fnlab.kv_set(&actor, &store, &key, &value).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<impl IntoResponse, ApiError> {
+    let sent = state.fnlab.kv_set(&actor, &store, &key, &value).await?;
+    let event = sent.and_then(|sent| HeaderValue::from_str(&sent.event_id).ok());
+    let event = AppendHeaders(event.map(|id| (EVENT_ID_HEADER, id)));
+    Ok((StatusCode::NO_CONTENT, event))
 }
 
 /// Deletes one value.

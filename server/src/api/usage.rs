@@ -132,12 +132,16 @@ async fn billing(
     Ok(ApiJson(state.fnlab.billing(&actor).await?))
 }
 
-/// Which window.
+/// Which window, and which invocations.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct WindowQuery {
     /// `1h` (per minute, the default), `24h` or `7d` (per hour).
     window: Option<String>,
+    /// Only the invocations started by this trigger: `http`, `invoke`,
+    /// `schedule`, `event` or `file` (read from the retained invocation
+    /// records).
+    trigger: Option<String>,
 }
 
 /// A function's invocations, errors and latency percentiles over a
@@ -153,6 +157,7 @@ struct WindowQuery {
         (status = 200, description = "The window's metrics.", body = Metrics),
         (status = 400, description = "Another window (`bad_request`).", body = ErrorBody),
         (status = 404, description = "No such function of the caller's (`not_found`).", body = ErrorBody),
+        (status = 422, description = "An unknown trigger (`invalid_trigger`).", body = ErrorBody),
     ),
 )]
 async fn function_metrics(
@@ -161,6 +166,7 @@ async fn function_metrics(
     Path(name): Path<String>,
     Query(query): Query<WindowQuery>,
 ) -> Result<ApiJson<Metrics>, ApiError> {
-    let metrics = state.fnlab.metrics(&actor, &name, query.window.as_deref());
+    let (window, trigger) = (query.window.as_deref(), query.trigger.as_deref());
+    let metrics = state.fnlab.metrics(&actor, &name, window, trigger);
     Ok(ApiJson(metrics.await?))
 }

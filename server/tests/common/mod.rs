@@ -597,6 +597,48 @@ pub async fn run_scheduled(client: &Client, function: &str) -> Value {
 pub async fn deliver_event(client: &Client, function: &str, payload: Value) -> Value {
     let events = format!("/api/v1/functions/{function}/events");
     let sent = client.post(&events, payload).await.expect(202);
+    delivered(client, function, sent["event_id"].as_str().unwrap()).await
+}
+
+/// Makes `client`'s store `store` trigger `function`, uploads `text` to
+/// it under `key` (as a browser or curl would, with a content type of its
+/// own) and waits (20 s at most) for the upload's event to be delivered;
+/// returns the event.
+pub async fn drop_file(
+    client: &Client,
+    store: &str,
+    function: &str,
+    key: &str,
+    text: &str,
+) -> Value {
+    let trigger = json!({ "trigger": function });
+    let path = format!("/api/v1/kv/{store}");
+    let set = client.send(Method::PATCH, &path, Some(trigger)).await;
+    assert_eq!(set.expect(200)["trigger"], function);
+    let encoded = key
+        .replace('%', "%25")
+        .replace('/', "%2F")
+        .replace(' ', "%20");
+    let mut upload = (client.http)
+        .put(format!("{}/api/v1/kv/{store}/{encoded}", client.base))
+        .header("content-type", "text/plain")
+        .body(text.to_owned());
+    if let Some(token) = &client.bearer {
+        upload = upload.bearer_auth(token);
+    }
+    let uploaded = answer(upload.send().await.unwrap()).await;
+    assert_eq!(uploaded.status, 204, "{:?}", uploaded.body);
+    let event_id = uploaded.headers["fnlab-event-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    delivered(client, function, &event_id).await
+}
+
+/// Waits (20 s at most) for the first delivery of `client`'s event
+/// `event_id` to `function` to end; returns the event.
+async fn delivered(client: &Client, function: &str, event_id: &str) -> Value {
+    let events = format!("/api/v1/functions/{function}/events");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let list = client.get(&events).await.expect(200);
@@ -604,7 +646,7 @@ pub async fn deliver_event(client: &Client, function: &str, payload: Value) -> V
             .as_array()
             .unwrap()
             .iter()
-            .find(|e| e["event_id"] == sent["event_id"]);
+            .find(|e| e["event_id"] == event_id);
         let state = event.map(|e| e["state"].as_str().unwrap_or_default());
         if let (Some(event), Some("done" | "retrying" | "dead")) = (event, state) {
             return event.clone();

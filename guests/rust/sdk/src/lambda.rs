@@ -325,6 +325,59 @@ impl SqsEvent {
     }
 }
 
+/// An upload to a store that triggers the function, as the S3 event
+/// Lambda receives (`eventName` `ObjectCreated:Put`). Read the file with
+/// `fnlab::kv::open(&record.s3.bucket.name)?.get(&record.s3.object.key)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct S3Event {
+    /// The one upload.
+    #[serde(rename = "Records")]
+    pub records: Vec<S3Record>,
+}
+
+/// One upload of an [`S3Event`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct S3Record {
+    /// `ObjectCreated:Put`.
+    pub event_name: String,
+    /// When it was uploaded (RFC 3339).
+    pub event_time: String,
+    /// Always `aws:s3`.
+    pub event_source: String,
+    /// The store and the file.
+    pub s3: S3Entity,
+}
+
+/// What an [`S3Record`] is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct S3Entity {
+    /// The store.
+    pub bucket: S3Bucket,
+    /// The file.
+    pub object: S3Object,
+}
+
+/// The store an upload went to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct S3Bucket {
+    /// The store's name.
+    pub name: String,
+}
+
+/// The file uploaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct S3Object {
+    /// Its key in the store, as written (S3 would URL-encode it).
+    pub key: String,
+    /// Its size, bytes.
+    pub size: u64,
+}
+
 /// Turns what a Lambda-style handler returned into a response.
 ///
 /// An object with any of `statusCode`, `headers`, `multiValueHeaders`,
@@ -467,8 +520,10 @@ fn base64_decode(text: &str) -> Vec<u8> {
 /// itself, read as the handler's event type (an [`Event`], a
 /// `serde_json::Value`, a struct of your own; 400 when it does not fit),
 /// and the return value is sent back as JSON; on a run of a cron schedule
-/// the event is a [`ScheduledEvent`], and on a delivery from the event
-/// queue an [`SqsEvent`], read the same way. Otherwise the
+/// the event is a [`ScheduledEvent`], on a delivery from the event
+/// queue an [`SqsEvent`], and on an upload to a store that triggers the
+/// function (`fnlab-trigger: file`) the [`S3Event`] as sent, read the same
+/// way. Otherwise the
 /// event is the request as an API Gateway [`Event`] (read as the handler's
 /// type through JSON) and [`response`] says how the return value is sent.
 pub fn serve<E, R>(request: &Request, handler: impl FnOnce(E, Context) -> R) -> Response
@@ -478,7 +533,7 @@ where
 {
     let context = Context::from_request(request);
     let event = match request.header("fnlab-trigger") {
-        Some("invoke") => match request.body().trim_ascii() {
+        Some("invoke" | "file") => match request.body().trim_ascii() {
             [] => serde_json::from_slice(b"{}"),
             payload => serde_json::from_slice(payload),
         },
