@@ -38,7 +38,7 @@ async fn the_kv_api_reads_writes_pages_and_keeps_to_the_quota(db: Db) {
     let stores = ann.get("/api/v1/kv").await.expect(200);
     assert_eq!(
         stores,
-        json!([{ "name": "default", "keys": 0, "bytes": 0 }])
+        json!([{ "name": "default", "keys": 0, "bytes": 0, "trigger": null }])
     );
 
     assert_eq!(

@@ -341,6 +341,10 @@ async fn functions(contract: &Contract, ann: &Client) {
         DELETE event => 204;
         DELETE event => 404 "not_found";
         POST format!("{event}/replay") => 404 "not_found";
+        GET "/api/v1/functions/probe/event-config" => 200;
+        PUT "/api/v1/functions/probe/event-config", json!({"max_attempts": 5}) => 200;
+        PUT "/api/v1/functions/probe/event-config", json!({"max_attempts": 50}) => 422 "invalid_attempts";
+        PUT "/api/v1/functions/probe/event-config", json!({"max_attempts": null}) => 200;
     );
     let value = "/api/v1/kv/default/greeting";
     let put = raw(
@@ -357,6 +361,9 @@ async fn functions(contract: &Contract, ann: &Client) {
         GET "/api/v1/kv/default?prefix=gr" => 200;
         GET value => 200;
         GET "/api/v1/kv/nowhere" => 404 "not_found";
+        PATCH "/api/v1/kv/default", json!({"trigger": "probe"}) => 200;
+        PATCH "/api/v1/kv/default", json!({"trigger": "nothing"}) => 422 "invalid_trigger";
+        PATCH "/api/v1/kv/default", json!({"trigger": null}) => 200;
         DELETE value => 204;
         DELETE value => 404 "not_found";
     );
