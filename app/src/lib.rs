@@ -16,6 +16,7 @@
 //! - [`schedules`]: a function's cron schedules.
 //! - [`events`]: a function's event queue.
 //! - [`kv`]: the user's key-value stores.
+//! - [`sharing`]: public functions and forks.
 //! - [`billing`]: billing, metrics and the admin view.
 //! - [`charts`]: bar and line charts as server-rendered SVG.
 //! - [`pages`]: one module per page.
@@ -40,6 +41,7 @@ pub mod root;
 pub mod schedules;
 #[cfg(feature = "ssr")]
 pub mod session;
+pub mod sharing;
 pub mod tokens;
 
 pub use root::{App, shell};

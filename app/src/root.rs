@@ -16,6 +16,7 @@ use crate::pages::{
     landing::Landing,
     metrics::MetricsPage,
     not_found::NotFound,
+    shared::SharedPage,
     tokens::TokensPage,
 };
 
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("functions/:name/metrics") view=MetricsPage ssr=SsrMode::Async />
                     <Route path=path!("billing") view=BillingPage ssr=SsrMode::Async />
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("s/:user/:function") view=SharedPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

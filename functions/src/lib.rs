@@ -24,6 +24,7 @@
 //! - `drafts`: the source saved in the editor, and each version's source.
 //! - `env`: each function's variables and sealed secrets, and the key
 //!   that seals them.
+//! - `sharing`: public functions and forks.
 //! - `storage`: what a user's functions store, the quota check, and the
 //!   collection of components nobody refers to.
 //! - `test_events`: the JSON events each function's owner saved to invoke
@@ -39,19 +40,23 @@ pub mod drafts;
 pub mod env;
 pub mod model;
 #[cfg(feature = "store")]
+pub mod sharing;
+#[cfg(feature = "store")]
 pub mod storage;
 #[cfg(feature = "store")]
 pub mod test_events;
 
 pub use model::{
-    Deployed, Draft, Environment, FunctionDetail, FunctionSummary, GuestEnv, Language, Limits,
-    LiveFunction, SecretInfo, Source, UnknownLanguage, VersionInfo,
+    Deployed, Draft, Environment, Forked, FunctionDetail, FunctionSummary, GuestEnv, Language,
+    Limits, LiveFunction, SecretInfo, Shared, Source, UnknownLanguage, VersionInfo,
 };
 
 #[cfg(feature = "store")]
 pub use catalog::NewVersion;
 #[cfg(feature = "store")]
 pub use env::{EnvChange, SecretsKey};
+#[cfg(feature = "store")]
+pub use sharing::{NewFork, SharedFunction};
 #[cfg(feature = "store")]
 pub use storage::{Collected, Growth, StorageQuota};
 #[cfg(feature = "store")]
@@ -175,6 +180,9 @@ mod store {
         /// A test event that breaks a rule; the message says which.
         #[error("{0}")]
         InvalidTestEvent(String),
+        /// A description over the length limit; the message says so.
+        #[error("{0}")]
+        InvalidDescription(String),
         /// No such function for this user (or not theirs).
         #[error("no such function")]
         NotFound,

@@ -225,3 +225,42 @@ pub struct SecretInfo {
     /// key was lost or differs between nodes): set it again.
     pub readable: bool,
 }
+
+/// A function as anyone may see it once its owner made it public.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Shared {
+    /// Its owner's username.
+    pub user: String,
+    /// Its name.
+    pub name: String,
+    /// Whether it is public (only its owner sees it otherwise).
+    pub public: bool,
+    /// Its language; `None` for a function deployed as a component only.
+    pub language: Option<Language>,
+    /// What its owner says it does.
+    pub description: String,
+    /// The source of its live version (its saved draft while nothing is
+    /// live); `None` for a component deployed without source.
+    pub source: Option<String>,
+    /// Its public URL.
+    pub url: String,
+    /// Whether the URL answers (it has a live version).
+    pub live: bool,
+    /// How many functions were forked from it.
+    pub forks: i64,
+    /// `user/function` it was forked from, if it was.
+    pub forked_from: Option<String>,
+}
+
+/// What a fork answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Forked {
+    /// The new function's name, in the forker's account.
+    pub name: String,
+    /// Its URL (it answers once deployed).
+    pub url: String,
+    /// `user/function` it was forked from.
+    pub forked_from: String,
+}

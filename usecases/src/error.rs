@@ -160,6 +160,9 @@ impl From<FunctionError> for Error {
             FunctionError::InvalidTestEvent(_) => {
                 Self::invalid("event", "invalid_test_event", message)
             }
+            FunctionError::InvalidDescription(_) => {
+                Self::invalid("description", "invalid_description", message)
+            }
             FunctionError::SourceTooLarge(_) => {
                 Self::invalid("source", "source_too_large", message)
             }

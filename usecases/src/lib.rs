@@ -34,6 +34,7 @@
 //!   worker that delivers them.
 //! - [`files`]: file drops: stores whose uploads trigger a function.
 //! - [`triggers`]: what the schedule and event workers share.
+//! - [`sharing`]: public functions, and forking them.
 //! - [`storage`]: the storage quota, and collecting what nobody needs.
 //! - [`tail`]: following a function's invocations live.
 //! - `telemetry` (private): this node's metrics for Prometheus.
@@ -56,6 +57,7 @@ pub mod kv;
 pub mod live;
 pub mod quota;
 pub mod schedules;
+pub mod sharing;
 pub mod storage;
 pub mod tail;
 mod telemetry;

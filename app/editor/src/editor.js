@@ -3,7 +3,8 @@
 // wired to the REST API: Ctrl/Cmd-S saves the draft, Ctrl/Cmd-Enter (or the
 // Deploy button) saves and deploys, the build's progress and log stream in
 // from /api/v1/builds/{id}/events, compiler diagnostics become markers on
-// their lines, and a test console calls the function's URL.
+// their lines, and a test console calls the function's URL. A public
+// function's page gets its source highlighted, read-only.
 //
 // The page (app/src/pages/function.rs) renders the markup; this file only
 // finds it by data attributes, so either side can be read alone.
@@ -268,7 +269,9 @@ function mountConsole(root) {
       }
     });
   }
-  mountEvents(root, name, field, out);
+  // On a public page only the HTTP tab works: the rest is the owner's.
+  const isPublic = "public" in root.dataset;
+  if (!isPublic) mountEvents(root, name, field, out);
 
   root.querySelector('[data-panel="http"]').addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -298,7 +301,7 @@ function mountConsole(root) {
       out("status").textContent = `${response.status} ${response.statusText} · ${ms.toFixed(0)} ms`;
       out("headers").textContent = [...response.headers].map(([k, v]) => `${k}: ${v}`).join("\n");
       out("body").textContent = text;
-      showLogs(response.headers.get("fnlab-request-id"));
+      if (!isPublic) showLogs(response.headers.get("fnlab-request-id"));
     } catch (error) {
       out("status").textContent = `The request failed: ${error.message}`;
     }
@@ -483,9 +486,32 @@ async function showVersionSource(button) {
   dialog.showModal();
 }
 
+/** Shows the source in a `[data-fnlab-source]` element's `data-source`
+ * highlighted as its `data-language`, read-only (a public function's
+ * page). */
+function mountSource(root) {
+  if (root.fnlabSource) return;
+  root.fnlabSource = true;
+  const language = LANGUAGES[root.dataset.language];
+  new EditorView({
+    parent: root,
+    state: EditorState.create({
+      doc: root.dataset.source || "",
+      extensions: [
+        basicSetup,
+        language ? language() : [],
+        theme,
+        EditorState.readOnly.of(true),
+        EditorView.editable.of(false),
+      ],
+    }),
+  });
+}
+
 function scan() {
   document.querySelectorAll("[data-fnlab-editor]").forEach(mount);
   document.querySelectorAll("[data-fnlab-console]").forEach(mountConsole);
+  document.querySelectorAll("[data-fnlab-source]").forEach(mountSource);
 }
 
 document.addEventListener("click", (e) => {

@@ -1,6 +1,6 @@
 //! `/functions/{name}`: one function: its URL, the code editor with deploy
 //! progress and a test console, its variables and secrets, its cron
-//! schedules and event queue, versions (roll back with a click, read
+//! schedules and event queue, whether its source is public, versions (roll back with a click, read
 //! each one's source), a component upload, and its log. Once loaded, the
 //! page asks every second whether the function changed (a deploy, a
 //! rollback); the log follows the live tail (server-sent events) with
@@ -19,6 +19,7 @@ use leptos_router::hooks::use_params_map;
 use super::environment::EnvironmentPanel;
 use super::events::EventsPanel;
 use super::schedules::SchedulesPanel;
+use super::shared::SharingPanel;
 use super::upload::UploadComponent;
 use super::{RequireUser, Table, ticker};
 use crate::format::{bytes, micros, utc_time};
@@ -98,6 +99,7 @@ fn Head(function: FunctionView, delete: ServerAction<DeleteFunction>) -> impl In
             <EnvironmentPanel name=env_name.clone() />
             <SchedulesPanel name=env_name.clone() />
             <EventsPanel name=env_name.clone() />
+            <SharingPanel name=env_name.clone() />
         </Show>
     }
 }
@@ -133,13 +135,20 @@ fn Editor(name: String) -> impl IntoView {
 /// Tries the function two ways: any HTTP request to its URL, or a direct
 /// invoke with a JSON event (saved test events and samples of each
 /// trigger's event to start from); shows the answer and its log.
+///
+/// On a public page (`public`) it only sends HTTP requests to the URL, as
+/// anyone may: the direct invoke and the log are the owner's.
 #[component]
-fn TestConsole(name: String, url: String) -> impl IntoView {
+pub(super) fn TestConsole(
+    name: String,
+    url: String,
+    #[prop(optional)] public: bool,
+) -> impl IntoView {
     view! {
-        <section class="console" data-fnlab-console="" data-function=name data-url=url>
+        <section class="console" data-fnlab-console="" data-function=name data-url=url data-public=public.then_some("")>
             <div class="console-bar">
-                <h2>"Test"</h2>
-                <div class="tabs" role="tablist" aria-label="Test with">
+                <h2>{if public { "Try it" } else { "Test" }}</h2>
+                <div class="tabs" role="tablist" aria-label="Test with" hidden=public>
                     <button type="button" role="tab" data-tab="http" aria-selected="true">"HTTP request"</button>
                     <button type="button" role="tab" data-tab="event" aria-selected="false">"Event"</button>
                 </div>
@@ -175,8 +184,8 @@ fn TestConsole(name: String, url: String) -> impl IntoView {
             <p class="mono" data-role="status" data-testid="test-status"></p>
             <pre class="mono" data-role="headers"></pre>
             <pre class="log" data-role="body" data-testid="test-body"></pre>
-            <h3>"Logs"</h3>
-            <pre class="log" data-role="logs" data-testid="test-logs"></pre>
+            <h3 hidden=public>"Logs"</h3>
+            <pre class="log" data-role="logs" data-testid="test-logs" hidden=public></pre>
         </section>
     }
 }

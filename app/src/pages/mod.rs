@@ -12,6 +12,7 @@ pub mod landing;
 pub mod metrics;
 pub mod not_found;
 pub mod schedules;
+pub mod shared;
 pub mod tokens;
 pub mod upload;
 

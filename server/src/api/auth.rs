@@ -1,7 +1,8 @@
 //! Who is calling: the [`AuthUser`] extractor. Handlers that take it cannot
-//! run for an anonymous caller, so authorization cannot be forgotten.
+//! run for an anonymous caller, so authorization cannot be forgotten; those
+//! that serve anyone take `Option<AuthUser>` (a bad token is still 401).
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use fnlab_usecases::Actor;
@@ -48,5 +49,23 @@ impl FromRequestParts<AppState> for AuthUser {
             .await?
             .map(Self)
             .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, ApiError> {
+        match <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(user) => Ok(Some(user)),
+            // No credentials at all: anonymous.
+            Err(ApiError::Unauthorized(_)) if !parts.headers.contains_key(AUTHORIZATION) => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 }

@@ -18,6 +18,7 @@ mod logs;
 mod openapi;
 mod reference;
 mod schedules;
+mod sharing;
 mod tokens;
 mod usage;
 mod users;
@@ -47,6 +48,7 @@ pub fn router(config: &Config) -> Router<AppState> {
         .merge(schedules::router())
         .merge(events::router())
         .merge(kv::router())
+        .merge(sharing::router())
         .merge(builds::router())
         .merge(logs::router())
         .merge(tokens::router())
