@@ -47,10 +47,9 @@ pub struct NewFork<'a> {
     pub source: &'a Source,
     /// The original's description.
     pub description: &'a str,
-    /// The original.
-    pub from_id: i64,
-    /// The original as `user/function`.
-    pub from: &'a str,
+    /// The original, and its name as `user/function`; `None` for a copy
+    /// of something else (an assignment's starter code).
+    pub from: Option<(i64, &'a str)>,
 }
 
 impl Functions {
@@ -148,8 +147,8 @@ impl Functions {
         .bind(fork.source.language.as_str())
         .bind(&fork.source.source)
         .bind(fork.description)
-        .bind(fork.from_id)
-        .bind(fork.from)
+        .bind(fork.from.map(|(id, _)| id))
+        .bind(fork.from.map(|(_, name)| name))
         .fetch_all(&self.pool)
         .await?
         .pop();

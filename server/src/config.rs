@@ -451,6 +451,7 @@ impl Config {
                 event_attempts: self.event_attempts,
                 event_backoff: std::time::Duration::from_millis(self.event_backoff_ms),
             },
+            public_url: self.public_url().trim_end_matches('/').to_owned(),
         }
     }
 

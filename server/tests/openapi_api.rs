@@ -107,6 +107,7 @@ async fn every_answer_of_the_main_flows_matches_the_document() {
     tokens(&contract, &ann).await;
     functions(&contract, &ann).await;
     drafts_and_builds(&contract, &ann).await;
+    sharing_and_courses(&contract, &ann).await;
     usage_and_billing(&contract, &ann).await;
     admin(&contract, &server, &ann).await;
     endings(&contract, &ann).await;
@@ -420,6 +421,64 @@ async fn drafts_and_builds(contract: &Contract, ann: &Client) {
     answers!(contract, ann; GET build => 200;);
     let mut events = open_events(contract, ann, &format!("{build}/events")).await;
     contract.validate_component("StateEvent", &events.expect("state").await);
+}
+
+/// Sharing and forking; a course, its members and an assignment.
+async fn sharing_and_courses(contract: &Contract, ann: &Client) {
+    let fork = "/api/v1/shared/ann/hello/fork";
+    answers!(contract, ann;
+        PUT "/api/v1/functions/hello/sharing", json!({"public": true, "description": "Hi"}) => 200;
+        PUT "/api/v1/functions/nothing/sharing", json!({"public": true}) => 404 "not_found";
+        PUT "/api/v1/functions/probe/sharing", json!({"public": true}) => 200;
+        GET "/api/v1/shared/ann/hello" => 200;
+        GET "/api/v1/shared/ann/nothing" => 404 "not_found";
+        POST fork, json!({"name": "hello-copy"}) => 201;
+        POST fork, json!({"name": "hello-copy"}) => 409 "function_exists";
+        POST "/api/v1/shared/ann/probe/fork", json!({}) => 422 "no_source";
+    );
+    let course = json!({"name": "Course", "starts_on": "2026-09-01", "ends_on": "2026-12-20"});
+    let made = answers!(contract, ann;
+        POST "/api/v1/courses", course => 201;
+        POST "/api/v1/courses", json!({"name": "", "starts_on": "x", "ends_on": "y"}) => 422 "invalid_course";
+    )
+    .remove(0);
+    let (id, code) = (made["id"].as_i64().unwrap(), made["invite_code"].clone());
+    let course = format!("/api/v1/courses/{id}");
+    let assignment = json!({"title": "Hello", "language": "python", "due_at": 4_102_444_800_000_i64,
+        "checks": [{"name": "answers", "expect": {"status": 200}}]});
+    let added = answers!(contract, ann;
+        GET "/api/v1/courses" => 200;
+        GET course.clone() => 200;
+        GET "/api/v1/courses/999999" => 404 "not_found";
+        POST "/api/v1/courses/join", json!({"code": code}) => 200;
+        POST "/api/v1/courses/join", json!({"code": "nope"}) => 404 "not_found";
+        POST format!("{course}/invite") => 200;
+        GET format!("{course}/members") => 200;
+        PUT format!("{course}/members"), json!({"roster": "nobody"}) => 200;
+        PUT format!("{course}/members/nobody"), json!({"role": "ta"}) => 404 "not_found";
+        DELETE format!("{course}/members/nobody") => 404 "not_found";
+        POST format!("{course}/assignments"), json!({"title": "", "language": "python", "due_at": 0}) => 422 "invalid_course";
+        POST format!("{course}/assignments"), assignment => 201;
+    )
+    .pop()
+    .unwrap();
+    let assignment = format!("/api/v1/assignments/{}", added["id"]);
+    let csv = answers!(contract, ann;
+        GET format!("{course}/assignments") => 200;
+        GET assignment.clone() => 200;
+        GET "/api/v1/assignments/999999" => 404 "not_found";
+        POST format!("{assignment}/start") => 201;
+        POST format!("{assignment}/start") => 200;
+        GET format!("{assignment}/results") => 200;
+        GET format!("{course}/grid") => 200;
+        GET format!("{course}/grades.csv") => 200;
+    )
+    .pop()
+    .unwrap();
+    assert!(
+        csv.as_str().is_some_and(|csv| csv.starts_with("username,")),
+        "{csv}"
+    );
 }
 
 /// Usage, its CSV, billing and metrics, and unreadable periods.

@@ -4,7 +4,8 @@
 //! again), then forget the cached live version so the next request runs
 //! it. A component that is not a wasi:http proxy is [`Error::Invalid`]
 //! with the reason, one past the quota [`Error::StorageFull`] with the
-//! figures, and either way nothing is stored.
+//! figures, and either way nothing is stored. A student's assignment
+//! function then has its checks run on the new version.
 
 use fnlab_functions::{Deployed, NewVersion, Source, validate_name};
 use fnlab_sandbox::LoadError;
@@ -57,6 +58,28 @@ impl Fnlab {
             .add_version(user_id, name, &version, ceilings, quota)
             .await?;
         self.inner.live.forget(deployed.function_id);
+        self.check_assignment(user_id, name, &deployed).await;
         Ok(deployed)
+    }
+
+    /// Runs the checks of the assignment the function is tied to, if any,
+    /// on the version just deployed. A failure to run them is logged: the
+    /// deploy stands.
+    async fn check_assignment(&self, user_id: i64, name: &str, deployed: &Deployed) {
+        let checked = async {
+            let Some(owner) = self.inner.accounts.user(user_id).await? else {
+                return Ok(None);
+            };
+            self.run_checks(
+                &owner.username,
+                name,
+                deployed.function_id,
+                deployed.version,
+            )
+            .await
+        };
+        if let Err(e) = checked.await {
+            tracing::warn!(function = name, version = deployed.version, error = %e, "cannot run the assignment's checks");
+        }
     }
 }

@@ -361,7 +361,7 @@ impl Fnlab {
         Ok(Some(function))
     }
 
-    async fn program(&self, function: &LiveFunction) -> Result<Arc<Program>, Error> {
+    pub(crate) async fn program(&self, function: &LiveFunction) -> Result<Arc<Program>, Error> {
         let sandbox = &self.inner.sandbox;
         let telemetry = &self.inner.telemetry;
         if let Some(program) = sandbox.ready(&function.sha256) {

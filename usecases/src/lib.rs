@@ -30,6 +30,7 @@
 //! - [`quota`]: monthly quotas checked from memory.
 //! - [`schedules`]: functions' cron schedules, and the worker that runs
 //!   them.
+//! - [`courses`]: courses, assignments and their checks, for teaching.
 //! - [`events`]: the event queue (asynchronous invocations), and the
 //!   worker that delivers them.
 //! - [`files`]: file drops: stores whose uploads trigger a function.
@@ -46,6 +47,7 @@ pub mod accounts;
 pub mod actor;
 pub mod builds;
 pub mod catalog;
+pub mod courses;
 pub mod deploy;
 pub mod environment;
 pub mod error;
@@ -93,6 +95,8 @@ pub struct Settings {
     pub secrets_key: SecretsKey,
     /// How cron schedules run and queued events are delivered.
     pub triggers: triggers::TriggerSettings,
+    /// The URL people reach the dashboard at (course invite links).
+    pub public_url: String,
 }
 
 /// The use cases, over the domain services. Cheap to clone.
@@ -110,6 +114,7 @@ struct Inner {
     /// Wakes this node's schedule worker when a schedule changes here.
     schedule_wake: tokio::sync::Notify,
     queue: fnlab_triggers::Queue,
+    courses: fnlab_courses::Courses,
     /// Wakes this node's event worker when an event is sent here.
     event_wake: Arc<tokio::sync::Notify>,
     builds: Builds,
@@ -161,6 +166,7 @@ impl Fnlab {
                 schedule_wake: tokio::sync::Notify::new(),
                 queue,
                 event_wake,
+                courses: fnlab_courses::Courses::new(pool.clone()),
                 builds: Builds::new(pool.clone()),
                 live: live::LiveCache::default(),
                 progress: builds::Progress::default(),

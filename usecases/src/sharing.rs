@@ -76,8 +76,7 @@ impl Fnlab {
             name: new_name,
             source,
             description: &original.description,
-            from_id: original.id,
-            from: &from,
+            from: Some((original.id, &from)),
         };
         let ceilings = self.inner.settings.ceilings;
         let functions = &self.inner.functions;

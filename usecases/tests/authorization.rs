@@ -46,6 +46,7 @@ async fn world() -> World {
         metering: true,
         secrets_key: fnlab_functions::SecretsKey::from_hex(&"5e".repeat(32)).unwrap(),
         triggers: Default::default(),
+        public_url: "http://fnlab.test".into(),
     };
     let fnlab = Fnlab::new(pool.clone(), sandbox, Arc::new(pricing), settings);
     let mut actors = Vec::new();

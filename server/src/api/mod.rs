@@ -7,6 +7,7 @@
 mod admin;
 mod auth;
 mod builds;
+mod courses;
 mod environment;
 mod error;
 mod events;
@@ -49,6 +50,7 @@ pub fn router(config: &Config) -> Router<AppState> {
         .merge(events::router())
         .merge(kv::router())
         .merge(sharing::router())
+        .merge(courses::router())
         .merge(builds::router())
         .merge(logs::router())
         .merge(tokens::router())

@@ -60,6 +60,7 @@ use crate::sessions::COOKIE_NAME;
         (name = "events", description = "Each function's event queue: asynchronous invocations, retried, then dead-lettered."),
         (name = "kv", description = "Key-value stores: what functions keep between requests."),
         (name = "sharing", description = "Public functions, and forking them."),
+        (name = "courses", description = "Teaching: courses, members, assignments checked over HTTP, results and grades."),
         (name = "usage", description = "Usage, metrics and billing."),
         (name = "admin", description = "Every user's month and plan, for admins; 404 to anyone else."),
         (name = "reference", description = "This document."),

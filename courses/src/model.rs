@@ -1,0 +1,236 @@
+//! What a course, its members, its assignments and their checks are, as
+//! the API and the pages show them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A member's role in a course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Made the course: everything, including its members and assignments.
+    Instructor,
+    /// Sees what the instructor sees (every student's work); changes
+    /// nothing.
+    Ta,
+    /// Does the assignments, and sees only their own work.
+    Student,
+}
+
+impl Role {
+    /// `instructor`, `ta` or `student`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Instructor => "instructor",
+            Self::Ta => "ta",
+            Self::Student => "student",
+        }
+    }
+
+    /// The role named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Instructor, Self::Ta, Self::Student]
+            .into_iter()
+            .find(|r| r.as_str() == name)
+    }
+
+    /// Whether this role sees every student's work.
+    pub fn staff(self) -> bool {
+        matches!(self, Self::Instructor | Self::Ta)
+    }
+}
+
+/// A course, as one of its members sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Course {
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its first day, `YYYY-MM-DD`.
+    pub starts_on: String,
+    /// Its last day, `YYYY-MM-DD`.
+    pub ends_on: String,
+    /// The caller's role in it.
+    pub role: Role,
+    /// The code students join with (staff only; `None` for students).
+    pub invite_code: Option<String>,
+}
+
+/// A member of a course.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Member {
+    /// Their username.
+    pub username: String,
+    /// Their role.
+    pub role: Role,
+    /// When they joined, ms since the Unix epoch.
+    pub joined_at: i64,
+}
+
+/// One HTTP request an assignment's checks send, and what its answer
+/// must be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Check {
+    /// What it checks, for people.
+    pub name: String,
+    /// The method (`GET` by default).
+    #[serde(default = "get")]
+    pub method: String,
+    /// The path and query (`/` by default).
+    #[serde(default = "root")]
+    pub path: String,
+    /// Request headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// The request body.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// What the answer must be.
+    #[serde(default)]
+    pub expect: Expect,
+    /// Whether students see only its name (not its request, expectation
+    /// or the answer received).
+    #[serde(default)]
+    pub hidden: bool,
+}
+
+fn get() -> String {
+    "GET".into()
+}
+
+fn root() -> String {
+    "/".into()
+}
+
+/// What a check's answer must be; every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Expect {
+    /// The status.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// The whole body.
+    #[serde(default)]
+    pub body_equals: Option<String>,
+    /// Text the body contains.
+    #[serde(default)]
+    pub body_contains: Option<String>,
+    /// A regular expression the body matches.
+    #[serde(default)]
+    pub body_regex: Option<String>,
+    /// Values at JSON paths of the body (`a.b[0]` or `/a/b/0`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub json: Option<BTreeMap<String, serde_json::Value>>,
+    /// The most milliseconds the answer may take.
+    #[serde(default)]
+    pub max_ms: Option<u64>,
+}
+
+/// An assignment, as the course's members see it (students: hidden
+/// checks by name only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Assignment {
+    /// Its id.
+    pub id: i64,
+    /// Its course.
+    pub course_id: i64,
+    /// Its title.
+    pub title: String,
+    /// What to do, in Markdown.
+    pub instructions: String,
+    /// The language of its functions: `rust`, `javascript` or `python`.
+    pub language: String,
+    /// The code a student starts from.
+    pub starter: String,
+    /// When it is due, ms since the Unix epoch: the last version deployed
+    /// before it is the submission.
+    pub due_at: i64,
+    /// The checks run on every deploy.
+    pub checks: Vec<Check>,
+}
+
+/// How one check went on one version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckResult {
+    /// The check's name.
+    pub name: String,
+    /// Whether every condition held.
+    pub passed: bool,
+    /// What did not hold, for people (empty when it passed; for a hidden
+    /// check, shown to staff only).
+    pub failures: Vec<String>,
+    /// The status received (`None` for a hidden check, to a student).
+    pub status: Option<u16>,
+    /// The body received, at most 2 KiB (`None` for a hidden check, to a
+    /// student).
+    pub body: Option<String>,
+    /// How long the answer took, ms.
+    pub ms: Option<u64>,
+    /// Whether the check is hidden from students.
+    pub hidden: bool,
+}
+
+/// The checks' results on one deployed version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckRun {
+    /// The version checked.
+    pub version: i64,
+    /// How many checks passed.
+    pub passed: i64,
+    /// How many there are.
+    pub total: i64,
+    /// When the version was deployed, ms since the Unix epoch.
+    pub deployed_at: i64,
+    /// Whether it was deployed after the due date.
+    pub late: bool,
+    /// Each check's result.
+    pub results: Vec<CheckResult>,
+}
+
+impl CheckRun {
+    /// This run as a student may see it: hidden checks by name and
+    /// verdict only.
+    pub fn for_student(mut self) -> Self {
+        for result in self.results.iter_mut().filter(|r| r.hidden) {
+            result.failures.clear();
+            result.status = None;
+            result.body = None;
+        }
+        self
+    }
+}
+
+/// One student's work on one assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Submission {
+    /// The student.
+    pub username: String,
+    /// Their function for the assignment, once started.
+    pub function: Option<String>,
+    /// The submitted version: the last deployed before the due date (or
+    /// the last one, marked late, when none was).
+    pub version: Option<i64>,
+    /// Checks passed by it.
+    pub passed: i64,
+    /// Checks in all.
+    pub total: i64,
+    /// When it was deployed, ms since the Unix epoch.
+    pub submitted_at: Option<i64>,
+    /// Whether it was deployed after the due date.
+    pub late: bool,
+    /// How many versions they deployed.
+    pub deploys: i64,
+    /// The submitted version's check results.
+    pub checks: Vec<CheckResult>,
+}

@@ -1,0 +1,627 @@
+//! Teaching: courses, their members and assignments, and the checks run on
+//! every deploy of a student's assignment function.
+//!
+//! Who may do what: the instructor changes the course (members, invite
+//! code, assignments); TAs see what the instructor sees (every student's
+//! results, the grid, the grades) and change nothing; students see the
+//! course, its assignments (hidden checks by name only) and their own
+//! results. Anyone else finds nothing: every course or assignment id of a
+//! course the actor is not in is not found.
+//!
+//! The checks of an assignment are HTTP requests sent to the version just
+//! deployed, through the sandbox directly (not its public URL), with the
+//! function's own limits and environment; they are not metered or billed.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use fnlab_courses::checks::{self, Answer};
+use fnlab_courses::{
+    Assignment, Check, CheckRun, Course, CourseError, Member, NewAssignment, Role, Submission, Work,
+};
+use fnlab_functions::{Language, NewFork, Source};
+use fnlab_sandbox::{FunctionLimits, Invocation};
+use http_body_util::BodyExt;
+use serde::Serialize;
+
+use crate::{Actor, Error, Fnlab};
+
+/// A course as its creator hears of it: the course and where students
+/// join it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CourseView {
+    /// The course.
+    #[serde(flatten)]
+    pub course: Course,
+    /// The page that joins it, to share with students (staff only).
+    pub invite_url: Option<String>,
+}
+
+/// What starting an assignment answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Started {
+    /// The student's function for it.
+    pub function: String,
+    /// Its URL (it answers once deployed).
+    pub url: String,
+    /// Whether this call made it (false: it was started before).
+    pub created: bool,
+}
+
+/// What importing a roster did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Roster {
+    /// The course's members now.
+    pub members: Vec<Member>,
+    /// Usernames of the roster that are no user of Fnlab's (they were
+    /// not added: ask them to sign up, then import again).
+    pub unknown: Vec<String>,
+}
+
+/// The instructor's grid: students × assignments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Grid {
+    /// The columns.
+    pub assignments: Vec<Assignment>,
+    /// One row per student, one cell per assignment, in the columns' order.
+    pub rows: Vec<GridRow>,
+}
+
+/// One student's row of the grid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GridRow {
+    /// The student.
+    pub username: String,
+    /// Their work on each assignment.
+    pub cells: Vec<Submission>,
+}
+
+impl From<CourseError> for Error {
+    fn from(e: CourseError) -> Self {
+        match e {
+            CourseError::NotFound(message) => Self::Missing(message),
+            CourseError::Invalid(message) => Self::invalid("course", "invalid_course", message),
+            CourseError::Database(e) => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+/// A new assignment, as the API sends it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssignmentRequest {
+    /// Its title.
+    pub title: String,
+    /// What to do, in Markdown.
+    #[serde(default)]
+    pub instructions: String,
+    /// `rust`, `javascript` or `python`.
+    pub language: String,
+    /// The starter code (empty: the language's first template).
+    #[serde(default)]
+    pub starter: String,
+    /// When it is due, ms since the Unix epoch.
+    pub due_at: i64,
+    /// The checks run on every deploy.
+    #[serde(default)]
+    pub checks: Vec<Check>,
+}
+
+impl Fnlab {
+    /// Creates a course with the actor as its instructor.
+    pub async fn create_course(
+        &self,
+        actor: &Actor,
+        name: &str,
+        starts_on: &str,
+        ends_on: &str,
+    ) -> Result<CourseView, Error> {
+        let course = self
+            .inner
+            .courses
+            .create(actor.id, name, starts_on, ends_on)
+            .await?;
+        Ok(self.course_view(course))
+    }
+
+    /// The courses the actor is in, with their role.
+    pub async fn my_courses(&self, actor: &Actor) -> Result<Vec<CourseView>, Error> {
+        let courses = self.inner.courses.mine(actor.id).await?;
+        Ok(courses.into_iter().map(|c| self.course_view(c)).collect())
+    }
+
+    /// Course `id`, to one of its members.
+    pub async fn course(&self, actor: &Actor, id: i64) -> Result<CourseView, Error> {
+        Ok(self.course_view(self.inner.courses.course(id, actor.id).await?))
+    }
+
+    /// Joins the actor to the course whose invite code is `code`.
+    pub async fn join_course(&self, actor: &Actor, code: &str) -> Result<CourseView, Error> {
+        Ok(self.course_view(self.inner.courses.join(actor.id, code).await?))
+    }
+
+    /// A new invite code for course `id` (its instructor only).
+    pub async fn rotate_invite(&self, actor: &Actor, id: i64) -> Result<CourseView, Error> {
+        self.require_role(actor, id, Role::Instructor).await?;
+        self.inner.courses.rotate_invite(id).await?;
+        self.course(actor, id).await
+    }
+
+    /// The members of course `id` (staff only).
+    pub async fn members(&self, actor: &Actor, id: i64) -> Result<Vec<Member>, Error> {
+        self.require_staff(actor, id).await?;
+        Ok(self.inner.courses.members(id).await?)
+    }
+
+    /// Adds `username` to course `id` as `role` (a roster import adds
+    /// students one by one), or changes their role (its instructor only).
+    pub async fn set_member(
+        &self,
+        actor: &Actor,
+        id: i64,
+        username: &str,
+        role: Role,
+    ) -> Result<Vec<Member>, Error> {
+        self.require_role(actor, id, Role::Instructor).await?;
+        if username == actor.username && role != Role::Instructor {
+            return Err(Error::invalid(
+                "role",
+                "invalid_course",
+                "an instructor cannot step down from their own course",
+            ));
+        }
+        self.inner.courses.set_member(id, username, role).await?;
+        Ok(self.inner.courses.members(id).await?)
+    }
+
+    /// Adds every user of `usernames` (a roster: a list, or CSV whose
+    /// first column is the username, header optional) to course `id` as a
+    /// student (its instructor only; members keep their role); who was not
+    /// found.
+    pub async fn import_roster(
+        &self,
+        actor: &Actor,
+        id: i64,
+        roster: &str,
+    ) -> Result<Roster, Error> {
+        self.require_role(actor, id, Role::Instructor).await?;
+        let courses = &self.inner.courses;
+        let mut unknown = Vec::new();
+        let names = roster.lines().filter_map(|line| {
+            let first = line
+                .split([',', ';', '\t'])
+                .next()?
+                .trim()
+                .trim_matches('"');
+            (!first.is_empty() && !first.eq_ignore_ascii_case("username")).then_some(first)
+        });
+        let members = courses.members(id).await?;
+        for username in names {
+            // Members keep their role: a roster never demotes a TA.
+            if members.iter().any(|m| m.username == username) {
+                continue;
+            }
+            match courses.set_member(id, username, Role::Student).await {
+                Ok(()) => {}
+                Err(CourseError::NotFound(_)) => unknown.push(username.to_owned()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(Roster {
+            members: courses.members(id).await?,
+            unknown,
+        })
+    }
+
+    /// Removes `username` from course `id` (its instructor only): they
+    /// lose access to it at once.
+    pub async fn remove_member(&self, actor: &Actor, id: i64, username: &str) -> Result<(), Error> {
+        self.require_role(actor, id, Role::Instructor).await?;
+        if username == actor.username {
+            return Err(Error::invalid(
+                "username",
+                "invalid_course",
+                "an instructor cannot leave their own course",
+            ));
+        }
+        Ok(self.inner.courses.remove_member(id, username).await?)
+    }
+
+    /// Adds an assignment to course `id` (its instructor only).
+    pub async fn add_assignment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        new: AssignmentRequest,
+    ) -> Result<Assignment, Error> {
+        self.require_role(actor, id, Role::Instructor).await?;
+        let language: Language =
+            new.language
+                .parse()
+                .map_err(|e: fnlab_functions::UnknownLanguage| {
+                    Error::invalid("language", "unsupported_language", e.to_string())
+                })?;
+        let starter = if new.starter.trim().is_empty() {
+            (fnlab_builds::templates::TEMPLATES.iter())
+                .find(|t| t.language == language)
+                .map(|t| t.source.to_owned())
+                .unwrap_or_default()
+        } else {
+            new.starter
+        };
+        let new = NewAssignment {
+            title: new.title,
+            instructions: new.instructions,
+            language: language.as_str().to_owned(),
+            starter,
+            due_at: new.due_at,
+            checks: new.checks,
+        };
+        Ok(self.inner.courses.add_assignment(id, &new).await?)
+    }
+
+    /// The assignments of course `id`, to one of its members (students:
+    /// hidden checks by name only).
+    pub async fn assignments(&self, actor: &Actor, id: i64) -> Result<Vec<Assignment>, Error> {
+        let role = self.require_member(actor, id).await?;
+        let list = self.inner.courses.assignments(id).await?;
+        Ok(list.into_iter().map(|a| shown_to(a, role)).collect())
+    }
+
+    /// Assignment `id`, to a member of its course.
+    pub async fn assignment(&self, actor: &Actor, id: i64) -> Result<Assignment, Error> {
+        let assignment = self.inner.courses.assignment(id).await?;
+        let role = self.require_member(actor, assignment.course_id).await?;
+        Ok(shown_to(assignment, role))
+    }
+
+    /// Starts assignment `id` for the actor: its starter code becomes a
+    /// function of theirs tied to it, ready to deploy.
+    pub async fn start_assignment(&self, actor: &Actor, id: i64) -> Result<Started, Error> {
+        let assignment = self.inner.courses.assignment(id).await?;
+        self.require_member(actor, assignment.course_id).await?;
+        let courses = &self.inner.courses;
+        if let Some(function) = courses.started(actor.id, id).await? {
+            return Ok(Started {
+                url: self.function_url(&actor.username, &function),
+                function,
+                created: false,
+            });
+        }
+        let language: Language = (assignment.language.parse())
+            .map_err(|e: fnlab_functions::UnknownLanguage| Error::Internal(e.to_string()))?;
+        let source = Source {
+            language,
+            source: assignment.starter.clone(),
+        };
+        let name = function_name(&assignment);
+        let fork = NewFork {
+            name: &name,
+            source: &source,
+            description: &assignment.title,
+            from: None,
+        };
+        let ceilings = self.inner.settings.ceilings;
+        let functions = &self.inner.functions;
+        let function_id = (functions.create_fork(actor.id, &fork, ceilings).await?).ok_or_else(|| {
+            Error::Conflict {
+                code: "function_exists",
+                message: format!("you already have a function called {name}: rename or delete it, then start again"),
+            }
+        })?;
+        courses.tie(function_id, id).await?;
+        Ok(Started {
+            url: self.function_url(&actor.username, &name),
+            function: name,
+            created: true,
+        })
+    }
+
+    /// The submissions to assignment `id`: a student's own, or (staff)
+    /// every student's.
+    pub async fn results(&self, actor: &Actor, id: i64) -> Result<Vec<Submission>, Error> {
+        let assignment = self.inner.courses.assignment(id).await?;
+        let role = self.require_member(actor, assignment.course_id).await?;
+        let students = self
+            .inner
+            .courses
+            .students_work(assignment.course_id)
+            .await?;
+        let mut list = Vec::new();
+        for student in students {
+            if !role.staff() && student.username != actor.username {
+                continue;
+            }
+            let work = student.started.into_iter().find(|w| w.assignment_id == id);
+            list.push((self.submission(&assignment, student.username, work, role)).await?);
+        }
+        Ok(list)
+    }
+
+    /// Students × assignments of course `id` (staff only).
+    pub async fn grid(&self, actor: &Actor, id: i64) -> Result<Grid, Error> {
+        let role = self.require_staff(actor, id).await?;
+        let assignments = self.inner.courses.assignments(id).await?;
+        let mut rows = Vec::new();
+        for student in self.inner.courses.students_work(id).await? {
+            let mut cells = Vec::new();
+            for assignment in &assignments {
+                let work = (student.started.iter()).find(|w| w.assignment_id == assignment.id);
+                let username = student.username.clone();
+                cells.push((self.submission(assignment, username, work.cloned(), role)).await?);
+            }
+            rows.push(GridRow {
+                username: student.username,
+                cells,
+            });
+        }
+        Ok(Grid { assignments, rows })
+    }
+
+    /// The grid of course `id` as CSV (staff only): a row per student,
+    /// with each assignment's checks passed, out of how many, and whether
+    /// it was late.
+    pub async fn grades_csv(&self, actor: &Actor, id: i64) -> Result<String, Error> {
+        let grid = self.grid(actor, id).await?;
+        let mut csv = String::from("username");
+        for a in &grid.assignments {
+            let title = csv_field(&a.title);
+            csv.push_str(&format!(
+                ",{title} passed,{title} total,{title} version,{title} late"
+            ));
+        }
+        csv.push('\n');
+        for row in &grid.rows {
+            csv.push_str(&csv_field(&row.username));
+            for cell in &row.cells {
+                let version = cell.version.map(|v| v.to_string()).unwrap_or_default();
+                csv.push_str(&format!(
+                    ",{},{},{version},{}",
+                    cell.passed, cell.total, cell.late
+                ));
+            }
+            csv.push('\n');
+        }
+        Ok(csv)
+    }
+
+    /// Runs the checks of the assignment `function_id` is tied to (if any)
+    /// against its version `version`, just deployed, and keeps the
+    /// results.
+    pub(crate) async fn run_checks(
+        &self,
+        username: &str,
+        name: &str,
+        function_id: i64,
+        version: i64,
+    ) -> Result<Option<CheckRun>, Error> {
+        let Some(assignment) = self.inner.courses.assignment_of(function_id).await? else {
+            return Ok(None);
+        };
+        let function = self.live_function(username, name).await?.ok_or_else(|| {
+            Error::Internal(format!("{username}/{name} has no live version to check"))
+        })?;
+        let program = self.program(&function).await?;
+        let program = if function.env.0.is_empty() {
+            program
+        } else {
+            program.with_env(function.env.0.clone())
+        };
+        let mut results = Vec::new();
+        for check in &assignment.checks {
+            let answer = self.send_check(&program, &function, check).await;
+            results.push(checks::evaluate(
+                check,
+                answer.as_ref().map_err(String::as_str),
+            ));
+        }
+        let run = CheckRun {
+            version,
+            passed: results.iter().filter(|r| r.passed).count() as i64,
+            total: results.len() as i64,
+            deployed_at: fnlab_db::now_ms(),
+            late: fnlab_db::now_ms() > assignment.due_at,
+            results,
+        };
+        self.inner.courses.record_run(function_id, &run).await?;
+        Ok(Some(run))
+    }
+
+    /// Sends one check's request to `program`, as `function`'s limits
+    /// allow; what came back.
+    async fn send_check(
+        &self,
+        program: &std::sync::Arc<fnlab_sandbox::Program>,
+        function: &fnlab_functions::LiveFunction,
+        check: &Check,
+    ) -> Result<Answer, String> {
+        let mut request = http::Request::builder()
+            .method(check.method.as_str())
+            .uri(format!("http://fnlab.check{}", check.path))
+            .header(crate::invoke::FUNCTION_HEADER, function.name.as_str())
+            .header(crate::invoke::TRIGGER_HEADER, "check");
+        for (header, value) in &check.headers {
+            request = request.header(header.as_str(), value.as_str());
+        }
+        let body = check.body.clone().unwrap_or_default();
+        let request = request
+            .body(http_body_util::Full::new(Bytes::from(body)))
+            .map_err(|e| format!("the check's request is not valid: {e}"))?;
+        let invocation = Invocation {
+            user_id: function.user_id,
+            limits: FunctionLimits {
+                timeout: Duration::from_millis(
+                    u64::try_from(function.limits.timeout_ms).unwrap_or(0),
+                ),
+                memory_bytes: u64::try_from(function.limits.memory_mb).unwrap_or(0) << 20,
+            },
+        };
+        let started = Instant::now();
+        let (response, report) = self
+            .inner
+            .sandbox
+            .invoke(program, invocation, request)
+            .await;
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let report = report
+            .await
+            .map_err(|_| "the function ended without a report".to_owned())?;
+        match &report.outcome {
+            fnlab_sandbox::Outcome::Ok => {}
+            fnlab_sandbox::Outcome::Trap(why) | fnlab_sandbox::Outcome::NoResponse(why) => {
+                return Err(format!(
+                    "the function failed ({}): {why}",
+                    report.outcome.code()
+                ));
+            }
+            other => return Err(format!("the function failed: {}", other.code())),
+        }
+        Ok(Answer {
+            status,
+            body: body.to_vec(),
+            ms,
+        })
+    }
+
+    /// One student's submission to `assignment`, from their function's
+    /// check runs, as `role` may see it.
+    async fn submission(
+        &self,
+        assignment: &Assignment,
+        username: String,
+        work: Option<Work>,
+        role: Role,
+    ) -> Result<Submission, Error> {
+        let total = assignment.checks.len() as i64;
+        let Some(Work {
+            function_id,
+            function: name,
+            ..
+        }) = work
+        else {
+            return Ok(Submission {
+                username,
+                function: None,
+                version: None,
+                passed: 0,
+                total,
+                submitted_at: None,
+                late: false,
+                deploys: 0,
+                checks: Vec::new(),
+            });
+        };
+        let runs = self
+            .inner
+            .courses
+            .runs(function_id, assignment.due_at)
+            .await?;
+        let deploys = runs.len() as i64;
+        // The last version before the due date; else the last, late.
+        let submitted = (runs.iter().find(|r| !r.late)).or(runs.first()).cloned();
+        let submitted = submitted.map(|run| if role.staff() { run } else { run.for_student() });
+        Ok(Submission {
+            username,
+            function: Some(name),
+            version: submitted.as_ref().map(|r| r.version),
+            passed: submitted.as_ref().map_or(0, |r| r.passed),
+            total,
+            submitted_at: submitted.as_ref().map(|r| r.deployed_at),
+            late: submitted.as_ref().is_some_and(|r| r.late),
+            deploys,
+            checks: submitted.map(|r| r.results).unwrap_or_default(),
+        })
+    }
+
+    fn course_view(&self, course: Course) -> CourseView {
+        let invite_url = course
+            .invite_code
+            .as_ref()
+            .map(|code| format!("{}/join/{code}", self.inner.settings.public_url));
+        CourseView { course, invite_url }
+    }
+
+    /// The actor's role in course `id`; not found unless they are in it.
+    async fn require_member(&self, actor: &Actor, id: i64) -> Result<Role, Error> {
+        (self.inner.courses.role(id, actor.id).await?)
+            .ok_or_else(|| Error::Missing(format!("you are in no course {id}")))
+    }
+
+    /// The actor's role in course `id` when it is staff's; not found for
+    /// anyone else (a student learns nothing of what staff see).
+    async fn require_staff(&self, actor: &Actor, id: i64) -> Result<Role, Error> {
+        let role = self.require_member(actor, id).await?;
+        if !role.staff() {
+            return Err(Error::Forbidden);
+        }
+        Ok(role)
+    }
+
+    async fn require_role(&self, actor: &Actor, id: i64, wanted: Role) -> Result<(), Error> {
+        let role = self.require_member(actor, id).await?;
+        if role != wanted {
+            return Err(Error::Forbidden);
+        }
+        Ok(())
+    }
+}
+
+/// `assignment` as `role` may see it: a student sees hidden checks by
+/// name only.
+fn shown_to(mut assignment: Assignment, role: Role) -> Assignment {
+    if !role.staff() {
+        for check in assignment.checks.iter_mut().filter(|c| c.hidden) {
+            *check = Check {
+                name: check.name.clone(),
+                method: String::new(),
+                path: String::new(),
+                headers: Default::default(),
+                body: None,
+                expect: Default::default(),
+                hidden: true,
+            };
+        }
+    }
+    assignment
+}
+
+/// The name of a student's function for `assignment`: its title as a
+/// function name, after its id.
+fn function_name(assignment: &Assignment) -> String {
+    let mut slug = String::new();
+    for c in assignment.title.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_matches('-');
+    let name = format!("a{}-{slug}", assignment.id);
+    name.chars()
+        .take(40)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned()
+}
+
+/// `text` as one CSV field.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
