@@ -12,7 +12,7 @@
 //! deployed, through the sandbox directly (not its public URL), with the
 //! function's own limits and environment; they are not metered or billed.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use fnlab_courses::checks::{self, Answer};
@@ -20,7 +20,7 @@ use fnlab_courses::{
     Assignment, Check, CheckRun, Course, CourseError, Member, NewAssignment, Role, Submission, Work,
 };
 use fnlab_functions::{Language, NewFork, Source};
-use fnlab_sandbox::{FunctionLimits, Invocation};
+use fnlab_sandbox::Invocation;
 use http_body_util::BodyExt;
 use serde::Serialize;
 
@@ -406,15 +406,12 @@ impl Fnlab {
         let function = self.live_function(username, name).await?.ok_or_else(|| {
             Error::Internal(format!("{username}/{name} has no live version to check"))
         })?;
-        let program = self.program(&function).await?;
-        let program = if function.env.0.is_empty() {
-            program
-        } else {
-            program.with_env(function.env.0.clone())
-        };
+        let (program, invocation) = self.prepared(&function).await?;
         let mut results = Vec::new();
         for check in &assignment.checks {
-            let answer = self.send_check(&program, &function, check).await;
+            let answer = self
+                .send_check(&program, invocation, &function, check)
+                .await;
             results.push(checks::evaluate(
                 check,
                 answer.as_ref().map_err(String::as_str),
@@ -437,6 +434,7 @@ impl Fnlab {
     async fn send_check(
         &self,
         program: &std::sync::Arc<fnlab_sandbox::Program>,
+        invocation: Invocation,
         function: &fnlab_functions::LiveFunction,
         check: &Check,
     ) -> Result<Answer, String> {
@@ -452,15 +450,6 @@ impl Fnlab {
         let request = request
             .body(http_body_util::Full::new(Bytes::from(body)))
             .map_err(|e| format!("the check's request is not valid: {e}"))?;
-        let invocation = Invocation {
-            user_id: function.user_id,
-            limits: FunctionLimits {
-                timeout: Duration::from_millis(
-                    u64::try_from(function.limits.timeout_ms).unwrap_or(0),
-                ),
-                memory_bytes: u64::try_from(function.limits.memory_mb).unwrap_or(0) << 20,
-            },
-        };
         let started = Instant::now();
         let (response, report) = self
             .inner

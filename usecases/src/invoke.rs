@@ -292,19 +292,7 @@ impl Fnlab {
                 request.headers_mut().insert(header, value);
             }
         }
-        let mut program = self.program(&function).await?;
-        if !function.env.0.is_empty() {
-            program = program.with_env(function.env.0.clone());
-        }
-        let invocation = Invocation {
-            user_id: function.user_id,
-            limits: FunctionLimits {
-                timeout: Duration::from_millis(
-                    u64::try_from(function.limits.timeout_ms).unwrap_or(0),
-                ),
-                memory_bytes: u64::try_from(function.limits.memory_mb).unwrap_or(0) << 20,
-            },
-        };
+        let (program, invocation) = self.prepared(&function).await?;
         let (response, report) = self
             .inner
             .sandbox
@@ -361,7 +349,29 @@ impl Fnlab {
         Ok(Some(function))
     }
 
-    pub(crate) async fn program(&self, function: &LiveFunction) -> Result<Arc<Program>, Error> {
+    /// The program of `function`'s live version with its guests'
+    /// environment, and what one invocation of it may use.
+    pub(crate) async fn prepared(
+        &self,
+        function: &LiveFunction,
+    ) -> Result<(Arc<Program>, Invocation), Error> {
+        let mut program = self.program(function).await?;
+        if !function.env.0.is_empty() {
+            program = program.with_env(function.env.0.clone());
+        }
+        let invocation = Invocation {
+            user_id: function.user_id,
+            limits: FunctionLimits {
+                timeout: Duration::from_millis(
+                    u64::try_from(function.limits.timeout_ms).unwrap_or(0),
+                ),
+                memory_bytes: u64::try_from(function.limits.memory_mb).unwrap_or(0) << 20,
+            },
+        };
+        Ok((program, invocation))
+    }
+
+    async fn program(&self, function: &LiveFunction) -> Result<Arc<Program>, Error> {
         let sandbox = &self.inner.sandbox;
         let telemetry = &self.inner.telemetry;
         if let Some(program) = sandbox.ready(&function.sha256) {
