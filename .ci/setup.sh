@@ -50,6 +50,27 @@ setup_rust() {
     fi
 }
 
+# The target directory outlives clones, and every change of a dependency or
+# of a clone's path links new test binaries (200 MB each) beside the old
+# ones, which once filled the disk mid-run. Keeps the two newest binaries of
+# each name (a crate's program and its unit tests share one) and the two
+# newest incremental states of each crate, drops the rest, and
+# when under 20 GB stay free, drops all test binaries and incremental state
+# (they are rebuilt in minutes; the compiled dependencies stay).
+prune_target() {
+    local profile=$1
+    [ -d "$profile/deps" ] || return 0
+    { find "$profile/deps" -maxdepth 1 -type f -perm -u+x ! -name '*.*' -printf '%T@ %p\n'
+      find "$profile/incremental" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' 2>/dev/null || true
+    } | sort -rn | awk '{ name = $2; sub(/-[0-9a-z]+$/, "", name); if (seen[name]++ >= 2) print $2 }' |
+        xargs -r -d '\n' rm -rf
+    if [ "$(df --output=avail -k "$profile" | tail -1)" -lt $((20 * 1024 * 1024)) ]; then
+        say "under 20 GB free: dropping test binaries and incremental state"
+        find "$profile/deps" -maxdepth 1 -type f -perm -u+x ! -name '*.*' -delete
+        rm -rf "$profile/incremental"
+    fi
+}
+
 # The wasm-bindgen CLI must equal the crate's version in Cargo.lock
 # (cargo-leptos, when used, would download it unless it is on PATH).
 # Compiling it takes about 3 minutes on 2 cores, so .ci/site starts it in
