@@ -11,6 +11,7 @@
 //!   browser too).
 //! - `checks`: whether checks are well formed, and whether an answer
 //!   passes one.
+//! - `markdown`: an assignment's instructions as HTML safe to show.
 //! - `store`: courses, members, assignments and check runs in the
 //!   database.
 
@@ -18,6 +19,8 @@
 
 #[cfg(feature = "store")]
 pub mod checks;
+#[cfg(feature = "store")]
+pub mod markdown;
 pub mod model;
 #[cfg(feature = "store")]
 pub mod store;

@@ -48,6 +48,8 @@ pub struct NewAssignment {
 /// A student's functions for a course's assignments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StudentWork {
+    /// The student's user id.
+    pub user_id: i64,
     /// The student.
     pub username: String,
     /// Their function for each assignment they started.
@@ -73,6 +75,20 @@ pub struct Courses {
 
 fn invite_code() -> String {
     random_hex(8)
+}
+
+/// `new`'s checks as stored, once its title, instructions and checks
+/// are within the rules.
+fn validated(new: &NewAssignment) -> Result<String, CourseError> {
+    check_title("an assignment title", &new.title)?;
+    if new.instructions.len() > MAX_INSTRUCTIONS_BYTES {
+        return Err(CourseError::Invalid(format!(
+            "instructions are at most {} KiB",
+            MAX_INSTRUCTIONS_BYTES >> 10
+        )));
+    }
+    crate::checks::validate(&new.checks).map_err(CourseError::Invalid)?;
+    Ok(serde_json::to_string(&new.checks).unwrap_or_default())
 }
 
 fn check_title(what: &str, title: &str) -> Result<(), CourseError> {
@@ -293,15 +309,7 @@ impl Courses {
         id: i64,
         new: &NewAssignment,
     ) -> Result<Assignment, CourseError> {
-        check_title("an assignment title", &new.title)?;
-        if new.instructions.len() > MAX_INSTRUCTIONS_BYTES {
-            return Err(CourseError::Invalid(format!(
-                "instructions are at most {} KiB",
-                MAX_INSTRUCTIONS_BYTES >> 10
-            )));
-        }
-        crate::checks::validate(&new.checks).map_err(CourseError::Invalid)?;
-        let checks = serde_json::to_string(&new.checks).unwrap_or_default();
+        let checks = validated(new)?;
         let now = now_ms();
         let assignment_id: i64 = sqlx::query_scalar(
             "insert into assignments (course_id, title, instructions, language, starter, due_at, \
@@ -319,6 +327,31 @@ impl Courses {
         .fetch_one(&self.pool)
         .await?;
         self.assignment(assignment_id).await
+    }
+
+    /// Replaces assignment `id`'s title, instructions, starter, due date
+    /// and checks (its language stays: students' functions are written
+    /// in it).
+    pub async fn update_assignment(
+        &self,
+        id: i64,
+        new: &NewAssignment,
+    ) -> Result<Assignment, CourseError> {
+        let checks = validated(new)?;
+        sqlx::query(
+            "update assignments set title = $2, instructions = $3, starter = $4, due_at = $5, \
+             checks = $6, updated_at = $7 where assignment_id = $1",
+        )
+        .bind(id)
+        .bind(new.title.trim())
+        .bind(&new.instructions)
+        .bind(&new.starter)
+        .bind(new.due_at)
+        .bind(checks)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        self.assignment(id).await
     }
 
     /// The assignments of course `id`, by due date.
@@ -439,7 +472,7 @@ impl Courses {
     /// its assignments (none for one they never started).
     pub async fn students_work(&self, id: i64) -> Result<Vec<StudentWork>, CourseError> {
         let rows = sqlx::query(
-            "select u.username, f.assignment_id, f.function_id, f.name from course_members m \
+            "select u.username, f.assignment_id, f.function_id, f.name, u.user_id from course_members m \
              join users u on u.user_id = m.user_id \
              left join functions f on f.user_id = m.user_id and f.assignment_id in \
                  (select assignment_id from assignments where course_id = $1) \
@@ -453,6 +486,7 @@ impl Courses {
             let username: String = row.try_get(0)?;
             if students.last().is_none_or(|last| last.username != username) {
                 students.push(StudentWork {
+                    user_id: row.try_get(4)?,
                     username,
                     started: Vec::new(),
                 });

@@ -307,16 +307,30 @@ impl Functions {
         username: &str,
         name: &str,
     ) -> Result<Option<LiveFunction>, FunctionError> {
+        self.at_version(username, name, None).await
+    }
+
+    /// Version `version` of `username`'s function `name` (`None`: the live
+    /// one) as [`Functions::live`] would run it, to run it once more (an
+    /// assignment's checks on a submission); `None` when there is none.
+    pub async fn at_version(
+        &self,
+        username: &str,
+        name: &str,
+        version: Option<i64>,
+    ) -> Result<Option<LiveFunction>, FunctionError> {
         let row = sqlx::query(
             "select f.function_id, f.user_id, f.name, v.version, v.sha256, f.timeout_ms, f.memory_mb, \
              v.language, v.source \
              from users u \
              join functions f on f.user_id = u.user_id and f.name = $2 \
-             join versions v on v.function_id = f.function_id and v.version = f.live_version \
+             join versions v on v.function_id = f.function_id \
+                 and v.version = coalesce($3, f.live_version) \
              where u.username = $1",
         )
         .bind(username)
         .bind(name)
+        .bind(version)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };

@@ -218,10 +218,16 @@ async fn checks_run_on_every_deploy_and_the_grid_shows_the_submission() {
         .expect(200);
     assert_eq!(draft["source"], WRONG);
 
-    // A wrong answer: 1 of 2; the hidden check's details stay hidden.
-    deploy_source(&stu, &function, "javascript", WRONG)
+    // A wrong answer: 1 of 2, in the deploy's answer too; the hidden
+    // check's details stay hidden.
+    let deployed = deploy_source(&stu, &function, "javascript", WRONG)
         .await
         .expect(201);
+    assert_eq!(
+        (&deployed["checks"]["passed"], &deployed["checks"]["total"]),
+        (&json!(1), &json!(2))
+    );
+    assert_eq!(deployed["checks"]["results"][1]["body"], Value::Null);
     let results = format!("/api/v1/assignments/{assignment_id}/results");
     let mine = stu.get(&results).await.expect(200);
     assert_eq!(mine.as_array().unwrap().len(), 1);
@@ -295,6 +301,80 @@ async fn checks_run_on_every_deploy_and_the_grid_shows_the_submission() {
         "{csv}"
     );
     assert!(csv.contains("\nsam,2,2,2,false\n"), "{csv}");
+
+    // Staff open a cell: both versions' code, the diff, each version's
+    // checks. The student sees their own; another student nothing.
+    let work = format!("/api/v1/assignments/{assignment_id}/work/sam");
+    let cell = prof.get(&work).await.expect(200);
+    let versions = cell["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(
+        (
+            &versions[0]["version"],
+            &versions[0]["submitted"],
+            &versions[0]["source"]
+        ),
+        (&json!(2), &json!(true), &json!(RIGHT))
+    );
+    let diff = versions[0]["diff"].as_str().unwrap();
+    assert!(diff.contains("+  const name"), "{diff}");
+    assert_eq!(versions[1]["diff"], Value::Null);
+    assert_eq!(versions[1]["checks"]["passed"], 1);
+    assert_eq!(versions[1]["checks"]["results"][1]["body"], "hello");
+    let own = stu.get(&work).await.expect(200);
+    assert_eq!(
+        own["versions"][1]["checks"]["results"][1]["body"],
+        Value::Null
+    );
+    let kim = user(&server, "kim").await;
+    join(&kim, &code).await.expect(200);
+    kim.get(&work).await.expect_error(404, "not_found");
+    let kims = prof
+        .get(&format!("/api/v1/assignments/{assignment_id}/work/kim"))
+        .await
+        .expect(200);
+    assert_eq!(
+        (&kims["function"], &kims["versions"]),
+        (&Value::Null, &json!([]))
+    );
+    let on_page = stu
+        .get(&format!("/api/v1/functions/{function}/assignment"))
+        .await
+        .expect(200);
+    assert_eq!(on_page["assignment"]["id"], assignment_id);
+    assert_eq!(on_page["runs"][0]["passed"], 2);
+    kim.get(&format!("/api/v1/functions/{function}/assignment"))
+        .await
+        .expect_error(404, "not_found");
+
+    // The instructor changes the checks: the submission is checked again.
+    let changed = json!({
+        "title": "Hello, checks", "instructions": "Now say bye.", "language": "javascript",
+        "starter": WRONG, "due_at": due,
+        "checks": [{"name": "says bye", "expect": {"body_contains": "bye"}}, checks[1].clone()],
+    });
+    let update = format!("/api/v1/assignments/{assignment_id}");
+    stu.send(Method::PUT, &update, Some(changed.clone()))
+        .await
+        .expect_error(404, "not_found");
+    let mut other_language = changed.clone();
+    other_language["language"] = json!("python");
+    prof.send(Method::PUT, &update, Some(other_language))
+        .await
+        .expect_error(422, "language_fixed");
+    let updated = prof
+        .send(Method::PUT, &update, Some(changed))
+        .await
+        .expect(200);
+    assert_eq!(updated["checks"][0]["name"], "says bye");
+    let rechecked = prof.get(&results).await.expect(200);
+    let sams = (rechecked.as_array().unwrap().iter())
+        .find(|r| r["username"] == "sam")
+        .unwrap();
+    assert_eq!(
+        (&sams["passed"], &sams["checks"][0]["name"]),
+        (&json!(1), &json!("says bye"))
+    );
 
     // Past the due date: a late deploy is marked, the submission stays.
     let late = json!({"title": "Overdue", "language": "javascript", "starter": RIGHT,

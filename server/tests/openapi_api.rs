@@ -470,6 +470,11 @@ async fn sharing_and_courses(contract: &Contract, ann: &Client) {
         POST format!("{assignment}/start") => 201;
         POST format!("{assignment}/start") => 200;
         GET format!("{assignment}/results") => 200;
+        PUT assignment.clone(), json!({"title": "Hello again", "language": "python", "due_at": 0}) => 200;
+        PUT assignment.clone(), json!({"title": "Hello", "language": "rust", "due_at": 0}) => 422 "language_fixed";
+        GET format!("{assignment}/work/ann") => 404 "not_found";
+        GET format!("/api/v1/functions/a{}-hello/assignment", added["id"]) => 200;
+        GET "/api/v1/functions/hello/assignment" => 404 "not_found";
         GET format!("{course}/grid") => 200;
         GET format!("{course}/grades.csv") => 200;
     )

@@ -77,6 +77,9 @@ pub enum DeployOutcome {
         url: String,
         /// How long the build took.
         build_ms: Option<i64>,
+        /// For an assignment's function: the checks' results on the new
+        /// version.
+        checks: Option<fnlab_courses::CheckRun>,
     },
 }
 
@@ -89,6 +92,9 @@ pub struct BuildStatus {
     pub build: BuildInfo,
     /// How many queued builds come before it (0 once it runs).
     pub queue_position: i64,
+    /// For an assignment's function, once live: the checks' results on
+    /// the version it made.
+    pub checks: Option<fnlab_courses::CheckRun>,
 }
 
 /// What a follower of a build learns, in order.
@@ -107,7 +113,7 @@ pub enum BuildEvent {
         text: String,
     },
     /// It is over: the whole build.
-    Done(BuildStatus),
+    Done(Box<BuildStatus>),
 }
 
 /// One actor following one build: [`BuildWatch::next`] until it ends.
@@ -174,12 +180,16 @@ impl Fnlab {
         };
         let build = done?;
         match (build.state, build.error) {
-            (BuildState::Live, _) => Ok(DeployOutcome::Live {
-                build_id,
-                version: build.version.unwrap_or_default(),
-                url: self.function_url(&actor.username, name),
-                build_ms: build.build_ms,
-            }),
+            (BuildState::Live, _) => {
+                let version = build.version.unwrap_or_default();
+                Ok(DeployOutcome::Live {
+                    build_id,
+                    version,
+                    url: self.function_url(&actor.username, name),
+                    build_ms: build.build_ms,
+                    checks: self.version_checks(actor.id, name, version).await?,
+                })
+            }
             (_, error) => {
                 let error =
                     error.ok_or_else(|| Error::Internal("a failed build has no reason".into()))?;
@@ -218,9 +228,29 @@ impl Fnlab {
             BuildState::Queued => self.inner.builds.position(id).await?,
             _ => 0,
         };
+        self.build_status(actor.id, build, queue_position).await
+    }
+
+    /// `build` of `user_id`'s with its place in the queue and, once live,
+    /// its version's checks.
+    async fn build_status(
+        &self,
+        user_id: i64,
+        build: BuildInfo,
+        queue_position: i64,
+    ) -> Result<BuildStatus, Error> {
+        let checks = match build.version {
+            Some(version) => match self.version_checks(user_id, &build.function, version).await {
+                // The function was deleted since.
+                Err(Error::NotFound) => None,
+                checks => checks?,
+            },
+            None => None,
+        };
         Ok(BuildStatus {
             build,
             queue_position,
+            checks,
         })
     }
 
@@ -305,10 +335,8 @@ impl BuildWatch {
         if progress.state.is_done() {
             self.over = true;
             let build = builds.get(self.user_id, self.id).await.ok()??;
-            events.push(BuildEvent::Done(BuildStatus {
-                build,
-                queue_position: 0,
-            }));
+            let status = self.fnlab.build_status(self.user_id, build, 0).await.ok()?;
+            events.push(BuildEvent::Done(Box::new(status)));
         }
         Some(events)
     }

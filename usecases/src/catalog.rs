@@ -66,6 +66,8 @@ pub struct Deployment {
     pub url: String,
     /// The component it runs.
     pub sha256: String,
+    /// For an assignment's function: the checks' results on this version.
+    pub checks: Option<fnlab_courses::CheckRun>,
 }
 
 /// An invocation with what it cost at list price.
@@ -302,17 +304,25 @@ impl Fnlab {
             .functions
             .rollback(actor.id, name, version)
             .await?;
-        Ok(self.went_live(&actor.username, name, deployed))
+        self.went_live(actor, name, deployed).await
     }
 
     /// What the gateway and the caller learn when `deployed` went live.
-    pub(crate) fn went_live(&self, username: &str, name: &str, deployed: Deployed) -> Deployment {
+    pub(crate) async fn went_live(
+        &self,
+        actor: &Actor,
+        name: &str,
+        deployed: Deployed,
+    ) -> Result<Deployment, Error> {
         self.inner.live.forget(deployed.function_id);
-        Deployment {
+        Ok(Deployment {
             version: deployed.version,
-            url: self.function_url(username, name),
+            url: self.function_url(&actor.username, name),
             sha256: deployed.sha256,
-        }
+            checks: self
+                .version_checks(actor.id, name, deployed.version)
+                .await?,
+        })
     }
 
     /// Deletes `name` and its versions, then the components no version

@@ -24,6 +24,7 @@ use fnlab_sandbox::Invocation;
 use http_body_util::BodyExt;
 use serde::Serialize;
 
+use crate::catalog::PricedInvocation;
 use crate::{Actor, Error, Fnlab};
 
 /// A course as its creator hears of it: the course and where students
@@ -79,6 +80,56 @@ pub struct GridRow {
     pub username: String,
     /// Their work on each assignment.
     pub cells: Vec<Submission>,
+}
+
+/// One student's work on an assignment, as staff (or the student) open
+/// it: every version with its source, the changes from the version
+/// before, its checks' results, and the function's latest invocations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkView {
+    /// The student.
+    pub username: String,
+    /// Their function for the assignment, once started.
+    pub function: Option<String>,
+    /// Its public URL, once started.
+    pub url: Option<String>,
+    /// Its versions, newest first.
+    pub versions: Vec<WorkVersion>,
+    /// Its latest invocations (at most 50), newest first.
+    pub invocations: Vec<PricedInvocation>,
+}
+
+/// One deployed version of a student's assignment function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkVersion {
+    /// 1, 2, 3…
+    pub version: i64,
+    /// When it was deployed, ms since the Unix epoch.
+    pub deployed_at: i64,
+    /// The source it was built from (`None` for an uploaded component).
+    pub source: Option<String>,
+    /// The changes from the version before, as a unified diff (`None`
+    /// for the first version, or when either has no source).
+    pub diff: Option<String>,
+    /// Its checks' results, once they ran.
+    pub checks: Option<CheckRun>,
+    /// Whether it is the submission.
+    pub submitted: bool,
+}
+
+/// The assignment a function was started for, with its checks' results
+/// on each of its versions: what the function's editor page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FunctionAssignment {
+    /// The assignment (hidden checks by name only, to a student).
+    pub assignment: Assignment,
+    /// Its course's name.
+    pub course: String,
+    /// The checks' results, newest version first.
+    pub runs: Vec<CheckRun>,
 }
 
 impl From<CourseError> for Error {
@@ -240,29 +291,57 @@ impl Fnlab {
         new: AssignmentRequest,
     ) -> Result<Assignment, Error> {
         self.require_role(actor, id, Role::Instructor).await?;
-        let language: Language =
-            new.language
-                .parse()
-                .map_err(|e: fnlab_functions::UnknownLanguage| {
-                    Error::invalid("language", "unsupported_language", e.to_string())
-                })?;
-        let starter = if new.starter.trim().is_empty() {
-            (fnlab_builds::templates::TEMPLATES.iter())
-                .find(|t| t.language == language)
-                .map(|t| t.source.to_owned())
-                .unwrap_or_default()
-        } else {
-            new.starter
-        };
-        let new = NewAssignment {
-            title: new.title,
-            instructions: new.instructions,
-            language: language.as_str().to_owned(),
-            starter,
-            due_at: new.due_at,
-            checks: new.checks,
-        };
+        let new = new_assignment(new)?;
         Ok(self.inner.courses.add_assignment(id, &new).await?)
+    }
+
+    /// Changes assignment `id` (its course's instructor only; not its
+    /// language), then runs its checks again on every student's
+    /// submission and latest version, so that results and grades follow
+    /// the new checks.
+    pub async fn update_assignment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        new: AssignmentRequest,
+    ) -> Result<Assignment, Error> {
+        let current = self.inner.courses.assignment(id).await?;
+        self.require_role(actor, current.course_id, Role::Instructor)
+            .await?;
+        let new = new_assignment(new)?;
+        if new.language != current.language {
+            return Err(Error::invalid(
+                "language",
+                "language_fixed",
+                format!(
+                    "an assignment's language stays {}: students write their functions in it",
+                    current.language
+                ),
+            ));
+        }
+        let updated = self.inner.courses.update_assignment(id, &new).await?;
+        for student in self.inner.courses.students_work(updated.course_id).await? {
+            let work = student.started.iter().filter(|w| w.assignment_id == id);
+            for work in work {
+                let runs = self
+                    .inner
+                    .courses
+                    .runs(work.function_id, updated.due_at)
+                    .await?;
+                let submitted = (runs.iter().find(|r| !r.late)).or(runs.first());
+                let mut versions: Vec<i64> = submitted
+                    .into_iter()
+                    .chain(runs.first())
+                    .map(|r| r.version)
+                    .collect();
+                versions.dedup();
+                for version in versions {
+                    self.run_checks(&student.username, &work.function, work.function_id, version)
+                        .await?;
+                }
+            }
+        }
+        Ok(updated)
     }
 
     /// The assignments of course `id`, to one of its members (students:
@@ -390,6 +469,130 @@ impl Fnlab {
         Ok(csv)
     }
 
+    /// Student `username`'s work on assignment `id`: to staff of its
+    /// course, or to that student.
+    pub async fn student_work(
+        &self,
+        actor: &Actor,
+        id: i64,
+        username: &str,
+    ) -> Result<WorkView, Error> {
+        let assignment = self.inner.courses.assignment(id).await?;
+        let role = self.require_member(actor, assignment.course_id).await?;
+        if !role.staff() && actor.username != username {
+            return Err(Error::Forbidden);
+        }
+        let courses = &self.inner.courses;
+        let student = (courses.students_work(assignment.course_id).await?)
+            .into_iter()
+            .find(|s| s.username == username)
+            .ok_or_else(|| Error::Missing(format!("{username} is no student of this course")))?;
+        let Some(work) = student.started.into_iter().find(|w| w.assignment_id == id) else {
+            return Ok(WorkView {
+                username: student.username,
+                function: None,
+                url: None,
+                versions: Vec::new(),
+                invocations: Vec::new(),
+            });
+        };
+        let functions = &self.inner.functions;
+        let detail = functions.get(student.user_id, &work.function).await?;
+        let runs = courses.runs(work.function_id, assignment.due_at).await?;
+        let submitted = (runs.iter().find(|r| !r.late))
+            .or(runs.first())
+            .map(|r| r.version);
+        let mut versions = Vec::new();
+        let mut previous: Option<String> = None;
+        for info in detail.versions.iter().rev() {
+            let source = (functions
+                .version_source(student.user_id, &work.function, info.version)
+                .await?)
+                .map(|s| s.source);
+            let diff = previous
+                .as_deref()
+                .zip(source.as_deref())
+                .map(|(before, after)| {
+                    similar::TextDiff::from_lines(before, after)
+                        .unified_diff()
+                        .header(
+                            &format!("version {}", info.version - 1),
+                            &format!("version {}", info.version),
+                        )
+                        .to_string()
+                });
+            let checks = (runs.iter().find(|r| r.version == info.version)).cloned();
+            let checks = checks.map(|run| if role.staff() { run } else { run.for_student() });
+            previous.clone_from(&source);
+            versions.push(WorkVersion {
+                version: info.version,
+                deployed_at: info.created_at,
+                source,
+                diff,
+                checks,
+                submitted: submitted == Some(info.version),
+            });
+        }
+        versions.reverse();
+        let owner = (self.inner.accounts.user(student.user_id).await?)
+            .ok_or_else(|| Error::Missing(format!("{username} is no user any more")))?;
+        let search = fnlab_metering::query::Search::default();
+        let invocations = self
+            .invocations(&owner, &work.function, &search, None)
+            .await?;
+        Ok(WorkView {
+            url: Some(self.function_url(username, &work.function)),
+            username: student.username,
+            function: Some(work.function),
+            versions,
+            invocations,
+        })
+    }
+
+    /// The assignment the actor's function `name` was started for, with
+    /// its checks' results; not found for a function of no assignment.
+    pub async fn function_assignment(
+        &self,
+        actor: &Actor,
+        name: &str,
+    ) -> Result<FunctionAssignment, Error> {
+        let function_id = self.inner.functions.id_of(actor.id, name).await?;
+        let courses = &self.inner.courses;
+        let assignment = (courses.assignment_of(function_id).await?)
+            .ok_or_else(|| Error::Missing(format!("{name} is no assignment's function")))?;
+        let course = self.course(actor, assignment.course_id).await?;
+        let role = course.course.role;
+        let runs = courses.runs(function_id, assignment.due_at).await?;
+        let runs = (runs.into_iter())
+            .map(|run| if role.staff() { run } else { run.for_student() })
+            .collect();
+        Ok(FunctionAssignment {
+            assignment: shown_to(assignment, role),
+            course: course.course.name,
+            runs,
+        })
+    }
+
+    /// The checks' results on version `version` of `user_id`'s `name`,
+    /// as its owner sees them, when it is an assignment's function and
+    /// they ran.
+    pub(crate) async fn version_checks(
+        &self,
+        user_id: i64,
+        name: &str,
+        version: i64,
+    ) -> Result<Option<CheckRun>, Error> {
+        let function_id = self.inner.functions.id_of(user_id, name).await?;
+        let courses = &self.inner.courses;
+        let Some(assignment) = courses.assignment_of(function_id).await? else {
+            return Ok(None);
+        };
+        let runs = courses.runs(function_id, assignment.due_at).await?;
+        Ok((runs.into_iter())
+            .find(|r| r.version == version)
+            .map(CheckRun::for_student))
+    }
+
     /// Runs the checks of the assignment `function_id` is tied to (if any)
     /// against its version `version`, just deployed, and keeps the
     /// results.
@@ -403,9 +606,10 @@ impl Fnlab {
         let Some(assignment) = self.inner.courses.assignment_of(function_id).await? else {
             return Ok(None);
         };
-        let function = self.live_function(username, name).await?.ok_or_else(|| {
-            Error::Internal(format!("{username}/{name} has no live version to check"))
-        })?;
+        let function =
+            (self.function_at(username, name, Some(version)).await?).ok_or_else(|| {
+                Error::Internal(format!("{username}/{name} has no version {version}"))
+            })?;
         let (program, invocation) = self.prepared(&function).await?;
         let mut results = Vec::new();
         for check in &assignment.checks {
@@ -565,6 +769,31 @@ impl Fnlab {
         }
         Ok(())
     }
+}
+
+/// `request` as an assignment to store: its language known, and the
+/// language's first template as the starter when it has none.
+fn new_assignment(request: AssignmentRequest) -> Result<NewAssignment, Error> {
+    let language: Language =
+        (request.language.parse()).map_err(|e: fnlab_functions::UnknownLanguage| {
+            Error::invalid("language", "unsupported_language", e.to_string())
+        })?;
+    let starter = if request.starter.trim().is_empty() {
+        (fnlab_builds::templates::TEMPLATES.iter())
+            .find(|t| t.language == language)
+            .map(|t| t.source.to_owned())
+            .unwrap_or_default()
+    } else {
+        request.starter
+    };
+    Ok(NewAssignment {
+        title: request.title,
+        instructions: request.instructions,
+        language: language.as_str().to_owned(),
+        starter,
+        due_at: request.due_at,
+        checks: request.checks,
+    })
 }
 
 /// `assignment` as `role` may see it: a student sees hidden checks by

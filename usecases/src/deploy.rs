@@ -26,7 +26,7 @@ impl Fnlab {
         let deployed = self
             .store_component(actor.id, name, component, None)
             .await?;
-        Ok(self.went_live(&actor.username, name, deployed))
+        self.went_live(actor, name, deployed).await
     }
 
     /// Checks `component` (built from `source` when it came from the

@@ -331,8 +331,23 @@ impl Fnlab {
         if let Some(found) = self.inner.live.get(username, name) {
             return Ok(Some(found));
         }
+        let Some(function) = self.function_at(username, name, None).await? else {
+            return Ok(None);
+        };
+        self.inner.live.insert(username, function.clone());
+        Ok(Some(function))
+    }
+
+    /// Version `version` (`None`: the live one) of `username`'s `name`
+    /// with its guests' environment, read from the database.
+    pub(crate) async fn function_at(
+        &self,
+        username: &str,
+        name: &str,
+        version: Option<i64>,
+    ) -> Result<Option<LiveFunction>, Error> {
         let functions = &self.inner.functions;
-        let Some(mut function) = functions.live(username, name).await? else {
+        let Some(mut function) = functions.at_version(username, name, version).await? else {
             return Ok(None);
         };
         let key = &self.inner.settings.secrets_key;
@@ -345,7 +360,6 @@ impl Fnlab {
             env.extend(runtime.into_iter().flatten());
         }
         function.env = GuestEnv(env.into());
-        self.inner.live.insert(username, function.clone());
         Ok(Some(function))
     }
 

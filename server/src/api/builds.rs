@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use fnlab_builds::{BuildState, Template};
+use fnlab_courses::CheckRun;
 use fnlab_functions::{Draft, Source};
 use fnlab_usecases::builds::{BuildEvent, BuildStatus, DeployOutcome};
 use fnlab_usecases::catalog::SavedDraft;
@@ -160,6 +161,9 @@ struct Deployed {
     build_ms: Option<i64>,
     /// The build (`GET /api/v1/builds/{id}` has its log).
     build_id: i64,
+    /// For an assignment's function: the checks' results on the new
+    /// version (`null` for any other function).
+    checks: Option<CheckRun>,
 }
 
 /// A deploy queued, to follow.
@@ -215,12 +219,14 @@ async fn deploy(
             version,
             url,
             build_ms,
+            checks,
         } => {
             let deployed = Deployed {
                 version,
                 url,
                 build_ms,
                 build_id,
+                checks,
             };
             (StatusCode::CREATED, ApiJson(deployed)).into_response()
         }

@@ -8,7 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use fnlab_courses::{Assignment, Member, Role, Submission};
-use fnlab_usecases::courses::{AssignmentRequest, CourseView, Grid, Roster, Started};
+use fnlab_usecases::courses::{
+    AssignmentRequest, CourseView, FunctionAssignment, Grid, Roster, Started, WorkView,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -28,9 +30,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(members, import_roster))
         .routes(routes!(set_member, remove_member))
         .routes(routes!(assignments, add_assignment))
-        .routes(routes!(assignment))
+        .routes(routes!(assignment, update_assignment))
         .routes(routes!(start))
         .routes(routes!(results))
+        .routes(routes!(student_work))
+        .routes(routes!(function_assignment))
         .routes(routes!(grid))
         .routes(routes!(grades))
 }
@@ -353,6 +357,86 @@ async fn assignment(
     Path(id): Path<i64>,
 ) -> Result<ApiJson<Assignment>, ApiError> {
     Ok(ApiJson(state.fnlab.assignment(&actor, id).await?))
+}
+
+/// Changes an assignment (its course's instructor only; not its
+/// language), then runs its checks again on every student's submission
+/// and latest version.
+#[utoipa::path(
+    put,
+    path = "/assignments/{id}",
+    operation_id = "update_assignment",
+    tag = "courses",
+    security(("token" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The assignment.")),
+    request_body = AssignmentRequest,
+    responses(
+        (status = 200, description = "The assignment as it is now; results follow the new checks.", body = Assignment),
+        (status = 404, description = "No such assignment in a course the caller teaches (`not_found`).", body = ErrorBody),
+        (status = 422, description = "A bad title, instructions or check (`invalid_course`), or another language (`language_fixed`).", body = ErrorBody),
+    ),
+)]
+async fn update_assignment(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<AssignmentRequest>,
+) -> Result<ApiJson<Assignment>, ApiError> {
+    Ok(ApiJson(
+        state.fnlab.update_assignment(&actor, id, body).await?,
+    ))
+}
+
+/// One student's work on an assignment: each version's source, the diff
+/// from the version before and the checks' results, and the function's
+/// latest invocations. To staff of the course, or to that student.
+#[utoipa::path(
+    get,
+    path = "/assignments/{id}/work/{username}",
+    operation_id = "student_work",
+    tag = "courses",
+    security(("token" = []), ("session" = [])),
+    params(
+        ("id" = i64, Path, description = "The assignment."),
+        ("username" = String, Path, description = "The student."),
+    ),
+    responses(
+        (status = 200, description = "Their work (no versions before they start).", body = WorkView),
+        (status = 404, description = "No such assignment or student in a course of the caller's, or another student's work (`not_found`).", body = ErrorBody),
+    ),
+)]
+async fn student_work(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path((id, username)): Path<(i64, String)>,
+) -> Result<ApiJson<WorkView>, ApiError> {
+    Ok(ApiJson(
+        state.fnlab.student_work(&actor, id, &username).await?,
+    ))
+}
+
+/// The assignment one of the caller's functions was started for, with
+/// the checks' results on each version.
+#[utoipa::path(
+    get,
+    path = "/functions/{name}/assignment",
+    operation_id = "function_assignment",
+    tag = "courses",
+    security(("token" = []), ("session" = [])),
+    params(("name" = String, Path, description = "The caller's function.")),
+    responses(
+        (status = 200, description = "Its assignment, course and check runs, newest first.", body = FunctionAssignment),
+        (status = 404, description = "No such function, or it is no assignment's (`not_found`).", body = ErrorBody),
+    ),
+)]
+async fn function_assignment(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path(name): Path<String>,
+) -> Result<ApiJson<FunctionAssignment>, ApiError> {
+    Ok(ApiJson(
+        state.fnlab.function_assignment(&actor, &name).await?,
+    ))
 }
 
 /// Starts an assignment: its starter code becomes a function of the
