@@ -190,7 +190,7 @@ async fn function_view(
 }
 
 #[cfg(feature = "ssr")]
-fn invocation_row(priced: fnlab_usecases::catalog::PricedInvocation) -> InvocationRow {
+pub(crate) fn invocation_row(priced: fnlab_usecases::catalog::PricedInvocation) -> InvocationRow {
     let r = priced.invocation.record;
     InvocationRow {
         cost_picos: priced.cost_picos,

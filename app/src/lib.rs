@@ -17,6 +17,7 @@
 //! - [`events`]: a function's event queue.
 //! - [`kv`]: the user's key-value stores.
 //! - [`sharing`]: public functions and forks.
+//! - [`courses`]: courses, assignments, the grid and a student's work.
 //! - [`billing`]: billing, metrics and the admin view.
 //! - [`charts`]: bar and line charts as server-rendered SVG.
 //! - [`pages`]: one module per page.
@@ -28,6 +29,7 @@
 pub mod auth;
 pub mod billing;
 pub mod charts;
+pub mod courses;
 #[cfg(feature = "ssr")]
 pub mod ctx;
 pub mod environment;

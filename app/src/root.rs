@@ -9,7 +9,9 @@ use crate::auth::Auth;
 use crate::pages::{
     account::{LogInPage, SignUpPage},
     admin::AdminPage,
+    assignment::{AssignmentPage, WorkPage},
     billing::BillingPage,
+    courses::{CoursePage, CoursesPage, JoinPage},
     dashboard::Dashboard,
     function::FunctionPage,
     kv::KvPage,
@@ -67,6 +69,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("billing") view=BillingPage ssr=SsrMode::Async />
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("s/:user/:function") view=SharedPage ssr=SsrMode::Async />
+                    <Route path=path!("courses") view=CoursesPage ssr=SsrMode::Async />
+                    <Route path=path!("courses/:id") view=CoursePage ssr=SsrMode::Async />
+                    <Route path=path!("join/:code") view=JoinPage ssr=SsrMode::Async />
+                    <Route path=path!("assignments/:id") view=AssignmentPage ssr=SsrMode::Async />
+                    <Route path=path!("assignments/:id/work/:username") view=WorkPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -90,6 +97,7 @@ fn Header() -> impl IntoView {
                             Ok(Some(user)) => {
                                 view! {
                                     <a href="/dashboard">"Functions"</a>
+                                    <a href="/courses">"Courses"</a>
                                     <a href="/billing">"Billing"</a>
                                     {user.is_admin.then(|| view! { <a href="/admin">"Admin"</a> })}
                                     <details class="user-menu">

@@ -234,3 +234,90 @@ pub struct Submission {
     /// The submitted version's check results.
     pub checks: Vec<CheckResult>,
 }
+
+/// A course as its creator hears of it: the course and where students
+/// join it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CourseView {
+    /// The course.
+    #[serde(flatten)]
+    pub course: Course,
+    /// The page that joins it, to share with students (staff only).
+    pub invite_url: Option<String>,
+}
+
+/// What starting an assignment answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Started {
+    /// The student's function for it.
+    pub function: String,
+    /// Its URL (it answers once deployed).
+    pub url: String,
+    /// Whether this call made it (false: it was started before).
+    pub created: bool,
+}
+
+/// What importing a roster did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Roster {
+    /// The course's members now.
+    pub members: Vec<Member>,
+    /// Usernames of the roster that are no user of Fnlab's (they were
+    /// not added: ask them to sign up, then import again).
+    pub unknown: Vec<String>,
+}
+
+/// The instructor's grid: students × assignments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Grid {
+    /// The columns.
+    pub assignments: Vec<Assignment>,
+    /// One row per student, one cell per assignment, in the columns' order.
+    pub rows: Vec<GridRow>,
+}
+
+/// One student's row of the grid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GridRow {
+    /// The student.
+    pub username: String,
+    /// Their work on each assignment.
+    pub cells: Vec<Submission>,
+}
+
+/// One deployed version of a student's assignment function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkVersion {
+    /// 1, 2, 3…
+    pub version: i64,
+    /// When it was deployed, ms since the Unix epoch.
+    pub deployed_at: i64,
+    /// The source it was built from (`None` for an uploaded component).
+    pub source: Option<String>,
+    /// The changes from the version before, as a unified diff (`None`
+    /// for the first version, or when either has no source).
+    pub diff: Option<String>,
+    /// Its checks' results, once they ran.
+    pub checks: Option<CheckRun>,
+    /// Whether it is the submission.
+    pub submitted: bool,
+}
+
+/// The assignment a function was started for, with its checks' results
+/// on each of its versions: what the function's editor page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FunctionAssignment {
+    /// The assignment (hidden checks by name only, to a student).
+    pub assignment: Assignment,
+    /// Its course's name.
+    pub course: String,
+    /// The checks' results, newest version first.
+    pub runs: Vec<CheckRun>,
+}

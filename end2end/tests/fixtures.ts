@@ -42,6 +42,15 @@ export async function signUp(page: Page, username: string): Promise<void> {
   await expect(page.getByTestId("user-menu")).toHaveText(username);
 }
 
+/** Logs in through the page and waits for the dashboard. */
+export async function logIn(page: Page, username: string): Promise<void> {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("main").getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+}
+
 /** Opens the user menu and logs out. */
 export async function logOut(page: Page): Promise<void> {
   await page.getByTestId("user-menu").click();

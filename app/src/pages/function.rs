@@ -16,6 +16,7 @@ use leptos::prelude::*;
 use leptos_meta::{Script, Title};
 use leptos_router::hooks::use_params_map;
 
+use super::assignment::AssignmentPanel;
 use super::environment::EnvironmentPanel;
 use super::events::EventsPanel;
 use super::schedules::SchedulesPanel;
@@ -214,7 +215,10 @@ fn LiveDetails(function: FunctionView, rollback: ServerAction<RollbackFunction>)
             asking.set_value(false);
         });
     });
+    let name = current.with_untracked(|f| f.name.clone());
+    let updated = Signal::derive(move || current.with(|f| f.updated_at));
     view! {
+        <AssignmentPanel name updated />
         {move || view! { <Details function=current.get() rollback /> }}
         {log}
     }
@@ -464,7 +468,10 @@ fn follow(
 
 /// The log's rows; a click on one expands or folds its details.
 #[component]
-fn Invocations(rows: Vec<InvocationRow>, expanded: RwSignal<HashSet<String>>) -> impl IntoView {
+pub(super) fn Invocations(
+    rows: Vec<InvocationRow>,
+    expanded: RwSignal<HashSet<String>>,
+) -> impl IntoView {
     view! {
         <Table testid="invocations" class="invocations" columns=&["Time", "Request", "Version", "Status", "Outcome", "Duration", "CPU", "Memory", "In / out", "Cost"]>
                 {rows

@@ -2,7 +2,9 @@
 
 pub mod account;
 pub mod admin;
+pub mod assignment;
 pub mod billing;
+pub mod courses;
 pub mod dashboard;
 pub mod environment;
 pub mod events;
