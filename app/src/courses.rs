@@ -119,6 +119,27 @@ pub async fn course_page(id: i64) -> Result<CourseOverview, AppError> {
     })
 }
 
+/// Renames course `id` or moves its dates (a later last day reopens the
+/// students' assignment functions).
+#[allow(missing_docs)] // the arguments struct that #[server] generates
+#[server(prefix = "/_app", endpoint = "update_course")]
+pub async fn update_course(
+    id: i64,
+    name: String,
+    starts_on: String,
+    ends_on: String,
+) -> Result<(), AppError> {
+    let ctx = ServerCtx::get().await?;
+    let actor = ctx.require_actor().await?;
+    let change = fnlab_usecases::courses::CourseChange {
+        name: Some(name),
+        starts_on: Some(starts_on),
+        ends_on: Some(ends_on),
+    };
+    ctx.fnlab.update_course(&actor, id, change).await?;
+    Ok(())
+}
+
 /// A new invite code for course `id` (the old one stops working).
 #[allow(missing_docs)] // the arguments struct that #[server] generates
 #[server(prefix = "/_app", endpoint = "rotate_invite")]

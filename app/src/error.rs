@@ -64,6 +64,7 @@ impl From<fnlab_usecases::Error> for AppError {
             | E::Invalid { .. }
             | E::Malformed(_)
             | E::Conflict { .. }
+            | E::Closed { .. }
             | E::Unauthorized(_)
             | E::Throttled { .. }
             | E::QuotaExceeded { .. }

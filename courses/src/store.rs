@@ -163,6 +163,33 @@ impl Courses {
         self.course(id, user_id).await
     }
 
+    /// Renames course `id` and moves its dates (extending it reopens its
+    /// students' assignment functions).
+    pub async fn update(
+        &self,
+        id: i64,
+        name: &str,
+        starts_on: &str,
+        ends_on: &str,
+    ) -> Result<(), CourseError> {
+        check_title("a course name", name)?;
+        check_day("starts_on", starts_on)?;
+        check_day("ends_on", ends_on)?;
+        if ends_on < starts_on {
+            return Err(CourseError::Invalid("a course ends after it starts".into()));
+        }
+        sqlx::query(
+            "update courses set name = $2, starts_on = $3, ends_on = $4 where course_id = $1",
+        )
+        .bind(id)
+        .bind(name.trim())
+        .bind(starts_on)
+        .bind(ends_on)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Course `id` as member `user_id` sees it.
     pub async fn course(&self, id: i64, user_id: i64) -> Result<Course, CourseError> {
         let rows = sqlx::query(&format!(

@@ -72,6 +72,17 @@ test("a course: an assignment checked on every deploy, the grid, the grades", as
   await page.keyboard.insertText(RIGHT);
   await page.keyboard.press("ControlOrMeta+Enter");
   await expect(panel.getByTestId("checks-score")).toContainText("2/2 checks pass on v2", { timeout: 120_000 });
+
+  // Presenter mode: the URL big, its QR code, requests landing live.
+  await page.getByRole("button", { name: "Presenter mode" }).click();
+  await expect(page.locator(".function-page")).toHaveClass(/presenter/);
+  const bigUrl = page.getByTestId("presenter-url");
+  await expect(bigUrl).toHaveText(new RegExp(`/fn/${sam}/a\\d+-hello-checks/$`));
+  await expect(page.getByTestId("presenter-qr").locator("svg")).toBeVisible();
+  const called = await page.request.get(`${new URL((await bigUrl.textContent()) ?? "").pathname}?name=Class`);
+  expect(await called.json()).toEqual({ greeting: "Hi Class" });
+  await expect(page.getByTestId("invocations")).toContainText("?name=Class");
+  await page.getByRole("button", { name: "Leave presenter mode" }).click();
   await logOut(page);
 
   // The instructor's grid, a cell opened, the CSV.

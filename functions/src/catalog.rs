@@ -321,7 +321,9 @@ impl Functions {
     ) -> Result<Option<LiveFunction>, FunctionError> {
         let row = sqlx::query(
             "select f.function_id, f.user_id, f.name, v.version, v.sha256, f.timeout_ms, f.memory_mb, \
-             v.language, v.source \
+             v.language, v.source, \
+             (select c.ends_on from assignments a join courses c on c.course_id = a.course_id \
+              where a.assignment_id = f.assignment_id) \
              from users u \
              join functions f on f.user_id = u.user_id and f.name = $2 \
              join versions v on v.function_id = f.function_id \
@@ -349,6 +351,7 @@ impl Functions {
                 _ => None,
             },
             env: GuestEnv::default(),
+            course_ends_on: row.try_get(9)?,
         }))
     }
 

@@ -179,6 +179,9 @@ pub struct LiveFunction {
     pub source: Option<Source>,
     /// The environment variables its guests see.
     pub env: GuestEnv,
+    /// For a student's assignment function: the course's last day
+    /// (`YYYY-MM-DD`, UTC), after which it stops answering.
+    pub course_ends_on: Option<String>,
 }
 
 /// The environment variables a function's guests see: its plain variables

@@ -11,7 +11,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Client, Db, TestServer, building_server, deploy_source};
+use common::{Client, Db, TestServer, building_server, call, deploy_source};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -23,7 +23,7 @@ async fn user(server: &TestServer, name: &str) -> Client {
 
 async fn new_course(instructor: &Client) -> (i64, String) {
     let course =
-        json!({"name": "Serverless 101", "starts_on": "2026-09-01", "ends_on": "2026-12-20"});
+        json!({"name": "Serverless 101", "starts_on": "2026-09-01", "ends_on": "2030-06-30"});
     let made = instructor.post("/api/v1/courses", course).await.expect(201);
     assert_eq!(made["role"], "instructor");
     assert!(
@@ -367,6 +367,55 @@ async fn checks_run_on_every_deploy_and_the_grid_shows_the_submission() {
         .await
         .expect(200);
     assert_eq!(updated["checks"][0]["name"], "says bye");
+    // After the course's last day the student's functions stop
+    // answering (their code stays readable); extending it reopens them.
+    let ended = json!({"name": "Last term", "starts_on": "2020-01-06", "ends_on": "2020-06-30"});
+    let ended = prof.post("/api/v1/courses", ended).await.expect(201);
+    join(&stu, ended["invite_code"].as_str().unwrap())
+        .await
+        .expect(200);
+    let task = json!({"title": "Closed", "language": "javascript", "starter": RIGHT, "due_at": 0});
+    let task = prof
+        .post(
+            &format!("/api/v1/courses/{}/assignments", ended["id"]),
+            task,
+        )
+        .await
+        .expect(201);
+    let start = format!("/api/v1/assignments/{}/start", task["id"]);
+    let started = stu.post(&start, json!(null)).await.expect(201);
+    let closed = started["function"].as_str().unwrap();
+    deploy_source(&stu, closed, "javascript", RIGHT)
+        .await
+        .expect(201);
+    let public = format!("/fn/sam/{closed}/");
+    let (status, body) = call(&stu, Method::GET, &public, "").await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("course_ended"), "{body}");
+    stu.get(&format!("/api/v1/functions/{closed}/source"))
+        .await
+        .expect(200);
+    let course_path = format!("/api/v1/courses/{}", ended["id"]);
+    let extend = json!({"ends_on": "2099-12-31"});
+    stu.send(Method::PATCH, &course_path, Some(extend.clone()))
+        .await
+        .expect_error(404, "not_found");
+    prof.send(
+        Method::PATCH,
+        &course_path,
+        Some(json!({"ends_on": "2019-01-01"})),
+    )
+    .await
+    .expect_error(422, "invalid_course");
+    let extended = prof
+        .send(Method::PATCH, &course_path, Some(extend))
+        .await
+        .expect(200);
+    assert_eq!(extended["ends_on"], "2099-12-31");
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let (status, body) = call(&stu, Method::GET, &public, "").await;
+    assert_eq!((status, body.as_str()), (200, "hello"));
+
     let rechecked = prof.get(&results).await.expect(200);
     let sams = (rechecked.as_array().unwrap().iter())
         .find(|r| r["username"] == "sam")

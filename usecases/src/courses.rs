@@ -58,6 +58,22 @@ impl From<CourseError> for Error {
     }
 }
 
+/// A change to a course: what is given changes.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CourseChange {
+    /// Its new name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Its new first day, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub starts_on: Option<String>,
+    /// Its new last day, `YYYY-MM-DD`: after it, students' assignment
+    /// functions stop answering.
+    #[serde(default)]
+    pub ends_on: Option<String>,
+}
+
 /// A new assignment, as the API sends it.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -110,6 +126,29 @@ impl Fnlab {
     /// Joins the actor to the course whose invite code is `code`.
     pub async fn join_course(&self, actor: &Actor, code: &str) -> Result<CourseView, Error> {
         Ok(self.course_view(self.inner.courses.join(actor.id, code).await?))
+    }
+
+    /// Changes course `id`'s name or dates (its instructor only); each
+    /// field left out stays. Moving the last day later reopens the
+    /// students' assignment functions (within a second on every node).
+    pub async fn update_course(
+        &self,
+        actor: &Actor,
+        id: i64,
+        change: CourseChange,
+    ) -> Result<CourseView, Error> {
+        self.require_role(actor, id, Role::Instructor).await?;
+        let course = self.inner.courses.course(id, actor.id).await?;
+        self.inner
+            .courses
+            .update(
+                id,
+                change.name.as_deref().unwrap_or(&course.name),
+                change.starts_on.as_deref().unwrap_or(&course.starts_on),
+                change.ends_on.as_deref().unwrap_or(&course.ends_on),
+            )
+            .await?;
+        self.course(actor, id).await
     }
 
     /// A new invite code for course `id` (its instructor only).

@@ -39,6 +39,15 @@ pub enum Error {
         /// What to do about it.
         message: String,
     },
+    /// It exists, and the caller may know it, but it is closed to them now
+    /// (an assignment's function once its course ended).
+    #[error("{message}")]
+    Closed {
+        /// Machine-readable reason.
+        code: &'static str,
+        /// Why, and what would open it.
+        message: String,
+    },
     /// Nobody is signed in, or the credentials are wrong.
     #[error("{0}")]
     Unauthorized(String),

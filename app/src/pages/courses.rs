@@ -13,7 +13,7 @@ use super::{RequireUser, Table};
 use crate::auth::Auth;
 use crate::courses::{
     AddAssignment, CourseOverview as CourseData, CreateCourse, ImportRoster, JoinCourse,
-    RemoveMember, RotateInvite, SetMember, course_page, my_courses,
+    RemoveMember, RotateInvite, SetMember, UpdateCourse, course_page, my_courses,
 };
 use crate::format::utc_time;
 
@@ -139,6 +139,7 @@ pub fn CoursePage() -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let set_role = ServerAction::<SetMember>::new();
     let add = ServerAction::<AddAssignment>::new();
+    let update = ServerAction::<UpdateCourse>::new();
     let page = Resource::new(
         move || {
             let changes = (
@@ -146,7 +147,12 @@ pub fn CoursePage() -> impl IntoView {
                 roster.version().get(),
                 remove.version().get(),
             );
-            (id(), changes, set_role.version().get(), add.version().get())
+            let more = (
+                set_role.version().get(),
+                add.version().get(),
+                update.version().get(),
+            );
+            (id(), changes, more)
         },
         |(id, ..)| course_page(id),
     );
@@ -156,6 +162,7 @@ pub fn CoursePage() -> impl IntoView {
         remove,
         set_role,
         add,
+        update,
     };
     view! {
         <Title text="Course" />
@@ -180,6 +187,7 @@ struct Actions {
     remove: ServerAction<RemoveMember>,
     set_role: ServerAction<SetMember>,
     add: ServerAction<AddAssignment>,
+    update: ServerAction<UpdateCourse>,
 }
 
 #[component]
@@ -199,7 +207,9 @@ fn Course(page: CourseData, actions: Actions) -> impl IntoView {
             <h1 data-testid="course-name">{course.course.name.clone()}</h1>
             <span class="badge">{course.course.role.as_str()}</span>
         </div>
-        <p class="muted">{format!("{} – {}", course.course.starts_on, course.course.ends_on)}</p>
+        <p class="muted">{format!("{} – {}", course.course.starts_on, course.course.ends_on)}
+            " · after its last day, students' assignment functions stop answering (their code stays readable)."</p>
+        {instructor.then(|| view! { <Dates course=course.course.clone() update=actions.update /> })}
         {course.invite_url.clone().map(|url| view! { <Invite id url code=course.course.invite_code.clone().unwrap_or_default() rotate=actions.rotate editable=instructor /> })}
         <h2>"Assignments"</h2>
         {if staff {
@@ -209,6 +219,27 @@ fn Course(page: CourseData, actions: Actions) -> impl IntoView {
         }}
         {instructor.then(|| view! { <NewAssignment id add=actions.add /> })}
         {staff.then(|| view! { <Members id members actions editable=instructor /> })}
+    }
+}
+
+/// The instructor's form to rename the course or move its dates.
+#[component]
+fn Dates(course: fnlab_courses::Course, update: ServerAction<UpdateCourse>) -> impl IntoView {
+    let failed = move || update.value().get().and_then(Result::err);
+    view! {
+        <details class="course-dates">
+            <summary>"Rename or extend the course"</summary>
+            <ActionForm action=update>
+                <div class="inline-form">
+                    <input type="hidden" name="id" value=course.id />
+                    <input name="name" required maxlength="120" value=course.name aria-label="Course name" />
+                    <label>"From " <input type="date" name="starts_on" required value=course.starts_on aria-label="First day" /></label>
+                    <label>"to " <input type="date" name="ends_on" required value=course.ends_on aria-label="Last day" /></label>
+                    <button type="submit" class="secondary">"Save dates"</button>
+                </div>
+            </ActionForm>
+            {move || failed().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+        </details>
     }
 }
 

@@ -19,6 +19,7 @@ use leptos_router::hooks::use_params_map;
 use super::assignment::AssignmentPanel;
 use super::environment::EnvironmentPanel;
 use super::events::EventsPanel;
+use super::presenter::PresenterPanel;
 use super::schedules::SchedulesPanel;
 use super::shared::SharingPanel;
 use super::upload::UploadComponent;
@@ -49,14 +50,16 @@ pub fn FunctionPage() -> impl IntoView {
         |(name, _)| get_function(name),
     );
     let fallback = || view! { <p class="muted">"Loading…"</p> };
+    let presenting = RwSignal::new(false);
     view! {
         <Title text=name />
         <Script src="/editor/editor.js" defer="" />
         <RequireUser>
+          <div class="function-page" class:presenter=move || presenting.get()>
             <Transition fallback>
                 {move || Suspend::new(async move {
                     match head.await {
-                        Ok(function) => view! { <Head function delete /> }.into_any(),
+                        Ok(function) => view! { <Head function delete presenting /> }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -66,13 +69,18 @@ pub fn FunctionPage() -> impl IntoView {
                     view_data.await.ok().map(|function| view! { <LiveDetails function rollback /> })
                 })}
             </Transition>
+          </div>
         </RequireUser>
     }
 }
 
 /// The function's name and URL, the editor and the test console.
 #[component]
-fn Head(function: FunctionView, delete: ServerAction<DeleteFunction>) -> impl IntoView {
+fn Head(
+    function: FunctionView,
+    delete: ServerAction<DeleteFunction>,
+    presenting: RwSignal<bool>,
+) -> impl IntoView {
     let FunctionView { name, url, .. } = function;
     let delete_name = name.clone();
     let env_name = name.clone();
@@ -95,6 +103,7 @@ fn Head(function: FunctionView, delete: ServerAction<DeleteFunction>) -> impl In
             " · " <a href=format!("/functions/{name}/metrics") data-testid="metrics-link">"Metrics"</a>
         </p>
         <Show when=move || hydrated.get() fallback=|| view! { <p class="muted">"Loading the editor…"</p> }>
+            <PresenterPanel url=url.clone() on=presenting />
             <Editor name=name.clone() />
             <TestConsole name=name.clone() url=url.clone() />
             <EnvironmentPanel name=env_name.clone() />
@@ -242,9 +251,11 @@ fn Details(function: FunctionView, rollback: ServerAction<RollbackFunction>) -> 
                 live_version.map(|v| format!("v{v}")).unwrap_or_else(|| "none".into()),
             )}
         </p>
-        <UploadComponent name=name.clone() />
-        <h2>"Versions"</h2>
-        <Versions name live_version versions rollback />
+        <div class="function-details">
+            <UploadComponent name=name.clone() />
+            <h2>"Versions"</h2>
+            <Versions name live_version versions rollback />
+        </div>
     }
 }
 

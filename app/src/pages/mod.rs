@@ -13,6 +13,7 @@ pub mod kv;
 pub mod landing;
 pub mod metrics;
 pub mod not_found;
+pub mod presenter;
 pub mod schedules;
 pub mod shared;
 pub mod tokens;
@@ -80,4 +81,15 @@ pub fn ticker(period: std::time::Duration) -> ReadSignal<u64> {
     #[cfg(not(feature = "hydrate"))]
     let _ = (set_tick, period);
     tick
+}
+
+/// Puts `text` on the system clipboard (in the browser; a no-op on the server,
+/// where no click ever happens).
+pub(crate) fn copy_to_clipboard(text: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _promise = window().navigator().clipboard().write_text(text);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = text;
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{RequireUser, Table};
+use super::{RequireUser, Table, copy_to_clipboard};
 use crate::format::utc_time;
 use crate::tokens::{CreateToken, CreatedToken, RevokeToken, TokenRow, list_tokens};
 
@@ -110,15 +110,4 @@ fn NewToken(token: CreatedToken) -> impl IntoView {
             </div>
         </div>
     }
-}
-
-/// Puts `text` on the system clipboard (in the browser; a no-op on the server,
-/// where no click ever happens).
-fn copy_to_clipboard(text: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let _promise = window().navigator().clipboard().write_text(text);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = text;
 }

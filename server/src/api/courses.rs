@@ -9,7 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use fnlab_courses::{Assignment, Member, Role, Submission};
 use fnlab_usecases::courses::{
-    AssignmentRequest, CourseView, FunctionAssignment, Grid, Roster, Started, WorkView,
+    AssignmentRequest, CourseChange, CourseView, FunctionAssignment, Grid, Roster, Started,
+    WorkView,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -25,7 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(my_courses, create_course))
         .routes(routes!(join))
-        .routes(routes!(course))
+        .routes(routes!(course, update_course))
         .routes(routes!(rotate_invite))
         .routes(routes!(members, import_roster))
         .routes(routes!(set_member, remove_member))
@@ -153,6 +154,32 @@ async fn course(
     Path(id): Path<i64>,
 ) -> Result<ApiJson<CourseView>, ApiError> {
     Ok(ApiJson(state.fnlab.course(&actor, id).await?))
+}
+
+/// Renames a course or moves its dates (its instructor only). After its
+/// last day, students' assignment functions answer 403 `course_ended`;
+/// a later last day reopens them.
+#[utoipa::path(
+    patch,
+    path = "/courses/{id}",
+    operation_id = "update_course",
+    tag = "courses",
+    security(("token" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The course.")),
+    request_body = CourseChange,
+    responses(
+        (status = 200, description = "The course as it is now.", body = CourseView),
+        (status = 404, description = "The caller teaches no such course (`not_found`).", body = ErrorBody),
+        (status = 422, description = "A bad name or dates (`invalid_course`).", body = ErrorBody),
+    ),
+)]
+async fn update_course(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<CourseChange>,
+) -> Result<ApiJson<CourseView>, ApiError> {
+    Ok(ApiJson(state.fnlab.update_course(&actor, id, body).await?))
 }
 
 /// Replaces the course's invite code: the old link stops working.

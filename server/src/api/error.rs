@@ -65,6 +65,7 @@ impl ApiError {
                 Error::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 Error::Malformed(_) => StatusCode::BAD_REQUEST,
                 Error::Conflict { .. } => StatusCode::CONFLICT,
+                Error::Closed { .. } => StatusCode::FORBIDDEN,
                 Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
                 Error::Throttled { .. } | Error::QuotaExceeded { .. } => {
                     StatusCode::TOO_MANY_REQUESTS
@@ -96,7 +97,9 @@ impl ApiError {
         match self {
             Self::UseCase(e) => match e {
                 Error::NotFound | Error::Forbidden | Error::Missing(_) => "not_found",
-                Error::Invalid { code, .. } | Error::Conflict { code, .. } => code,
+                Error::Invalid { code, .. }
+                | Error::Conflict { code, .. }
+                | Error::Closed { code, .. } => code,
                 Error::Malformed(_) => "bad_request",
                 Error::Unauthorized(_) => "unauthorized",
                 Error::Throttled { .. } => "too_many_requests",
