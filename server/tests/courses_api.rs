@@ -425,6 +425,27 @@ async fn checks_run_on_every_deploy_and_the_grid_shows_the_submission() {
         (&json!(1), &json!("says bye"))
     );
 
+    // The due date passes (the instructor moves it to now): a deploy after
+    // it is late, and the submission stays the last one before it.
+    let mut due_now = updated.clone();
+    due_now["due_at"] = json!(fnlab_db::now_ms());
+    prof.send(Method::PUT, &update, Some(due_now))
+        .await
+        .expect(200);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let after_due = deploy_source(&stu, &function, "javascript", RIGHT)
+        .await
+        .expect(201);
+    assert_eq!(
+        (&after_due["version"], &after_due["checks"]["late"]),
+        (&json!(3), &json!(true))
+    );
+    let mine = stu.get(&results).await.expect(200);
+    assert_eq!(
+        (&mine[0]["version"], &mine[0]["late"], &mine[0]["deploys"]),
+        (&json!(2), &json!(false), &json!(3))
+    );
+
     // Past the due date: a late deploy is marked, the submission stays.
     let late = json!({"title": "Overdue", "language": "javascript", "starter": RIGHT,
         "due_at": fnlab_db::now_ms() - 1_000, "checks": [{"name": "says hello", "expect": {"status": 200}}]});
