@@ -28,6 +28,8 @@ pub struct CourseOverview {
     pub grid: Option<Grid>,
     /// The student's own work, one per assignment (students only).
     pub mine: Vec<Submission>,
+    /// What the student's functions of the course used (students only).
+    pub usage: Option<model::CourseUsage>,
 }
 
 /// Everything an assignment's page shows.
@@ -101,7 +103,7 @@ pub async fn course_page(id: i64) -> Result<CourseOverview, AppError> {
     let fnlab = &ctx.fnlab;
     let course = fnlab.course(&actor, id).await?;
     let assignments = fnlab.assignments(&actor, id).await?;
-    let (mut members, mut grid, mut mine) = (Vec::new(), None, Vec::new());
+    let (mut members, mut grid, mut mine, mut usage) = (Vec::new(), None, Vec::new(), None);
     if course.course.role.staff() {
         members = fnlab.members(&actor, id).await?;
         grid = Some(fnlab.grid(&actor, id).await?);
@@ -109,6 +111,7 @@ pub async fn course_page(id: i64) -> Result<CourseOverview, AppError> {
         for assignment in &assignments {
             mine.extend(fnlab.results(&actor, assignment.id).await?);
         }
+        usage = Some(fnlab.course_usage(&actor, id).await?);
     }
     Ok(CourseOverview {
         course,
@@ -116,6 +119,7 @@ pub async fn course_page(id: i64) -> Result<CourseOverview, AppError> {
         members,
         grid,
         mine,
+        usage,
     })
 }
 
@@ -128,13 +132,33 @@ pub async fn update_course(
     name: String,
     starts_on: String,
     ends_on: String,
+    requests: String,
+    gb_seconds: String,
+    storage_mb: String,
 ) -> Result<(), AppError> {
     let ctx = ServerCtx::get().await?;
     let actor = ctx.require_actor().await?;
+    let cap = |what: &str, text: &str| -> Result<Option<i64>, AppError> {
+        let text = text.trim().replace([',', '_'], "");
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse().map(Some).map_err(|_| {
+            AppError::Invalid(format!(
+                "the {what} cap is a whole number, or empty for none"
+            ))
+        })
+    };
+    let caps = model::CourseCaps {
+        requests: cap("requests", &requests)?,
+        gb_seconds: cap("GB-seconds", &gb_seconds)?,
+        storage_mb: cap("storage", &storage_mb)?,
+    };
     let change = fnlab_usecases::courses::CourseChange {
         name: Some(name),
         starts_on: Some(starts_on),
         ends_on: Some(ends_on),
+        caps: Some(caps),
     };
     ctx.fnlab.update_course(&actor, id, change).await?;
     Ok(())
@@ -169,6 +193,20 @@ pub async fn set_member(id: i64, username: String, role: String) -> Result<(), A
     let role = fnlab_courses::Role::parse(&role)
         .ok_or_else(|| AppError::Invalid(format!("no role {role:?}: ta or student")))?;
     ctx.fnlab.set_member(&actor, id, &username, role).await?;
+    Ok(())
+}
+
+/// Lifts the course's caps for student `username` (`uncapped` is
+/// `"true"`), or puts them back.
+#[allow(missing_docs)] // the arguments struct that #[server] generates
+#[server(prefix = "/_app", endpoint = "set_uncapped")]
+pub async fn set_uncapped(id: i64, username: String, uncapped: String) -> Result<(), AppError> {
+    let ctx = ServerCtx::get().await?;
+    let actor = ctx.require_actor().await?;
+    let uncapped = uncapped == "true";
+    ctx.fnlab
+        .set_uncapped(&actor, id, &username, uncapped)
+        .await?;
     Ok(())
 }
 

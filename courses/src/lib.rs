@@ -26,7 +26,8 @@ pub mod model;
 pub mod store;
 
 pub use model::{
-    Assignment, Check, CheckResult, CheckRun, Course, Expect, Member, Role, Submission,
+    Assignment, Check, CheckResult, CheckRun, Course, CourseCaps, CourseUsage, Expect, Member,
+    Role, Submission,
 };
 #[cfg(feature = "store")]
 pub use store::{CourseError, Courses, NewAssignment, StudentWork, Work};

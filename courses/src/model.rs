@@ -58,6 +58,41 @@ pub struct Course {
     pub role: Role,
     /// The code students join with (staff only; `None` for students).
     pub invite_code: Option<String>,
+    /// What each student's assignment functions may use in all.
+    pub caps: CourseCaps,
+}
+
+/// A course's caps per student, over the functions of its assignments
+/// (`None`: no cap). A student past one gets 403 `course_cap_reached`
+/// from their functions (requests, GB-seconds) or their deploys
+/// (storage), until the instructor lifts their cap or raises it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CourseCaps {
+    /// Requests, over the whole course.
+    #[serde(default)]
+    pub requests: Option<i64>,
+    /// GB-seconds (memory limit × wall-clock time), over the whole course.
+    #[serde(default)]
+    pub gb_seconds: Option<i64>,
+    /// MiB of stored versions (sources, and components built from Rust).
+    #[serde(default)]
+    pub storage_mb: Option<i64>,
+}
+
+/// What a student's assignment functions of one course used, against
+/// its caps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CourseUsage {
+    /// Requests so far.
+    pub requests: i64,
+    /// MB-milliseconds so far (1 GB-second is 1,024,000).
+    pub mb_ms: i64,
+    /// Bytes stored.
+    pub stored_bytes: i64,
+    /// Whether the instructor lifted this student's caps.
+    pub uncapped: bool,
 }
 
 /// A member of a course.
@@ -70,6 +105,8 @@ pub struct Member {
     pub role: Role,
     /// When they joined, ms since the Unix epoch.
     pub joined_at: i64,
+    /// Whether the instructor lifted the course's caps for them.
+    pub uncapped: bool,
 }
 
 /// One HTTP request an assignment's checks send, and what its answer

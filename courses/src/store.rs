@@ -7,7 +7,7 @@ use fnlab_db::{Pool, now_ms, random_hex};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::model::{Assignment, Check, CheckRun, Course, Member, Role};
+use crate::model::{Assignment, Check, CheckRun, Course, CourseCaps, Member, Role};
 
 /// Longest course or assignment title, characters.
 pub const MAX_TITLE_CHARS: usize = 120;
@@ -168,10 +168,20 @@ impl Courses {
     pub async fn update(
         &self,
         id: i64,
-        name: &str,
-        starts_on: &str,
-        ends_on: &str,
+        (name, starts_on, ends_on): (&str, &str, &str),
+        caps: CourseCaps,
     ) -> Result<(), CourseError> {
+        for (what, cap) in [
+            ("requests", caps.requests),
+            ("gb_seconds", caps.gb_seconds),
+            ("storage_mb", caps.storage_mb),
+        ] {
+            if cap.is_some_and(|cap| cap < 0) {
+                return Err(CourseError::Invalid(format!(
+                    "the {what} cap is a number from 0 up, or none"
+                )));
+            }
+        }
         check_title("a course name", name)?;
         check_day("starts_on", starts_on)?;
         check_day("ends_on", ends_on)?;
@@ -179,15 +189,86 @@ impl Courses {
             return Err(CourseError::Invalid("a course ends after it starts".into()));
         }
         sqlx::query(
-            "update courses set name = $2, starts_on = $3, ends_on = $4 where course_id = $1",
+            "update courses set name = $2, starts_on = $3, ends_on = $4, student_requests = $5, \
+             student_gb_seconds = $6, student_storage_mb = $7 where course_id = $1",
         )
         .bind(id)
         .bind(name.trim())
         .bind(starts_on)
         .bind(ends_on)
+        .bind(caps.requests)
+        .bind(caps.gb_seconds)
+        .bind(caps.storage_mb)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Lifts (or restores) the course's caps for student `username`.
+    pub async fn set_uncapped(
+        &self,
+        id: i64,
+        username: &str,
+        uncapped: bool,
+    ) -> Result<(), CourseError> {
+        let done = sqlx::query(
+            "update course_members set uncapped = $3 where course_id = $1 \
+             and user_id = (select user_id from users where username = $2)",
+        )
+        .bind(id)
+        .bind(username)
+        .bind(i64::from(uncapped))
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(CourseError::NotFound(format!(
+                "{username} is not in this course"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The caps of course `id` that hold for student `user_id` (none once
+    /// lifted for them), and whether they were lifted.
+    pub async fn caps_for(&self, id: i64, user_id: i64) -> Result<(CourseCaps, bool), CourseError> {
+        let row = sqlx::query(
+            "select c.student_requests, c.student_gb_seconds, c.student_storage_mb, \
+             coalesce(m.uncapped, 0) from courses c left join course_members m \
+             on m.course_id = c.course_id and m.user_id = $2 where c.course_id = $1",
+        )
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok((CourseCaps::default(), false));
+        };
+        if row.try_get::<i64, _>(3)? != 0 {
+            return Ok((CourseCaps::default(), true));
+        }
+        let caps = CourseCaps {
+            requests: row.try_get(0)?,
+            gb_seconds: row.try_get(1)?,
+            storage_mb: row.try_get(2)?,
+        };
+        Ok((caps, false))
+    }
+
+    /// Requests and MB-ms that student `user_id`'s functions of course
+    /// `id`'s assignments used, in all.
+    pub async fn student_usage(&self, id: i64, user_id: i64) -> Result<(i64, i64), CourseError> {
+        let row = sqlx::query(
+            "select cast(coalesce(sum(h.requests), 0) as bigint), \
+             cast(coalesce(sum(h.mb_ms), 0) as bigint) \
+             from usage_hourly h join functions f on f.function_id = h.function_id \
+             join assignments a on a.assignment_id = f.assignment_id \
+             where f.user_id = $1 and a.course_id = $2",
+        )
+        .bind(user_id)
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
     }
 
     /// Course `id` as member `user_id` sees it.
@@ -270,7 +351,7 @@ impl Courses {
     /// The members of course `id`, staff first, then by username.
     pub async fn members(&self, id: i64) -> Result<Vec<Member>, CourseError> {
         let rows = sqlx::query(
-            "select u.username, m.role, m.joined_at from course_members m \
+            "select u.username, m.role, m.joined_at, m.uncapped from course_members m \
              join users u on u.user_id = m.user_id where m.course_id = $1 \
              order by case m.role when 'instructor' then 0 when 'ta' then 1 else 2 end, u.username",
         )
@@ -284,6 +365,7 @@ impl Courses {
                     username: row.try_get(0)?,
                     role: Role::parse(&role).unwrap_or(Role::Student),
                     joined_at: row.try_get(2)?,
+                    uncapped: row.try_get::<i64, _>(3)? != 0,
                 })
             })
             .collect()
@@ -535,7 +617,8 @@ impl Courses {
 }
 
 /// A course with the member's role, as [`course`] reads it.
-const COURSE_SELECT: &str = "select c.course_id, c.name, c.starts_on, c.ends_on, c.invite_code, m.role \
+const COURSE_SELECT: &str = "select c.course_id, c.name, c.starts_on, c.ends_on, c.invite_code, m.role, \
+    c.student_requests, c.student_gb_seconds, c.student_storage_mb \
     from courses c join course_members m on m.course_id = c.course_id";
 
 fn course(row: &AnyRow) -> Result<Course, sqlx::Error> {
@@ -548,6 +631,11 @@ fn course(row: &AnyRow) -> Result<Course, sqlx::Error> {
         ends_on: row.try_get(3)?,
         invite_code: role.staff().then(|| row.try_get(4)).transpose()?,
         role,
+        caps: CourseCaps {
+            requests: row.try_get(6)?,
+            gb_seconds: row.try_get(7)?,
+            storage_mb: row.try_get(8)?,
+        },
     })
 }
 

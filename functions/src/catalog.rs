@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Acquire, Row};
 
 use crate::model::{
-    Deployed, FunctionDetail, FunctionSummary, Limits, LiveFunction, Source, VersionInfo,
+    CourseTie, Deployed, FunctionDetail, FunctionSummary, Limits, LiveFunction, Source, VersionInfo,
 };
 use crate::storage::{StorageQuota, check_version};
 use crate::store::decode_language;
@@ -321,13 +321,13 @@ impl Functions {
     ) -> Result<Option<LiveFunction>, FunctionError> {
         let row = sqlx::query(
             "select f.function_id, f.user_id, f.name, v.version, v.sha256, f.timeout_ms, f.memory_mb, \
-             v.language, v.source, \
-             (select c.ends_on from assignments a join courses c on c.course_id = a.course_id \
-              where a.assignment_id = f.assignment_id) \
+             v.language, v.source, c.course_id, c.ends_on \
              from users u \
              join functions f on f.user_id = u.user_id and f.name = $2 \
              join versions v on v.function_id = f.function_id \
                  and v.version = coalesce($3, f.live_version) \
+             left join assignments a on a.assignment_id = f.assignment_id \
+             left join courses c on c.course_id = a.course_id \
              where u.username = $1",
         )
         .bind(username)
@@ -351,7 +351,10 @@ impl Functions {
                 _ => None,
             },
             env: GuestEnv::default(),
-            course_ends_on: row.try_get(9)?,
+            course: match (row.try_get(9)?, row.try_get(10)?) {
+                (Some(course_id), Some(ends_on)) => Some(CourseTie { course_id, ends_on }),
+                _ => None,
+            },
         }))
     }
 

@@ -47,8 +47,8 @@ pub mod storage;
 pub mod test_events;
 
 pub use model::{
-    Deployed, Draft, Environment, Forked, FunctionDetail, FunctionSummary, GuestEnv, Language,
-    Limits, LiveFunction, SecretInfo, Shared, Source, UnknownLanguage, VersionInfo,
+    CourseTie, Deployed, Draft, Environment, Forked, FunctionDetail, FunctionSummary, GuestEnv,
+    Language, Limits, LiveFunction, SecretInfo, Shared, Source, UnknownLanguage, VersionInfo,
 };
 
 #[cfg(feature = "store")]

@@ -179,9 +179,19 @@ pub struct LiveFunction {
     pub source: Option<Source>,
     /// The environment variables its guests see.
     pub env: GuestEnv,
-    /// For a student's assignment function: the course's last day
-    /// (`YYYY-MM-DD`, UTC), after which it stops answering.
-    pub course_ends_on: Option<String>,
+    /// For a student's assignment function: its course, whose end and
+    /// caps it answers within.
+    pub course: Option<CourseTie>,
+}
+
+/// The course a student's assignment function belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseTie {
+    /// The course's id.
+    pub course_id: i64,
+    /// Its last day (`YYYY-MM-DD`, UTC), after which the function stops
+    /// answering.
+    pub ends_on: String,
 }
 
 /// The environment variables a function's guests see: its plain variables

@@ -153,6 +153,38 @@ impl Functions {
         Ok(used(&mut conn, user_id).await?)
     }
 
+    /// The bytes `user_id`'s functions for the assignments of course
+    /// `course_id` store, counted as for the storage quota, and what
+    /// `version` would add to them.
+    pub async fn course_bytes(
+        &self,
+        user_id: i64,
+        course_id: i64,
+        version: &NewVersion<'_>,
+    ) -> Result<(i64, i64), FunctionError> {
+        let used: i64 = sqlx::query_scalar(&format!(
+            "select cast(coalesce((select sum(a.size) from artifacts a where a.sha256 in \
+               (select v.sha256 from versions v join functions f on f.function_id = v.function_id \
+                where f.user_id = $1 and {counted} and {of_course})), 0) \
+             + coalesce((select sum(octet_length(v.source)) from versions v \
+                join functions f on f.function_id = v.function_id where f.user_id = $1 and {of_course}), 0) \
+             as bigint)",
+            counted = counted_versions(),
+            of_course = "f.assignment_id in (select assignment_id from assignments where course_id = $2)",
+        ))
+        .bind(user_id)
+        .bind(course_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let component = if version.source.is_none_or(|s| !s.language.is_script()) {
+            version.component.len()
+        } else {
+            0
+        };
+        let source = version.source.map_or(0, |s| s.source.len());
+        Ok((used, i64::try_from(component + source).unwrap_or(i64::MAX)))
+    }
+
     /// Refuses `version` as a new version of `user_id`'s when it would take
     /// them past `quota`: the check before anything is compiled or stored
     /// ([`Functions::add_version`] checks again as it stores).

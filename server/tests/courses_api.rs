@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{Client, Db, TestServer, building_server, call, deploy_source};
 use reqwest::Method;
@@ -445,6 +445,62 @@ async fn checks_run_on_every_deploy_and_the_grid_shows_the_submission() {
         (&mine[0]["version"], &mine[0]["late"], &mine[0]["deploys"]),
         (&json!(2), &json!(false), &json!(3))
     );
+
+    // Caps per student: storage refuses a deploy; requests close the
+    // functions once used up, until the instructor lifts the student's caps.
+    let course_path = format!("/api/v1/courses/{id}");
+    let capped = json!({"caps": {"requests": 2, "storage_mb": 0}});
+    let capped = prof
+        .send(Method::PATCH, &course_path, Some(capped))
+        .await
+        .expect(200);
+    assert_eq!(
+        capped["caps"],
+        json!({"requests": 2, "gb_seconds": null, "storage_mb": 0})
+    );
+    let refused = deploy_source(&stu, &function, "javascript", RIGHT)
+        .await
+        .expect_error(422, "storage_quota_exceeded");
+    assert!(refused.contains("the course's per-student"), "{refused}");
+    let roomy = json!({"caps": {"requests": 2}});
+    prof.send(Method::PATCH, &course_path, Some(roomy))
+        .await
+        .expect(200);
+    let public = format!("/fn/sam/{function}/");
+    let mut statuses = Vec::new();
+    let waiting = Instant::now();
+    while statuses.last() != Some(&403) && waiting.elapsed() < Duration::from_secs(15) {
+        let (status, body) = call(&stu, Method::GET, &public, "").await;
+        if status == 403 {
+            assert!(body.contains("course_cap_reached"), "{body}");
+        }
+        statuses.push(status);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert_eq!(statuses.last(), Some(&403), "{statuses:?}");
+    assert!(
+        statuses.iter().filter(|s| **s == 200).count() >= 2,
+        "{statuses:?}"
+    );
+    let used = stu.get(&format!("{course_path}/usage")).await.expect(200);
+    assert!(used["requests"].as_i64().unwrap() >= 2, "{used}");
+    assert_eq!(used["uncapped"], false);
+    let lift = json!({"uncapped": true});
+    let sam_member = format!("{course_path}/members/sam");
+    stu.send(Method::PUT, &sam_member, Some(lift.clone()))
+        .await
+        .expect_error(404, "not_found");
+    let members = prof
+        .send(Method::PUT, &sam_member, Some(lift))
+        .await
+        .expect(200);
+    let sam = (members.as_array().unwrap().iter())
+        .find(|m| m["username"] == "sam")
+        .unwrap();
+    assert_eq!(sam["uncapped"], true);
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let (status, body) = call(&stu, Method::GET, &public, "").await;
+    assert_eq!((status, body.as_str()), (200, "hello"));
 
     // Past the due date: a late deploy is marked, the submission stays.
     let late = json!({"title": "Overdue", "language": "javascript", "starter": RIGHT,

@@ -449,7 +449,9 @@ async fn sharing_and_courses(contract: &Contract, ann: &Client) {
     let added = answers!(contract, ann;
         GET "/api/v1/courses" => 200;
         GET course.clone() => 200;
-        PATCH course.clone(), json!({"name": "Course, renamed"}) => 200;
+        PATCH course.clone(), json!({"name": "Course, renamed", "caps": {"requests": 1000}}) => 200;
+        GET format!("{course}/usage") => 200;
+        PUT format!("{course}/members/ann"), json!({}) => 422 "invalid_body";
         PATCH course.clone(), json!({"ends_on": "2000-01-01"}) => 422 "invalid_course";
         GET "/api/v1/courses/999999" => 404 "not_found";
         POST "/api/v1/courses/join", json!({"code": code}) => 200;

@@ -20,8 +20,10 @@ pub use fnlab_courses::model::{
     CourseView, FunctionAssignment, Grid, GridRow, Roster, Started, WorkVersion,
 };
 use fnlab_courses::{
-    Assignment, Check, CheckRun, Course, CourseError, Member, NewAssignment, Role, Submission, Work,
+    Assignment, Check, CheckRun, Course, CourseCaps, CourseError, CourseUsage, Member,
+    NewAssignment, Role, Submission, Work,
 };
+use fnlab_functions::LiveFunction;
 use fnlab_functions::{Language, NewFork, Source};
 use fnlab_sandbox::Invocation;
 use http_body_util::BodyExt;
@@ -58,6 +60,13 @@ impl From<CourseError> for Error {
     }
 }
 
+/// How long a student's usage against a course's caps is trusted before
+/// it is read again.
+pub const CAPS_REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// MB-milliseconds in one GB-second.
+const MB_MS_PER_GB_SECOND: i64 = 1_024_000;
+
 /// A change to a course: what is given changes.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -72,6 +81,9 @@ pub struct CourseChange {
     /// functions stop answering.
     #[serde(default)]
     pub ends_on: Option<String>,
+    /// Its new caps per student (all three; a missing one is no cap).
+    #[serde(default)]
+    pub caps: Option<CourseCaps>,
 }
 
 /// A new assignment, as the API sends it.
@@ -139,16 +151,141 @@ impl Fnlab {
     ) -> Result<CourseView, Error> {
         self.require_role(actor, id, Role::Instructor).await?;
         let course = self.inner.courses.course(id, actor.id).await?;
-        self.inner
-            .courses
-            .update(
-                id,
-                change.name.as_deref().unwrap_or(&course.name),
-                change.starts_on.as_deref().unwrap_or(&course.starts_on),
-                change.ends_on.as_deref().unwrap_or(&course.ends_on),
-            )
+        let (name, starts_on, ends_on) = (
+            change.name.as_deref().unwrap_or(&course.name),
+            change.starts_on.as_deref().unwrap_or(&course.starts_on),
+            change.ends_on.as_deref().unwrap_or(&course.ends_on),
+        );
+        let caps = change.caps.unwrap_or(course.caps);
+        (self.inner.courses)
+            .update(id, (name, starts_on, ends_on), caps)
             .await?;
         self.course(actor, id).await
+    }
+
+    /// Lifts the course's caps for student `username` (or, with
+    /// `uncapped` false, puts them back); its instructor only.
+    pub async fn set_uncapped(
+        &self,
+        actor: &Actor,
+        id: i64,
+        username: &str,
+        uncapped: bool,
+    ) -> Result<Vec<Member>, Error> {
+        self.require_role(actor, id, Role::Instructor).await?;
+        let courses = &self.inner.courses;
+        courses.set_uncapped(id, username, uncapped).await?;
+        Ok(courses.members(id).await?)
+    }
+
+    /// What the actor's assignment functions of course `id` used, against
+    /// its caps.
+    pub async fn course_usage(&self, actor: &Actor, id: i64) -> Result<CourseUsage, Error> {
+        self.require_member(actor, id).await?;
+        let courses = &self.inner.courses;
+        let (requests, mb_ms) = courses.student_usage(id, actor.id).await?;
+        let (_, uncapped) = courses.caps_for(id, actor.id).await?;
+        let none = fnlab_functions::NewVersion::new(&[], None);
+        let (stored_bytes, _) = (self.inner.functions)
+            .course_bytes(actor.id, id, &none)
+            .await?;
+        Ok(CourseUsage {
+            requests,
+            mb_ms,
+            stored_bytes,
+            uncapped,
+        })
+    }
+
+    /// [`Error::Closed`] when `function` is a student's assignment
+    /// function whose course ended, or whose student used up a cap of
+    /// the course (read at most every [`CAPS_REFRESH`]).
+    pub(crate) async fn check_course(&self, function: &LiveFunction) -> Result<(), Error> {
+        let Some(course) = &function.course else {
+            return Ok(());
+        };
+        let ended_at =
+            fnlab_billing::calendar::parse_instant(&course.ends_on).map(|day| day + 86_400_000);
+        if ended_at.is_some_and(|ended_at| fnlab_db::now_ms() >= ended_at) {
+            return Err(Error::Closed {
+                code: "course_ended",
+                message: format!(
+                    "{} is an assignment of a course that ended on {}: its instructor can extend the course",
+                    function.name, course.ends_on
+                ),
+            });
+        }
+        let key = (course.course_id, function.user_id);
+        let (caps, requests, mb_ms) = match self.inner.course_caps.get(&key) {
+            Some(known) => known,
+            None => {
+                let courses = &self.inner.courses;
+                let (caps, _) = courses.caps_for(key.0, key.1).await?;
+                let (requests, mb_ms) = if caps.requests.is_some() || caps.gb_seconds.is_some() {
+                    courses.student_usage(key.0, key.1).await?
+                } else {
+                    (0, 0)
+                };
+                self.inner.course_caps.insert(key, (caps, requests, mb_ms));
+                (caps, requests, mb_ms)
+            }
+        };
+        let over = if caps.requests.is_some_and(|cap| requests >= cap) {
+            Some(format!(
+                "{requests} of the {} requests",
+                caps.requests.unwrap_or(0)
+            ))
+        } else if caps
+            .gb_seconds
+            .is_some_and(|cap| mb_ms >= cap * MB_MS_PER_GB_SECOND)
+        {
+            Some(format!("the {} GB-seconds", caps.gb_seconds.unwrap_or(0)))
+        } else {
+            None
+        };
+        match over {
+            Some(what) => Err(Error::Closed {
+                code: "course_cap_reached",
+                message: format!(
+                    "{} used {what} its course allows each student: ask the instructor to lift your cap",
+                    function.name
+                ),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Error::StorageFull`] when `version` would take a student past
+    /// the storage cap of the course `function_id`'s assignment is in.
+    pub(crate) async fn check_course_storage(
+        &self,
+        user_id: i64,
+        function_id: i64,
+        version: &fnlab_functions::NewVersion<'_>,
+    ) -> Result<(), Error> {
+        let courses = &self.inner.courses;
+        let Some(assignment) = courses.assignment_of(function_id).await? else {
+            return Ok(());
+        };
+        let (caps, _) = courses.caps_for(assignment.course_id, user_id).await?;
+        let Some(cap_mb) = caps.storage_mb else {
+            return Ok(());
+        };
+        let functions = &self.inner.functions;
+        let (used, adding) = functions
+            .course_bytes(user_id, assignment.course_id, version)
+            .await?;
+        let quota = cap_mb.saturating_mul(1 << 20);
+        if used + adding > quota {
+            return Err(Error::StorageFull {
+                what: "this version",
+                whose: "the course's per-student",
+                used,
+                adding,
+                quota,
+            });
+        }
+        Ok(())
     }
 
     /// A new invite code for course `id` (its instructor only).

@@ -45,6 +45,14 @@ impl Fnlab {
             // Before compiling: past the quota, an upload costs nothing.
             functions.check_version(user_id, &version, quota).await?;
         }
+        match functions.id_of(user_id, name).await {
+            Ok(function_id) => {
+                (self.check_course_storage(user_id, function_id, &version)).await?;
+            }
+            // A new function is no assignment's yet.
+            Err(fnlab_functions::FunctionError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
         self.inner
             .sandbox
             .load(version.sha256(), component)

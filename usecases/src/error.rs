@@ -74,7 +74,7 @@ pub enum Error {
     /// Storing this would take the actor past their plan's storage quota;
     /// nothing was stored.
     #[error(
-        "{what} ({}) would take your storage to {}, over your plan's {}; delete functions you no longer need to make room",
+        "{what} ({}) would take your storage to {}, over {whose} {}; delete what you no longer need to make room",
         format_bytes(*.adding),
         format_bytes(.used + .adding),
         format_bytes(*.quota)
@@ -82,6 +82,8 @@ pub enum Error {
     StorageFull {
         /// What was refused, such as "this component".
         what: &'static str,
+        /// Whose quota: "your plan's", "the course's per-student".
+        whose: &'static str,
         /// Bytes stored now.
         used: i64,
         /// Bytes it would add.
@@ -184,6 +186,7 @@ impl From<FunctionError> for Error {
                 quota,
             } => Self::StorageFull {
                 what,
+                whose: "your plan's",
                 used,
                 adding,
                 quota,

@@ -271,7 +271,7 @@ impl Fnlab {
                 "there is no function {username}/{name} (or it has no live version)"
             ))
         })?;
-        check_course_open(&function)?;
+        self.check_course(&function).await?;
         self.check_quota(&function).await?;
         let asked = Asked {
             method: request.method().to_string(),
@@ -506,24 +506,4 @@ fn usage_record(
         method: asked.method,
         path: asked.path,
     }
-}
-
-/// [`Error::Closed`] for a student's assignment function once its course
-/// ended (after its last day, UTC): it stays readable, and answers again
-/// if the instructor extends the course.
-fn check_course_open(function: &LiveFunction) -> Result<(), Error> {
-    let Some(last_day) = &function.course_ends_on else {
-        return Ok(());
-    };
-    let ended_at = fnlab_billing::calendar::parse_instant(last_day).map(|day| day + 86_400_000);
-    if ended_at.is_some_and(|ended_at| fnlab_db::now_ms() >= ended_at) {
-        return Err(Error::Closed {
-            code: "course_ended",
-            message: format!(
-                "{} is an assignment of a course that ended on {last_day}: its instructor can extend the course",
-                function.name
-            ),
-        });
-    }
-    Ok(())
 }

@@ -165,6 +165,7 @@ impl From<KvError> for Error {
                 limit,
             } => Self::StorageFull {
                 what: "this value",
+                whose: "your plan's",
                 used,
                 adding,
                 quota: limit,

@@ -122,6 +122,9 @@ struct Inner {
     sandbox: Sandbox,
     settings: Settings,
     live: live::LiveCache,
+    /// Each (course, student)'s caps and usage, read at most every
+    /// [`courses::CAPS_REFRESH`].
+    course_caps: moka::sync::Cache<(i64, i64), (fnlab_courses::CourseCaps, i64, i64)>,
     progress: builds::Progress,
     /// The build event streams each user has open.
     watchers: holdings::Holdings<i64>,
@@ -169,6 +172,10 @@ impl Fnlab {
                 courses: fnlab_courses::Courses::new(pool.clone()),
                 builds: Builds::new(pool.clone()),
                 live: live::LiveCache::default(),
+                course_caps: moka::sync::Cache::builder()
+                    .max_capacity(100_000)
+                    .time_to_live(courses::CAPS_REFRESH)
+                    .build(),
                 progress: builds::Progress::default(),
                 watchers: holdings::Holdings::new(builds::MAX_WATCHES_PER_USER),
                 tailers: holdings::Holdings::new(tail::MAX_TAILS_PER_USER),

@@ -110,7 +110,7 @@ mod tests {
                 source: "x".repeat(source_bytes),
             }),
             env: fnlab_functions::GuestEnv::default(),
-            course_ends_on: None,
+            course: None,
         }
     }
 

@@ -13,7 +13,7 @@ use super::{RequireUser, Table};
 use crate::auth::Auth;
 use crate::courses::{
     AddAssignment, CourseOverview as CourseData, CreateCourse, ImportRoster, JoinCourse,
-    RemoveMember, RotateInvite, SetMember, UpdateCourse, course_page, my_courses,
+    RemoveMember, RotateInvite, SetMember, SetUncapped, UpdateCourse, course_page, my_courses,
 };
 use crate::format::utc_time;
 
@@ -140,6 +140,7 @@ pub fn CoursePage() -> impl IntoView {
     let set_role = ServerAction::<SetMember>::new();
     let add = ServerAction::<AddAssignment>::new();
     let update = ServerAction::<UpdateCourse>::new();
+    let uncap = ServerAction::<SetUncapped>::new();
     let page = Resource::new(
         move || {
             let changes = (
@@ -151,6 +152,7 @@ pub fn CoursePage() -> impl IntoView {
                 set_role.version().get(),
                 add.version().get(),
                 update.version().get(),
+                uncap.version().get(),
             );
             (id(), changes, more)
         },
@@ -163,6 +165,7 @@ pub fn CoursePage() -> impl IntoView {
         set_role,
         add,
         update,
+        uncap,
     };
     view! {
         <Title text="Course" />
@@ -188,6 +191,7 @@ struct Actions {
     set_role: ServerAction<SetMember>,
     add: ServerAction<AddAssignment>,
     update: ServerAction<UpdateCourse>,
+    uncap: ServerAction<SetUncapped>,
 }
 
 #[component]
@@ -198,6 +202,7 @@ fn Course(page: CourseData, actions: Actions) -> impl IntoView {
         members,
         grid,
         mine,
+        usage,
     } = page;
     let id = course.course.id;
     let staff = course.course.role.staff();
@@ -209,6 +214,7 @@ fn Course(page: CourseData, actions: Actions) -> impl IntoView {
         </div>
         <p class="muted">{format!("{} – {}", course.course.starts_on, course.course.ends_on)}
             " · after its last day, students' assignment functions stop answering (their code stays readable)."</p>
+        <p class="muted" data-testid="course-caps">{caps_text(&course.course.caps, usage.as_ref())}</p>
         {instructor.then(|| view! { <Dates course=course.course.clone() update=actions.update /> })}
         {course.invite_url.clone().map(|url| view! { <Invite id url code=course.course.invite_code.clone().unwrap_or_default() rotate=actions.rotate editable=instructor /> })}
         <h2>"Assignments"</h2>
@@ -222,20 +228,63 @@ fn Course(page: CourseData, actions: Actions) -> impl IntoView {
     }
 }
 
-/// The instructor's form to rename the course or move its dates.
+/// The course's caps per student, with the student's own use of them.
+fn caps_text(
+    caps: &fnlab_courses::CourseCaps,
+    usage: Option<&fnlab_courses::CourseUsage>,
+) -> String {
+    use crate::format::count;
+    let mut parts = Vec::new();
+    let used = |n: i64| {
+        usage
+            .map(|_| format!("{} of ", count(n)))
+            .unwrap_or_default()
+    };
+    if let Some(cap) = caps.requests {
+        parts.push(format!(
+            "{}{} requests",
+            used(usage.map_or(0, |u| u.requests)),
+            count(cap)
+        ));
+    }
+    if let Some(cap) = caps.gb_seconds {
+        let gbs = usage.map_or(0, |u| u.mb_ms / 1_024_000);
+        parts.push(format!("{}{} GB-seconds", used(gbs), count(cap)));
+    }
+    if let Some(cap) = caps.storage_mb {
+        let mb = usage.map_or(0, |u| u.stored_bytes >> 20);
+        parts.push(format!("{}{} MiB stored", used(mb), count(cap)));
+    }
+    match (parts.is_empty(), usage.is_some_and(|u| u.uncapped)) {
+        (_, true) => "Your instructor lifted the course's caps for you.".to_owned(),
+        (true, _) => "No caps per student on the assignments' functions.".to_owned(),
+        (false, _) => format!(
+            "Caps per student, over all the assignments: {}.",
+            parts.join(", ")
+        ),
+    }
+}
+
+/// The instructor's form to rename the course, move its dates or set
+/// its caps per student.
 #[component]
 fn Dates(course: fnlab_courses::Course, update: ServerAction<UpdateCourse>) -> impl IntoView {
     let failed = move || update.value().get().and_then(Result::err);
     view! {
         <details class="course-dates">
-            <summary>"Rename or extend the course"</summary>
+            <summary>"Rename, extend or cap the course"</summary>
             <ActionForm action=update>
                 <div class="inline-form">
                     <input type="hidden" name="id" value=course.id />
                     <input name="name" required maxlength="120" value=course.name aria-label="Course name" />
                     <label>"From " <input type="date" name="starts_on" required value=course.starts_on aria-label="First day" /></label>
                     <label>"to " <input type="date" name="ends_on" required value=course.ends_on aria-label="Last day" /></label>
-                    <button type="submit" class="secondary">"Save dates"</button>
+                </div>
+                <div class="inline-form">
+                    <label>"Requests per student " <input name="requests" inputmode="numeric" value=course.caps.requests.map(|n| n.to_string()) placeholder="no cap" aria-label="Requests per student" /></label>
+                    <label>"GB-seconds " <input name="gb_seconds" inputmode="numeric" value=course.caps.gb_seconds.map(|n| n.to_string()) placeholder="no cap" aria-label="GB-seconds per student" /></label>
+                    <label>"MiB stored " <input name="storage_mb" inputmode="numeric" value=course.caps.storage_mb.map(|n| n.to_string()) placeholder="no cap" aria-label="MiB stored per student" /></label>
+                    <button type="submit" class="secondary">"Save"</button>
                 </div>
             </ActionForm>
             {move || failed().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
@@ -405,10 +454,11 @@ fn Members(id: i64, members: Vec<Member>, actions: Actions, editable: bool) -> i
             {members.into_iter().map(|m| {
                 let student = m.role == fnlab_courses::Role::Student;
                 let (who, who_too) = (m.username.clone(), m.username.clone());
+                let who_three = m.username.clone();
                 view! {
                     <tr>
                         <td>{m.username.clone()}</td>
-                        <td>{m.role.as_str()}</td>
+                        <td>{m.role.as_str()}{m.uncapped.then_some(" (caps lifted)")}</td>
                         <td>{utc_time(m.joined_at)}</td>
                         <td class="actions">
                             {(editable && m.role != fnlab_courses::Role::Instructor).then(move || view! {
@@ -418,6 +468,14 @@ fn Members(id: i64, members: Vec<Member>, actions: Actions, editable: bool) -> i
                                     <input type="hidden" name="role" value=if student { "ta" } else { "student" } />
                                     <button type="submit" class="secondary">{if student { "Make TA" } else { "Make student" }}</button>
                                 </ActionForm>
+                                {student.then(|| view! {
+                                    <ActionForm action=actions.uncap>
+                                        <input type="hidden" name="id" value=id />
+                                        <input type="hidden" name="username" value=who_three.clone() />
+                                        <input type="hidden" name="uncapped" value=(!m.uncapped).to_string() />
+                                        <button type="submit" class="secondary">{if m.uncapped { "Restore caps" } else { "Lift caps" }}</button>
+                                    </ActionForm>
+                                })}
                                 <ActionForm action=actions.remove>
                                     <input type="hidden" name="id" value=id />
                                     <button type="submit" class="danger" aria-label=format!("Remove {who_too}")>"Remove"</button>

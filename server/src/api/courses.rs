@@ -7,7 +7,7 @@
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use fnlab_courses::{Assignment, Member, Role, Submission};
+use fnlab_courses::{Assignment, CourseUsage, Member, Role, Submission};
 use fnlab_usecases::courses::{
     AssignmentRequest, CourseChange, CourseView, FunctionAssignment, Grid, Roster, Started,
     WorkView,
@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_courses, create_course))
         .routes(routes!(join))
         .routes(routes!(course, update_course))
+        .routes(routes!(course_usage))
         .routes(routes!(rotate_invite))
         .routes(routes!(members, import_roster))
         .routes(routes!(set_member, remove_member))
@@ -182,6 +183,28 @@ async fn update_course(
     Ok(ApiJson(state.fnlab.update_course(&actor, id, body).await?))
 }
 
+/// What the caller's assignment functions of the course used, against
+/// its caps per student.
+#[utoipa::path(
+    get,
+    path = "/courses/{id}/usage",
+    operation_id = "course_usage",
+    tag = "courses",
+    security(("token" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The course.")),
+    responses(
+        (status = 200, description = "Requests, MB-ms and bytes stored so far, and whether the caller's caps were lifted.", body = CourseUsage),
+        (status = 404, description = "The caller is in no such course (`not_found`).", body = ErrorBody),
+    ),
+)]
+async fn course_usage(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path(id): Path<i64>,
+) -> Result<ApiJson<CourseUsage>, ApiError> {
+    Ok(ApiJson(state.fnlab.course_usage(&actor, id).await?))
+}
+
 /// Replaces the course's invite code: the old link stops working.
 #[utoipa::path(
     post,
@@ -258,15 +281,21 @@ async fn import_roster(
     ))
 }
 
-/// A member's role.
+/// A member's role, and whether the course's caps hold for them.
 #[derive(Deserialize, ToSchema)]
 struct RoleRequest {
-    /// `instructor`, `ta` or `student`.
-    role: Role,
+    /// `instructor`, `ta` or `student` (left out: unchanged, for a
+    /// member).
+    #[serde(default)]
+    role: Option<Role>,
+    /// `true` lifts the course's caps for this student; `false` puts
+    /// them back.
+    #[serde(default)]
+    uncapped: Option<bool>,
 }
 
-/// Adds a user to the course with a role, or changes theirs (the
-/// instructor only).
+/// Adds a user to the course with a role, or changes theirs; lifts a
+/// student's caps (the instructor only).
 #[utoipa::path(
     put,
     path = "/courses/{id}/members/{username}",
@@ -281,6 +310,7 @@ struct RoleRequest {
     responses(
         (status = 200, description = "The members now.", body = [Member]),
         (status = 404, description = "No such course of the caller's, or no such user (`not_found`).", body = ErrorBody),
+        (status = 422, description = "Neither a role nor uncapped (`invalid_body`).", body = ErrorBody),
     ),
 )]
 async fn set_member(
@@ -289,8 +319,20 @@ async fn set_member(
     Path((id, username)): Path<(i64, String)>,
     ApiJson(body): ApiJson<RoleRequest>,
 ) -> Result<ApiJson<Vec<Member>>, ApiError> {
-    let members = state.fnlab.set_member(&actor, id, &username, body.role);
-    Ok(ApiJson(members.await?))
+    let fnlab = &state.fnlab;
+    let mut members = None;
+    if let Some(role) = body.role {
+        members = Some(fnlab.set_member(&actor, id, &username, role).await?);
+    }
+    if let Some(uncapped) = body.uncapped {
+        members = Some(fnlab.set_uncapped(&actor, id, &username, uncapped).await?);
+    }
+    match members {
+        Some(members) => Ok(ApiJson(members)),
+        None => Err(ApiError::InvalidBody(
+            "send a role, uncapped, or both".into(),
+        )),
+    }
 }
 
 /// Removes a member (the instructor only): they lose access at once.
