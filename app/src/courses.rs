@@ -3,6 +3,10 @@
 //! checks. The same use cases as `/api/v1/courses/…` and
 //! `/api/v1/assignments/…`; what a role may see is decided there.
 
+// A server function takes one argument per field of its form, and the
+// new assignment's form has eight (#[server] hides where to allow it).
+#![allow(clippy::too_many_arguments)]
+
 use fnlab_courses::model::{
     self, Assignment, CourseView, Grid, Member, Started, Submission, WorkVersion,
 };
@@ -230,6 +234,7 @@ pub async fn add_assignment(
     instructions: String,
     language: String,
     starter: String,
+    #[server(default)] starter_from: String,
     due: String,
     checks: String,
 ) -> Result<Assignment, AppError> {
@@ -248,6 +253,7 @@ pub async fn add_assignment(
         instructions,
         language,
         starter,
+        starter_from: Some(starter_from),
         due_at,
         checks,
     };

@@ -268,6 +268,10 @@ pub struct Submission {
     pub late: bool,
     /// How many versions they deployed.
     pub deploys: i64,
+    /// How many times their function was called (checks not counted).
+    pub invocations: i64,
+    /// How many of those failed (a trap, a timeout, a 5xx).
+    pub errors: i64,
     /// The submitted version's check results.
     pub checks: Vec<CheckResult>,
 }

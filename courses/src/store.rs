@@ -254,6 +254,19 @@ impl Courses {
         Ok((caps, false))
     }
 
+    /// How many times function `function_id` was called, and how many of
+    /// those failed.
+    pub async fn function_usage(&self, function_id: i64) -> Result<(i64, i64), CourseError> {
+        let row = sqlx::query(
+            "select cast(coalesce(sum(requests), 0) as bigint), \
+             cast(coalesce(sum(errors), 0) as bigint) from usage_hourly where function_id = $1",
+        )
+        .bind(function_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
     /// Requests and MB-ms that student `user_id`'s functions of course
     /// `id`'s assignments used, in all.
     pub async fn student_usage(&self, id: i64, user_id: i64) -> Result<(i64, i64), CourseError> {

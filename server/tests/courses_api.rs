@@ -484,6 +484,12 @@ async fn checks_run_on_every_deploy_and_the_grid_shows_the_submission() {
     );
     let used = stu.get(&format!("{course_path}/usage")).await.expect(200);
     assert!(used["requests"].as_i64().unwrap() >= 2, "{used}");
+    let seen = prof.get(&results).await.expect(200);
+    let sams = (seen.as_array().unwrap().iter())
+        .find(|r| r["username"] == "sam")
+        .unwrap();
+    assert!(sams["invocations"].as_i64().unwrap() >= 2, "{sams}");
+    assert_eq!(sams["errors"], 0);
     assert_eq!(used["uncapped"], false);
     let lift = json!({"uncapped": true});
     let sam_member = format!("{course_path}/members/sam");
@@ -501,6 +507,27 @@ async fn checks_run_on_every_deploy_and_the_grid_shows_the_submission() {
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     let (status, body) = call(&stu, Method::GET, &public, "").await;
     assert_eq!((status, body.as_str()), (200, "hello"));
+
+    // An instructor's own function as the starter code.
+    let saved = json!({"language": "javascript", "source": RIGHT});
+    prof.send(Method::PUT, "/api/v1/functions/demo", Some(saved))
+        .await
+        .expect(201);
+    let assignments = format!("/api/v1/courses/{id}/assignments");
+    let from_demo = json!({"title": "From demo", "language": "javascript", "starter_from": "demo",
+        "due_at": due, "checks": []});
+    let made = prof.post(&assignments, from_demo.clone()).await.expect(201);
+    assert_eq!(made["starter"], RIGHT);
+    let mut in_python = from_demo.clone();
+    in_python["language"] = json!("python");
+    prof.post(&assignments, in_python)
+        .await
+        .expect_error(422, "invalid_course");
+    let mut missing = from_demo;
+    missing["starter_from"] = json!("nothing");
+    prof.post(&assignments, missing)
+        .await
+        .expect_error(404, "not_found");
 
     // Past the due date: a late deploy is marked, the submission stays.
     let late = json!({"title": "Overdue", "language": "javascript", "starter": RIGHT,

@@ -100,6 +100,10 @@ pub struct AssignmentRequest {
     /// The starter code (empty: the language's first template).
     #[serde(default)]
     pub starter: String,
+    /// Instead of `starter`: the saved source of one of the caller's
+    /// functions, in the assignment's language.
+    #[serde(default)]
+    pub starter_from: Option<String>,
     /// When it is due, ms since the Unix epoch.
     pub due_at: i64,
     /// The checks run on every deploy.
@@ -383,8 +387,41 @@ impl Fnlab {
         new: AssignmentRequest,
     ) -> Result<Assignment, Error> {
         self.require_role(actor, id, Role::Instructor).await?;
-        let new = new_assignment(new)?;
+        let new = new_assignment(self.with_starter(actor, new).await?)?;
         Ok(self.inner.courses.add_assignment(id, &new).await?)
+    }
+
+    /// `request` with its starter taken from the actor's function
+    /// `starter_from`, when it names one: its saved source, which must be
+    /// in the assignment's language.
+    async fn with_starter(
+        &self,
+        actor: &Actor,
+        mut request: AssignmentRequest,
+    ) -> Result<AssignmentRequest, Error> {
+        let Some(name) = request.starter_from.take().filter(|n| !n.trim().is_empty()) else {
+            return Ok(request);
+        };
+        let draft = (self.inner.functions.draft(actor.id, &name).await?).ok_or_else(|| {
+            Error::invalid(
+                "starter_from",
+                "no_source",
+                format!("{name} has no saved source to start from"),
+            )
+        })?;
+        if draft.source.language.as_str() != request.language {
+            return Err(Error::invalid(
+                "starter_from",
+                "invalid_course",
+                format!(
+                    "{name} is written in {}, not {}",
+                    draft.source.language.as_str(),
+                    request.language
+                ),
+            ));
+        }
+        request.starter = draft.source.source;
+        Ok(request)
     }
 
     /// Changes assignment `id` (its course's instructor only; not its
@@ -400,7 +437,7 @@ impl Fnlab {
         let current = self.inner.courses.assignment(id).await?;
         self.require_role(actor, current.course_id, Role::Instructor)
             .await?;
-        let new = new_assignment(new)?;
+        let new = new_assignment(self.with_starter(actor, new).await?)?;
         if new.language != current.language {
             return Err(Error::invalid(
                 "language",
@@ -805,6 +842,8 @@ impl Fnlab {
                 submitted_at: None,
                 late: false,
                 deploys: 0,
+                invocations: 0,
+                errors: 0,
                 checks: Vec::new(),
             });
         };
@@ -814,6 +853,7 @@ impl Fnlab {
             .runs(function_id, assignment.due_at)
             .await?;
         let deploys = runs.len() as i64;
+        let (invocations, errors) = self.inner.courses.function_usage(function_id).await?;
         // The last version before the due date; else the last, late.
         let submitted = (runs.iter().find(|r| !r.late)).or(runs.first()).cloned();
         let submitted = submitted.map(|run| if role.staff() { run } else { run.for_student() });
@@ -826,6 +866,8 @@ impl Fnlab {
             submitted_at: submitted.as_ref().map(|r| r.deployed_at),
             late: submitted.as_ref().is_some_and(|r| r.late),
             deploys,
+            invocations,
+            errors,
             checks: submitted.map(|r| r.results).unwrap_or_default(),
         })
     }

@@ -316,6 +316,11 @@ fn Invite(
     }
 }
 
+/// `s` after a count other than one.
+fn plural(n: i64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
 /// A submission's score, `2/2`, with `late` when it is.
 fn score(cell: &Submission) -> String {
     match cell.version {
@@ -369,7 +374,12 @@ fn StaffAssignments(id: i64, assignments: Vec<Assignment>, grid: Option<Grid>) -
                                     {row.cells.iter().zip(ids).map(|(cell, id)| view! {
                                         <td class:late=cell.late>
                                             <a href=format!("/assignments/{id}/work/{username}") data-testid="grid-cell">{score(cell)}</a>
-                                            <span class="muted small">{format!(" {} deploy{}", cell.deploys, if cell.deploys == 1 { "" } else { "s" })}</span>
+                                            <span class="muted small">{format!(
+                                                " {} deploy{} · {} call{} · {} error{}",
+                                                cell.deploys, plural(cell.deploys),
+                                                cell.invocations, plural(cell.invocations),
+                                                cell.errors, plural(cell.errors),
+                                            )}</span>
                                         </td>
                                     }).collect_view()}
                                 </tr>
@@ -427,6 +437,7 @@ fn NewAssignment(id: i64, add: ServerAction<AddAssignment>) -> impl IntoView {
                     </select>
                 </label>
                 <label>"Starter code (empty: the language's Hello template)" <textarea name="starter" rows="6" class="mono"></textarea></label>
+                <label>"Or start from one of your functions (its saved source)" <input name="starter_from" class="mono" placeholder="function name" /></label>
                 <label>"Due (UTC)" <input type="datetime-local" name="due" required /></label>
                 <label>"Checks (JSON: each a request and what its answer must be)"
                     <textarea name="checks" rows="8" class="mono">{SAMPLE_CHECKS}</textarea>
