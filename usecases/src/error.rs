@@ -74,7 +74,7 @@ pub enum Error {
     /// Storing this would take the actor past their plan's storage quota;
     /// nothing was stored.
     #[error(
-        "{what} ({}) would take your storage to {}, over {whose} {}; delete what you no longer need to make room",
+        "{what} ({}) would take your storage to {}, over {whose} {}; delete functions you no longer need to make room",
         format_bytes(*.adding),
         format_bytes(.used + .adding),
         format_bytes(*.quota)
