@@ -235,6 +235,22 @@ pub struct CheckRun {
 }
 
 impl CheckRun {
+    /// The submission among `runs` (newest version first): the last
+    /// version deployed before the due date, else the last one, late.
+    pub fn submission(runs: &[CheckRun]) -> Option<&CheckRun> {
+        runs.iter().find(|r| !r.late).or(runs.first())
+    }
+
+    /// This run as `role` may see it: whole to staff, as
+    /// [`CheckRun::for_student`] to a student.
+    pub fn shown_to(self, role: Role) -> Self {
+        if role.staff() {
+            self
+        } else {
+            self.for_student()
+        }
+    }
+
     /// This run as a student may see it: hidden checks by name and
     /// verdict only.
     pub fn for_student(mut self) -> Self {

@@ -135,15 +135,30 @@ pub(crate) async fn check_version(
     quota: StorageQuota,
 ) -> Result<(), FunctionError> {
     let used = used(&mut *conn, user_id).await?;
-    let counted = version.source.is_none_or(|s| !s.language.is_script());
-    let component = if counted && !stores(&mut *conn, user_id, version.sha256()).await? {
-        version.component.len()
-    } else {
-        0
-    };
-    let source = version.source.map_or(0, |s| s.source.len());
-    let adding = i64::try_from(component + source).unwrap_or(i64::MAX);
+    let stored =
+        !version.counts_component() || stores(&mut *conn, user_id, version.sha256()).await?;
+    let adding = version.added_bytes(stored);
     quota.check("this component", Growth { used, adding })
+}
+
+impl NewVersion<'_> {
+    /// Whether its component counts toward its owner's storage (a
+    /// script's is its language's shared runtime, which does not).
+    fn counts_component(&self) -> bool {
+        self.source.is_none_or(|s| !s.language.is_script())
+    }
+
+    /// The bytes it adds to its owner's storage: its source, and its
+    /// component when that counts and is not `component_stored` already.
+    pub fn added_bytes(&self, component_stored: bool) -> i64 {
+        let component = if self.counts_component() && !component_stored {
+            self.component.len()
+        } else {
+            0
+        };
+        let source = self.source.map_or(0, |s| s.source.len());
+        i64::try_from(component + source).unwrap_or(i64::MAX)
+    }
 }
 
 impl Functions {
@@ -154,15 +169,9 @@ impl Functions {
     }
 
     /// The bytes `user_id`'s functions for the assignments of course
-    /// `course_id` store, counted as for the storage quota, and what
-    /// `version` would add to them.
-    pub async fn course_bytes(
-        &self,
-        user_id: i64,
-        course_id: i64,
-        version: &NewVersion<'_>,
-    ) -> Result<(i64, i64), FunctionError> {
-        let used: i64 = sqlx::query_scalar(&format!(
+    /// `course_id` store, counted as for the storage quota.
+    pub async fn course_bytes(&self, user_id: i64, course_id: i64) -> Result<i64, FunctionError> {
+        Ok(sqlx::query_scalar(&format!(
             "select cast(coalesce((select sum(a.size) from artifacts a where a.sha256 in \
                (select v.sha256 from versions v join functions f on f.function_id = v.function_id \
                 where f.user_id = $1 and {counted} and {of_course})), 0) \
@@ -175,14 +184,7 @@ impl Functions {
         .bind(user_id)
         .bind(course_id)
         .fetch_one(&self.pool)
-        .await?;
-        let component = if version.source.is_none_or(|s| !s.language.is_script()) {
-            version.component.len()
-        } else {
-            0
-        };
-        let source = version.source.map_or(0, |s| s.source.len());
-        Ok((used, i64::try_from(component + source).unwrap_or(i64::MAX)))
+        .await?)
     }
 
     /// Refuses `version` as a new version of `user_id`'s when it would take

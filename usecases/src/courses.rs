@@ -189,10 +189,7 @@ impl Fnlab {
         let courses = &self.inner.courses;
         let (requests, mb_ms) = courses.student_usage(id, actor.id).await?;
         let (_, uncapped) = courses.caps_for(id, actor.id).await?;
-        let none = fnlab_functions::NewVersion::new(&[], None);
-        let (stored_bytes, _) = (self.inner.functions)
-            .course_bytes(actor.id, id, &none)
-            .await?;
+        let stored_bytes = self.inner.functions.course_bytes(actor.id, id).await?;
         Ok(CourseUsage {
             requests,
             mb_ms,
@@ -276,9 +273,10 @@ impl Fnlab {
             return Ok(());
         };
         let functions = &self.inner.functions;
-        let (used, adding) = functions
-            .course_bytes(user_id, assignment.course_id, version)
+        let used = functions
+            .course_bytes(user_id, assignment.course_id)
             .await?;
+        let adding = version.added_bytes(false);
         let quota = cap_mb.saturating_mul(1 << 20);
         if used + adding > quota {
             return Err(Error::StorageFull {
@@ -457,7 +455,7 @@ impl Fnlab {
                     .courses
                     .runs(work.function_id, updated.due_at)
                     .await?;
-                let submitted = (runs.iter().find(|r| !r.late)).or(runs.first());
+                let submitted = CheckRun::submission(&runs);
                 let mut versions: Vec<i64> = submitted
                     .into_iter()
                     .chain(runs.first())
@@ -628,9 +626,7 @@ impl Fnlab {
         let functions = &self.inner.functions;
         let detail = functions.get(student.user_id, &work.function).await?;
         let runs = courses.runs(work.function_id, assignment.due_at).await?;
-        let submitted = (runs.iter().find(|r| !r.late))
-            .or(runs.first())
-            .map(|r| r.version);
+        let submitted = CheckRun::submission(&runs).map(|r| r.version);
         let mut versions = Vec::new();
         let mut previous: Option<String> = None;
         for info in detail.versions.iter().rev() {
@@ -651,7 +647,7 @@ impl Fnlab {
                         .to_string()
                 });
             let checks = (runs.iter().find(|r| r.version == info.version)).cloned();
-            let checks = checks.map(|run| if role.staff() { run } else { run.for_student() });
+            let checks = checks.map(|run| run.shown_to(role));
             previous.clone_from(&source);
             versions.push(WorkVersion {
                 version: info.version,
@@ -692,9 +688,7 @@ impl Fnlab {
         let course = self.course(actor, assignment.course_id).await?;
         let role = course.course.role;
         let runs = courses.runs(function_id, assignment.due_at).await?;
-        let runs = (runs.into_iter())
-            .map(|run| if role.staff() { run } else { run.for_student() })
-            .collect();
+        let runs = runs.into_iter().map(|run| run.shown_to(role)).collect();
         Ok(FunctionAssignment {
             assignment: shown_to(assignment, role),
             course: course.course.name,
@@ -854,9 +848,8 @@ impl Fnlab {
             .await?;
         let deploys = runs.len() as i64;
         let (invocations, errors) = self.inner.courses.function_usage(function_id).await?;
-        // The last version before the due date; else the last, late.
-        let submitted = (runs.iter().find(|r| !r.late)).or(runs.first()).cloned();
-        let submitted = submitted.map(|run| if role.staff() { run } else { run.for_student() });
+        let submitted = CheckRun::submission(&runs).cloned();
+        let submitted = submitted.map(|run| run.shown_to(role));
         Ok(Submission {
             username,
             function: Some(name),
