@@ -82,6 +82,10 @@ pub struct InvocationRow {
     pub stdout: String,
     /// Captured stderr.
     pub stderr: String,
+    /// A cold start: how long the program took to be made ready before
+    /// the run, µs (0: a warm start).
+    #[serde(default)]
+    pub cold_start_us: i64,
 }
 
 /// Everything the function page shows.
@@ -209,6 +213,7 @@ pub(crate) fn invocation_row(priced: fnlab_usecases::catalog::PricedInvocation) 
         bytes_out: r.bytes_out,
         stdout: r.stdout,
         stderr: r.stderr,
+        cold_start_us: r.cold_start_us,
     }
 }
 

@@ -399,6 +399,34 @@ pub struct Metrics {
     pub p99_ms: Option<f64>,
     /// One point per step, oldest first.
     pub series: Vec<MetricPoint>,
+    /// Cold starts against warm ones.
+    pub starts: Starts,
+}
+
+/// Cold and warm starts over a window. An invocation starts cold when its
+/// function's program is not in memory and must be reloaded from the
+/// disk cache or compiled first: after a deploy to another node, a
+/// restart, or a long idle.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Starts {
+    /// Invocations that started cold.
+    pub cold: i64,
+    /// Their latency as their callers waited it (making the program
+    /// ready, then the run), median, ms (`None` without cold starts).
+    pub cold_p50_ms: Option<f64>,
+    /// The same, 99th percentile, ms.
+    pub cold_p99_ms: Option<f64>,
+    /// How long making the program ready took, median, ms.
+    pub load_p50_ms: Option<f64>,
+    /// The same, 99th percentile, ms.
+    pub load_p99_ms: Option<f64>,
+    /// Invocations that started warm (the program was in memory).
+    pub warm: i64,
+    /// Their latency, median, ms.
+    pub warm_p50_ms: Option<f64>,
+    /// The same, 99th percentile, ms.
+    pub warm_p99_ms: Option<f64>,
 }
 
 /// One step of [`Metrics`].

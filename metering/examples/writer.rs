@@ -49,6 +49,7 @@ async fn main() {
             outbound_bytes: 0,
             kv_reads: 0,
             kv_writes: 0,
+            cold_start_us: 0,
         })
         .collect();
 

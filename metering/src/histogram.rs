@@ -27,6 +27,19 @@ impl Latency {
         }
     }
 
+    /// Takes away every count of `other`, a part of this histogram (the
+    /// cold starts out of all invocations).
+    pub fn remove(&mut self, other: &Self) {
+        for (bucket, count) in &other.buckets {
+            if let Some(mine) = self.buckets.get_mut(bucket) {
+                *mine -= (*count).min(*mine);
+                if *mine == 0 {
+                    self.buckets.remove(bucket);
+                }
+            }
+        }
+    }
+
     /// How many durations were counted.
     pub fn count(&self) -> i64 {
         self.buckets.values().sum()
@@ -109,6 +122,21 @@ mod tests {
             assert!((got - exact).abs() / exact < 0.05, "p{p}: {got} vs {exact}");
         }
         assert_eq!(Latency::default().percentile(50.0), None);
+    }
+
+    #[test]
+    fn removes_a_part() {
+        let (mut all, mut part) = (Latency::default(), Latency::default());
+        for us in [100, 100, 5_000, 90_000] {
+            all.add(us);
+        }
+        part.add(5_000);
+        part.add(90_000);
+        all.remove(&part);
+        assert_eq!(all.count(), 2);
+        assert_eq!(all.percentile(99.0), Some(middle(bucket(100))));
+        all.remove(&part);
+        assert_eq!(all.count(), 2, "what is not there is not taken");
     }
 
     #[test]

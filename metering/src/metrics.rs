@@ -2,10 +2,11 @@
 //! step. Steps of an hour or more read the hourly rollups; shorter steps,
 //! and metrics of one trigger only (the rollups do not keep triggers
 //! apart), read the raw invocations, which are kept for at least a day
-//! (`FNLAB_USAGE_RETENTION_DAYS`, 30 by default).
+//! (`FNLAB_USAGE_RETENTION_DAYS`, 30 by default). Cold starts are counted
+//! from the raw invocations too.
 
 use fnlab_billing::calendar::HOUR_MS;
-use fnlab_billing::report::{MetricPoint, Metrics, Window};
+use fnlab_billing::report::{MetricPoint, Metrics, Starts, Window};
 use fnlab_db::Pool;
 use sqlx::Row;
 
@@ -112,6 +113,19 @@ pub async fn window(
         all.merge(&point.latency);
     }
     let ms = |latency: &Latency, p: f64| latency.percentile(p).map(|us| us as f64 / 1000.0);
+    let cold = cold_starts(pool, user_id, function_id, from, to, trigger).await?;
+    let mut warm = all.clone();
+    warm.remove(&cold.runs);
+    let starts = Starts {
+        cold: cold.runs.count(),
+        cold_p50_ms: ms(&cold.waited, 50.0),
+        cold_p99_ms: ms(&cold.waited, 99.0),
+        load_p50_ms: ms(&cold.loads, 50.0),
+        load_p99_ms: ms(&cold.loads, 99.0),
+        warm: warm.count(),
+        warm_p50_ms: ms(&warm, 50.0),
+        warm_p99_ms: ms(&warm, 99.0),
+    };
     Ok(Metrics {
         window,
         trigger: trigger.map(str::to_owned),
@@ -134,5 +148,49 @@ pub async fn window(
                 p99_ms: ms(&p.latency, 99.0),
             })
             .collect(),
+        starts,
     })
+}
+
+/// The cold starts of a window: their runs' durations (as the series
+/// counts them), how long their programs took to be made ready, and the
+/// sum of both, which their callers waited.
+#[derive(Default)]
+struct ColdStarts {
+    runs: Latency,
+    loads: Latency,
+    waited: Latency,
+}
+
+/// The cold starts of `user_id`'s function `function_id` in `[from, to)`,
+/// of `trigger` only when given. Read from the raw invocations, through
+/// an index of the cold ones alone (they are few).
+async fn cold_starts(
+    pool: &Pool,
+    user_id: i64,
+    function_id: i64,
+    from: i64,
+    to: i64,
+    trigger: Option<&str>,
+) -> Result<ColdStarts, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "select wall_us, cold_start_us from invocations \
+         where function_id = $1 and started_at >= $2 and started_at < $3 and cold_start_us > 0 \
+         and user_id = $4 and {BILLED} and ($5 = '' or trigger = $5)"
+    ))
+    .bind(function_id)
+    .bind(from)
+    .bind(to)
+    .bind(user_id)
+    .bind(trigger.unwrap_or_default())
+    .fetch_all(pool)
+    .await?;
+    let mut cold = ColdStarts::default();
+    for row in rows {
+        let (run, load): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+        cold.runs.add(run);
+        cold.loads.add(load);
+        cold.waited.add(run + load);
+    }
+    Ok(cold)
 }

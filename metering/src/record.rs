@@ -57,6 +57,12 @@ pub struct UsageRecord {
     pub kv_reads: i64,
     /// Key-value writes (each key of a batch counts).
     pub kv_writes: i64,
+    /// A cold start: how long the function's program took to be made
+    /// ready (reloaded from the disk cache, or compiled) before this
+    /// invocation could start, µs, which the caller waited on top of
+    /// `wall_us` (and which is not billed). 0 for a warm start (the
+    /// program was in memory).
+    pub cold_start_us: i64,
 }
 
 /// The longest path kept in a record, in bytes.
@@ -115,6 +121,7 @@ impl UsageRecord {
             outbound_bytes: row.try_get(at(20))?,
             kv_reads: row.try_get(at(21))?,
             kv_writes: row.try_get(at(22))?,
+            cold_start_us: row.try_get(at(23))?,
         })
     }
 }
@@ -155,6 +162,7 @@ impl Serialize for AsColumns<'_> {
             r.outbound_bytes,
             r.kv_reads,
             r.kv_writes,
+            r.cold_start_us,
         ] {
             row.serialize_element(&number)?;
         }
@@ -173,7 +181,7 @@ pub fn new_request_id(at_ms: i64) -> String {
 }
 
 /// The columns of `invocations` a [`UsageRecord`] fills, in field order.
-pub(crate) const COLUMNS: [&str; 23] = [
+pub(crate) const COLUMNS: [&str; 24] = [
     "request_id",
     "user_id",
     "function_id",
@@ -197,6 +205,7 @@ pub(crate) const COLUMNS: [&str; 23] = [
     "outbound_bytes",
     "kv_reads",
     "kv_writes",
+    "cold_start_us",
 ];
 
 /// The [`COLUMNS`] that hold text.

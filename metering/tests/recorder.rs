@@ -30,6 +30,7 @@ fn record(n: i64) -> UsageRecord {
         outbound_bytes: 0,
         kv_reads: 0,
         kv_writes: 0,
+        cold_start_us: 0,
     }
 }
 

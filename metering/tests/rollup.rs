@@ -44,6 +44,7 @@ fn record(n: i64, function_id: i64, started_at: i64, wall_us: i64, status: i64) 
         outbound_bytes: 0,
         kv_reads: 0,
         kv_writes: 0,
+        cold_start_us: 0,
     }
 }
 

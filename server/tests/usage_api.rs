@@ -471,6 +471,57 @@ async fn shutdown_cuts_open_event_streams_and_still_bills() {
     usage_with(&ann, 1).await;
 }
 
+/// A restarted node has no program in memory: its first call to a
+/// function is a cold start (reloaded from the disk cache), marked in the
+/// log with how long it waited, and the metrics count it apart from the
+/// warm calls around it.
+async fn a_restart_makes_the_next_call_a_cold_start(db: Db) {
+    let mut server = TestServer::start(db).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    deploy_probe(&ann, "probe").await;
+    // The upload made the program ready: the first call is warm.
+    assert_eq!(call(&ann, "ann", "probe", "/hello").await, 200);
+    common::invocations(&ann, "probe", 1).await;
+
+    server.restart().await;
+    let ann = server.client();
+    let credentials = json!({"username": "ann", "password": common::PASSWORD});
+    ann.post("/api/v1/login", credentials).await.expect(200);
+    for _ in 0..2 {
+        assert_eq!(call(&ann, "ann", "probe", "/hello").await, 200);
+    }
+    let log = common::invocations(&ann, "probe", 3).await;
+    let cold: Vec<i64> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["cold_start_us"].as_i64().unwrap())
+        .collect();
+    // Newest first: warm after the restart's cold start, warm before it.
+    assert!(cold[0] == 0 && cold[1] > 0 && cold[2] == 0, "{log}");
+
+    let metrics = ann
+        .get("/api/v1/functions/probe/metrics?window=1h")
+        .await
+        .expect(200);
+    let starts = &metrics["starts"];
+    assert_eq!((starts["cold"].as_i64(), starts["warm"].as_i64()), (Some(1), Some(2)), "{metrics}");
+    let ms = |field: &str| starts[field].as_f64().unwrap_or_else(|| panic!("{field}: {starts}"));
+    assert!(ms("load_p50_ms") > 0.0, "{starts}");
+    assert!(ms("cold_p50_ms") >= ms("load_p50_ms"), "{starts}");
+    assert!(ms("warm_p99_ms") > 0.0, "{starts}");
+    // Of another trigger only, none started at all.
+    let scheduled = ann
+        .get("/api/v1/functions/probe/metrics?window=1h&trigger=schedule")
+        .await
+        .expect(200);
+    assert_eq!(scheduled["starts"]["cold"], 0, "{scheduled}");
+    assert_eq!(scheduled["starts"]["warm"], 0, "{scheduled}");
+    assert_eq!(scheduled["starts"]["cold_p50_ms"], Value::Null, "{scheduled}");
+}
+both_backends!(a_restart_makes_the_next_call_a_cold_start);
+
 /// The ids of one page of `/invocations` with `query`, and its next cursor.
 async fn page(client: &Client, query: &str) -> (Vec<i64>, Option<String>) {
     let url = format!("/api/v1/functions/probe/invocations?{query}");

@@ -733,7 +733,8 @@ impl Fnlab {
             (self.function_at(username, name, Some(version)).await?).ok_or_else(|| {
                 Error::Internal(format!("{username}/{name} has no version {version}"))
             })?;
-        let (program, invocation) = self.prepared(&function).await?;
+        let prepared = self.prepared(&function).await?;
+        let (program, invocation) = (prepared.program, prepared.invocation);
         let mut results = Vec::new();
         for check in &assignment.checks {
             let answer = self

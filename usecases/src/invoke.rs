@@ -282,6 +282,7 @@ impl Fnlab {
                     .map_or("/", |path| path.as_str()),
             ),
             trigger,
+            cold_start_us: 0,
         };
         // Whatever the caller sent under these names is replaced.
         for (header, value) in [
@@ -293,16 +294,19 @@ impl Fnlab {
                 request.headers_mut().insert(header, value);
             }
         }
-        let (program, invocation) = self.prepared(&function).await?;
+        let prepared = self.prepared(&function).await?;
         let (response, report) = self
             .inner
             .sandbox
-            .invoke(&program, invocation, request)
+            .invoke(&prepared.program, prepared.invocation, request)
             .await;
         Ok(Run {
             function,
             request_id,
-            asked,
+            asked: Asked {
+                cold_start_us: prepared.cold_start_us,
+                ..asked
+            },
             response,
             report,
         })
@@ -365,12 +369,18 @@ impl Fnlab {
     }
 
     /// The program of `function`'s live version with its guests'
-    /// environment, and what one invocation of it may use.
-    pub(crate) async fn prepared(
-        &self,
-        function: &LiveFunction,
-    ) -> Result<(Arc<Program>, Invocation), Error> {
-        let mut program = self.program(function).await?;
+    /// environment, what one invocation of it may use, and how long making
+    /// the program ready took (a cold start) when it was not in memory.
+    pub(crate) async fn prepared(&self, function: &LiveFunction) -> Result<Prepared, Error> {
+        let started = std::time::Instant::now();
+        let (mut program, cold) = self.program(function).await?;
+        let cold_start_us = if cold {
+            let us = i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX);
+            self.inner.telemetry.cold_start(us);
+            us.max(1)
+        } else {
+            0
+        };
         if !function.env.0.is_empty() {
             program = program.with_env(function.env.0.clone());
         }
@@ -383,15 +393,21 @@ impl Fnlab {
                 memory_bytes: u64::try_from(function.limits.memory_mb).unwrap_or(0) << 20,
             },
         };
-        Ok((program, invocation))
+        Ok(Prepared {
+            program,
+            invocation,
+            cold_start_us,
+        })
     }
 
-    async fn program(&self, function: &LiveFunction) -> Result<Arc<Program>, Error> {
+    /// The program of `function`: from memory (`false`), else made ready
+    /// from the disk cache or the stored component (`true`: a cold start).
+    async fn program(&self, function: &LiveFunction) -> Result<(Arc<Program>, bool), Error> {
         let sandbox = &self.inner.sandbox;
         let telemetry = &self.inner.telemetry;
         if let Some(program) = sandbox.ready(&function.sha256) {
             telemetry.program(LoadSource::Memory);
-            return Ok(program);
+            return Ok((program, false));
         }
         let bytes = self
             .inner
@@ -408,7 +424,7 @@ impl Fnlab {
         if let Ok(program) = &program {
             telemetry.program(program.source);
         }
-        program.map_err(|e| match e {
+        program.map(|program| (program, true)).map_err(|e| match e {
             LoadError::Busy | LoadError::TooSlow(_) => Error::busy(e.to_string()),
             e => Error::Internal(format!(
                 "stored component {} no longer loads: {e}",
@@ -467,11 +483,24 @@ struct Run {
     report: tokio::sync::oneshot::Receiver<InvocationReport>,
 }
 
-/// What an invocation was asked, as its record keeps it.
+/// A function's program made ready for one invocation.
+pub(crate) struct Prepared {
+    /// The program, with the function's environment.
+    pub(crate) program: Arc<Program>,
+    /// Who runs it, under which limits.
+    pub(crate) invocation: Invocation,
+    /// How long making the program ready took, µs; 0 when it was in
+    /// memory.
+    pub(crate) cold_start_us: i64,
+}
+
+/// What an invocation was asked, and how it started, as its record keeps
+/// it.
 struct Asked {
     method: String,
     path: String,
     trigger: Trigger,
+    cold_start_us: i64,
 }
 
 fn usage_record(
@@ -505,5 +534,6 @@ fn usage_record(
         trigger: asked.trigger.as_str().to_owned(),
         method: asked.method,
         path: asked.path,
+        cold_start_us: asked.cold_start_us,
     }
 }

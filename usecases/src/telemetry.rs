@@ -25,6 +25,7 @@ pub(crate) struct Telemetry {
     invocations: Family<InvocationLabels, Counter>,
     invocation_seconds: Histogram,
     programs_loaded: Family<SourceLabels, Counter>,
+    cold_start_seconds: Histogram,
     builds: Family<BuildLabels, Counter>,
     build_seconds: Histogram,
     levels: Levels,
@@ -89,6 +90,15 @@ impl Default for Telemetry {
             "Programs made ready to run, by where their native code came from \
              (memory, disk cache, or compiled)",
             programs_loaded.clone(),
+        );
+        // 0.5 ms to about 33 s.
+        let cold_start_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 17));
+        registry.register_with_unit(
+            "cold_start_duration",
+            "How long invocations waited for their function's program to be made ready \
+             (cold starts only)",
+            Unit::Seconds,
+            cold_start_seconds.clone(),
         );
         let builds = Family::default();
         registry.register("builds", "Builds finished, by result", builds.clone());
@@ -175,6 +185,7 @@ impl Default for Telemetry {
             invocations,
             invocation_seconds,
             programs_loaded,
+            cold_start_seconds,
             builds,
             build_seconds,
             levels,
@@ -204,6 +215,11 @@ impl Telemetry {
         self.programs_loaded
             .get_or_create(&SourceLabels { from })
             .inc();
+    }
+
+    /// Counts a cold start that took `us` µs.
+    pub(crate) fn cold_start(&self, us: i64) {
+        self.cold_start_seconds.observe(us as f64 / 1e6);
     }
 
     /// Counts a build that ended after `seconds`.

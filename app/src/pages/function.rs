@@ -515,7 +515,14 @@ pub(super) fn Invocations(
                                 <td>{format!("v{}", row.version)}</td>
                                 <td>{row.status}</td>
                                 <td>{row.outcome.clone()}</td>
-                                <td>{micros(row.wall_us)}</td>
+                                <td>
+                                    {micros(row.wall_us)}
+                                    {(row.cold_start_us > 0).then(|| view! {
+                                        <span class="badge cold" data-role="cold-start" title="A cold start: the program was not in memory and was made ready first (not billed)">
+                                            {format!("cold +{}", micros(row.cold_start_us))}
+                                        </span>
+                                    })}
+                                </td>
                                 <td>{micros(row.cpu_us)}</td>
                                 <td>{bytes(row.peak_memory_bytes)}</td>
                                 <td>{format!("{} / {}", bytes(row.bytes_in), bytes(row.bytes_out))}</td>
@@ -533,6 +540,11 @@ pub(super) fn Invocations(
                                             <dt>"Request id"</dt><dd class="mono">{row.request_id.clone()}</dd>
                                             <dt>"Trigger"</dt><dd>{row.trigger.clone()}</dd>
                                             <dt>"Request"</dt><dd class="mono">{format!("{} {}", row.method, row.path)}</dd>
+                                            <dt>"Start"</dt><dd>{if row.cold_start_us > 0 {
+                                                format!("cold: the program was made ready in {} before the run", micros(row.cold_start_us))
+                                            } else {
+                                                "warm: the program was in memory".to_owned()
+                                            }}</dd>
                                             <dt>"Stdout"</dt><dd><pre class="log">{row.stdout.clone()}</pre></dd>
                                             <dt>"Stderr"</dt><dd><pre class="log">{row.stderr.clone()}</pre></dd>
                                         </dl>

@@ -3,13 +3,13 @@
 //! invocations or those of one trigger, refreshed every five seconds.
 
 use fnlab_billing::calendar::{date_label, rfc3339};
-use fnlab_billing::report::{Metrics, Window};
+use fnlab_billing::report::{Metrics, Starts, Window};
 use fnlab_triggers::Trigger;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{RequireUser, ticker};
+use super::{RequireUser, Table, ticker};
 use crate::billing::get_metrics;
 use crate::charts::{Bar, BarChart, Line, LineChart};
 use crate::format::{count, latency_ms};
@@ -112,6 +112,7 @@ fn Charts(metrics: Metrics) -> impl IntoView {
         p95_ms,
         p99_ms,
         series,
+        starts,
         ..
     } = metrics;
     let error_rate = if invocations > 0 {
@@ -160,10 +161,45 @@ fn Charts(metrics: Metrics) -> impl IntoView {
                 <span class="stat-value small-value">{format!("{} / {} / {}", latency_ms(p50_ms), latency_ms(p95_ms), latency_ms(p99_ms))}</span>
             </div>
         </div>
+        <StartsTable starts />
         <h2>"Invocations (errors in red)"</h2>
         <BarChart title="Invocations per step".into() unit="" bars />
         <h2>"Latency"</h2>
         <LineChart title="Latency percentiles per step, ms".into() unit="ms" labels lines />
         <p class="muted small">"Percentiles come from histograms with 8 buckets per doubling: within about 5% of the exact value. Times are UTC."</p>
+    }
+}
+
+/// Cold starts next to warm ones: how many, and the latency their callers
+/// waited.
+#[component]
+fn StartsTable(starts: Starts) -> impl IntoView {
+    let Starts {
+        cold,
+        cold_p50_ms,
+        cold_p99_ms,
+        load_p50_ms,
+        load_p99_ms,
+        warm,
+        warm_p50_ms,
+        warm_p99_ms,
+    } = starts;
+    view! {
+        <h2>"Cold and warm starts"</h2>
+        <Table testid="starts" class="starts" columns=&["Start", "Invocations", "Latency p50 / p99", "Making the program ready p50 / p99"]>
+            <tr data-testid="starts-cold">
+                <td>"Cold"</td>
+                <td class="num">{count(cold)}</td>
+                <td>{format!("{} / {}", latency_ms(cold_p50_ms), latency_ms(cold_p99_ms))}</td>
+                <td>{format!("{} / {}", latency_ms(load_p50_ms), latency_ms(load_p99_ms))}</td>
+            </tr>
+            <tr data-testid="starts-warm">
+                <td>"Warm"</td>
+                <td class="num">{count(warm)}</td>
+                <td>{format!("{} / {}", latency_ms(warm_p50_ms), latency_ms(warm_p99_ms))}</td>
+                <td>"–"</td>
+            </tr>
+        </Table>
+        <p class="muted small">"A cold start is an invocation whose function's compiled program was not in memory: after a restart, a deploy on another node, or a long idle, it is reloaded from the disk cache (or compiled) first. That time is not billed; the invocation log marks it."</p>
     }
 }
