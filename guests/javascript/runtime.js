@@ -139,6 +139,13 @@ globalThis.kv = kv;
 
 addEventListener('fetch', (event) => event.respondWith(serve(event.request)));
 
+// A runtime built for one function has its source here instead of null:
+// evaluated once, when the component is built (componentize-js snapshots
+// the engine after this module ran), rather than in every instance. The
+// shared runtime leaves it null.
+const PRELOADED_SOURCE = null;
+const preloaded = PRELOADED_SOURCE === null ? null : load(PRELOADED_SOURCE);
+
 async function serve(request) {
   try {
     const variables = new Map(getEnvironment());
@@ -146,7 +153,9 @@ async function serve(request) {
     variables.delete('FNLAB_SOURCE');
     const env = Object.freeze(Object.fromEntries(variables));
     globalThis.process = { env: { ...env } };
-    const exports = load(source);
+    const exports = preloaded !== null && (source === '' || source === PRELOADED_SOURCE)
+      ? preloaded
+      : load(source);
     const trigger = request.headers.get('fnlab-trigger');
     const ctx = { waitUntil() {}, passThroughOnException() {} };
     if (trigger === 'schedule' && typeof exports.default?.scheduled === 'function') {

@@ -39,6 +39,27 @@ async fn method_path_query_headers_and_body_pass_through() {
     assert!(report.peak_memory_bytes >= 64 * 1024, "{report:?}");
 }
 
+/// Instances reuse the pooling allocator's slots, whose memory stays
+/// mapped between them: each must still start from the component's
+/// initial memory, one after another and side by side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_of_one_instances_memory_reaches_the_next() {
+    let (_cache, sandbox, program) = ready().await;
+    for value in 1..=20 {
+        let called = call(&sandbox, &program, 1, "GET", &format!("/remember?v={value}"), "").await;
+        assert_eq!((called.status, called.body.as_str()), (200, "0 0"), "call {value}");
+    }
+    let side_by_side = (1..=8).map(|value| {
+        let (sandbox, program) = (sandbox.clone(), program.clone());
+        tokio::spawn(async move {
+            call(&sandbox, &program, 1, "GET", &format!("/remember?v={value}"), "").await.body
+        })
+    });
+    for called in side_by_side {
+        assert_eq!(called.await.unwrap(), "0 0");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stdout_and_stderr_are_captured_and_capped() {
     let (_cache, sandbox, program) = ready().await;

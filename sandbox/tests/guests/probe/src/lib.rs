@@ -61,6 +61,20 @@ impl Guest for Probe {
                 let text = format!("{method} {path} x-probe={probe} cookie={cookie} body={}", String::from_utf8_lossy(&body));
                 respond(out, 200, &[text.as_bytes()]);
             }
+            "/remember" => {
+                // `/remember?v=N`: keeps N in a static (the data image) and
+                // in a page grown now (zeroed memory), and answers what
+                // both held before: "0 0" unless an earlier instance's
+                // memory survived.
+                static KEPT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                let before = KEPT.swap(number(1), std::sync::atomic::Ordering::Relaxed);
+                let page = core::arch::wasm32::memory_grow(0, 1);
+                let at = (page * 65536) as *mut u64;
+                // SAFETY: the page was just grown for this code alone.
+                let left = unsafe { at.read_volatile() };
+                unsafe { at.write_volatile(number(1)) };
+                respond(out, 200, &[format!("{before} {left}").as_bytes()]);
+            }
             "/count" => {
                 let body = read_body(&request);
                 respond(out, 200, &[body.len().to_string().as_bytes()]);
