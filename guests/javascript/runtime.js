@@ -139,13 +139,6 @@ globalThis.kv = kv;
 
 addEventListener('fetch', (event) => event.respondWith(serve(event.request)));
 
-// A runtime built for one function has its source here instead of null:
-// evaluated once, when the component is built (componentize-js snapshots
-// the engine after this module ran), rather than in every instance. The
-// shared runtime leaves it null.
-const PRELOADED_SOURCE = null;
-const preloaded = PRELOADED_SOURCE === null ? null : load(PRELOADED_SOURCE);
-
 async function serve(request) {
   try {
     const variables = new Map(getEnvironment());
@@ -322,3 +315,11 @@ function fromLambda(result) {
   }
   return new Response(body ?? null, { status, headers });
 }
+
+// A runtime built for one function has its source here instead of null:
+// evaluated once, last (everything above is defined by then), when the
+// component is built (componentize-js snapshots the engine after this
+// module ran), rather than in every instance. The shared runtime leaves
+// it null.
+const PRELOADED_SOURCE = null;
+const preloaded = PRELOADED_SOURCE === null ? null : load(PRELOADED_SOURCE);

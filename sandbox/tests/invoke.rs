@@ -46,13 +46,34 @@ async fn method_path_query_headers_and_body_pass_through() {
 async fn nothing_of_one_instances_memory_reaches_the_next() {
     let (_cache, sandbox, program) = ready().await;
     for value in 1..=20 {
-        let called = call(&sandbox, &program, 1, "GET", &format!("/remember?v={value}"), "").await;
-        assert_eq!((called.status, called.body.as_str()), (200, "0 0"), "call {value}");
+        let called = call(
+            &sandbox,
+            &program,
+            1,
+            "GET",
+            &format!("/remember?v={value}"),
+            "",
+        )
+        .await;
+        assert_eq!(
+            (called.status, called.body.as_str()),
+            (200, "0 0"),
+            "call {value}"
+        );
     }
     let side_by_side = (1..=8).map(|value| {
         let (sandbox, program) = (sandbox.clone(), program.clone());
         tokio::spawn(async move {
-            call(&sandbox, &program, 1, "GET", &format!("/remember?v={value}"), "").await.body
+            call(
+                &sandbox,
+                &program,
+                1,
+                "GET",
+                &format!("/remember?v={value}"),
+                "",
+            )
+            .await
+            .body
         })
     });
     for called in side_by_side {

@@ -506,8 +506,16 @@ async fn a_restart_makes_the_next_call_a_cold_start(db: Db) {
         .await
         .expect(200);
     let starts = &metrics["starts"];
-    assert_eq!((starts["cold"].as_i64(), starts["warm"].as_i64()), (Some(1), Some(2)), "{metrics}");
-    let ms = |field: &str| starts[field].as_f64().unwrap_or_else(|| panic!("{field}: {starts}"));
+    assert_eq!(
+        (starts["cold"].as_i64(), starts["warm"].as_i64()),
+        (Some(1), Some(2)),
+        "{metrics}"
+    );
+    let ms = |field: &str| {
+        starts[field]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{field}: {starts}"))
+    };
     assert!(ms("load_p50_ms") > 0.0, "{starts}");
     assert!(ms("cold_p50_ms") >= ms("load_p50_ms"), "{starts}");
     assert!(ms("warm_p99_ms") > 0.0, "{starts}");
@@ -518,7 +526,11 @@ async fn a_restart_makes_the_next_call_a_cold_start(db: Db) {
         .expect(200);
     assert_eq!(scheduled["starts"]["cold"], 0, "{scheduled}");
     assert_eq!(scheduled["starts"]["warm"], 0, "{scheduled}");
-    assert_eq!(scheduled["starts"]["cold_p50_ms"], Value::Null, "{scheduled}");
+    assert_eq!(
+        scheduled["starts"]["cold_p50_ms"],
+        Value::Null,
+        "{scheduled}"
+    );
 }
 both_backends!(a_restart_makes_the_next_call_a_cold_start);
 
