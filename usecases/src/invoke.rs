@@ -273,6 +273,7 @@ impl Fnlab {
         })?;
         self.check_course(&function).await?;
         self.check_quota(&function).await?;
+        let prepared = self.prepared(&function).await?;
         let asked = Asked {
             method: request.method().to_string(),
             path: capped_path(
@@ -282,7 +283,7 @@ impl Fnlab {
                     .map_or("/", |path| path.as_str()),
             ),
             trigger,
-            cold_start_us: 0,
+            cold_start_us: prepared.cold_start_us,
         };
         // Whatever the caller sent under these names is replaced.
         for (header, value) in [
@@ -294,7 +295,6 @@ impl Fnlab {
                 request.headers_mut().insert(header, value);
             }
         }
-        let prepared = self.prepared(&function).await?;
         let (response, report) = self
             .inner
             .sandbox
@@ -303,10 +303,7 @@ impl Fnlab {
         Ok(Run {
             function,
             request_id,
-            asked: Asked {
-                cold_start_us: prepared.cold_start_us,
-                ..asked
-            },
+            asked,
             response,
             report,
         })
