@@ -71,38 +71,49 @@ prune_target() {
     fi
 }
 
-# The wasm-bindgen CLI must equal the crate's version in Cargo.lock
-# (cargo-leptos, when used, would download it unless it is on PATH).
-# Compiling it takes about 3 minutes on 2 cores, so .ci/site starts it in
-# the background beside the server's build, which leaves a core idle for
-# minutes while its last crates compile one at a time. It builds in its own
-# target directory (a shared CARGO_TARGET_DIR would be locked by the other
-# build). `--locked` would pin dependencies that no longer build. It is
-# optimised at level 1, which compiles faster: it runs for a second
-# or two per site build, where -O3 would save a fraction of that.
-start_wasm_bindgen_install() {
-    local bindgen
-    bindgen=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;q}' "$FNLAB_ROOT/Cargo.lock")
-    WASM_BINDGEN_INSTALL=
-    wasm-bindgen --version 2>/dev/null | grep -q " $bindgen\$" && return
-    say "installing wasm-bindgen-cli $bindgen in the background (about 3 minutes, once)"
-    WASM_BINDGEN_LOG=$(mktemp)
-    env -u CARGO_TARGET_DIR CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
-        nice -n 10 cargo install wasm-bindgen-cli --version "$bindgen" \
-        >"$WASM_BINDGEN_LOG" 2>&1 &
-    WASM_BINDGEN_INSTALL=$!
+# Long steps that leave a core idle run beside one another: the server's
+# build keeps both cores busy only part of the time (its last crates, and
+# the hydrate library's LTO, compile one at a time). `beside NAME CMD...`
+# starts CMD in the background with its output in a log; `await_beside
+# NAME` waits for it and, on failure, prints the log. A job that needs
+# cargo builds in its own target directory (a shared one is locked by
+# the other build).
+declare -A BESIDE_PID=() BESIDE_LOG=()
+beside() {
+    local name=$1
+    shift
+    BESIDE_LOG[$name]=$(mktemp)
+    "$@" >"${BESIDE_LOG[$name]}" 2>&1 &
+    BESIDE_PID[$name]=$!
 }
 
-# Waits for the install start_wasm_bindgen_install began, if any; on
-# failure prints its log.
-finish_wasm_bindgen_install() {
-    [ -n "${WASM_BINDGEN_INSTALL:-}" ] || return 0
-    if ! wait "$WASM_BINDGEN_INSTALL"; then
-        cat "$WASM_BINDGEN_LOG" >&2
-        say "installing wasm-bindgen-cli failed (its log is above)"
+await_beside() {
+    local name=$1
+    [ -n "${BESIDE_PID[$name]:-}" ] || return 0
+    if ! wait "${BESIDE_PID[$name]}"; then
+        cat "${BESIDE_LOG[$name]}" >&2
+        say "$name failed (its log is above)"
         return 1
     fi
-    rm -f "$WASM_BINDGEN_LOG"
+    rm -f "${BESIDE_LOG[$name]}"
+    unset "BESIDE_PID[$name]"
+}
+
+# The wasm-bindgen CLI must equal the crate's version in Cargo.lock
+# (cargo-leptos, when used, would download it unless it is on PATH).
+wasm_bindgen_version() {
+    sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;q}' "$FNLAB_ROOT/Cargo.lock"
+}
+
+# Installs that CLI when missing. Compiling it takes about 3 minutes on 2
+# cores; .ci/site runs it beside the builds, at a lower priority.
+# `--locked` would pin dependencies that no longer build. It is optimised
+# at level 1, which compiles faster: it runs for a second or two per site
+# build, where -O3 would save a fraction of that.
+wasm_bindgen_install() {
+    wasm-bindgen --version 2>/dev/null | grep -q " $1\$" && return
+    env -u CARGO_TARGET_DIR CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+        nice -n 10 cargo install wasm-bindgen-cli --version "$1"
 }
 
 # The JavaScript and Python toolchains, under $FNLAB_TOOLS where the server
