@@ -106,14 +106,16 @@ wasm_bindgen_version() {
 }
 
 # Installs that CLI when missing. Compiling it takes about 3 minutes on 2
-# cores; .ci/site runs it beside the builds, at a lower priority.
+# cores; .ci/site runs it beside the browser library's build, at a lower
+# priority.
 # `--locked` would pin dependencies that no longer build. It is optimised
 # at level 1, which compiles faster: it runs for a second or two per site
-# build, where -O3 would save a fraction of that.
+# build, where -O3 would save a fraction of that; and without its default
+# TLS (rustls and ring), which only its test runner's downloads use.
 wasm_bindgen_install() {
     wasm-bindgen --version 2>/dev/null | grep -q " $1\$" && return
     env -u CARGO_TARGET_DIR CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
-        nice -n 10 cargo install wasm-bindgen-cli --version "$1"
+        nice -n 10 cargo install wasm-bindgen-cli --version "$1" --no-default-features
 }
 
 # The JavaScript and Python toolchains, under $FNLAB_TOOLS where the server
