@@ -7,6 +7,10 @@ set -euo pipefail
 FNLAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FNLAB_TOOLS=${FNLAB_TOOLS:-$HOME/.cache/fnlab/tools}
 export PATH="$HOME/.cargo/bin:$FNLAB_TOOLS/node_modules/.bin:$PATH"
+# leptos reads this at compile time; every script sets it the way
+# cargo-leptos does, so that all builds (tests, site, benchmarks) and
+# `cargo leptos build` share compiled crates.
+export LEPTOS_OUTPUT_NAME=fnlab
 
 # wasm-opt from npm (Debian's binaryen is too old for the Rust 1.95 wasm output).
 BINARYEN_VERSION=132.0.0

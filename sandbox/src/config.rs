@@ -35,6 +35,10 @@ pub struct SandboxConfig {
     pub tick: Duration,
     /// Ready programs unused for this long are dropped from memory.
     pub idle_eviction: Duration,
+    /// Most bytes of native code kept in memory; past it the least
+    /// recently used programs are dropped (reloaded from the disk cache
+    /// when called again: a cold start).
+    pub max_program_bytes: u64,
     /// Most components compiled at once (compiling takes a core each).
     pub max_concurrent_compiles: usize,
     /// How long a component waits for its turn to compile before the
@@ -64,6 +68,7 @@ impl SandboxConfig {
             max_log_bytes: 64 << 10,
             tick: Duration::from_millis(10),
             idle_eviction: Duration::from_secs(600),
+            max_program_bytes: 256 << 20,
             max_concurrent_compiles: half_the_cores(),
             compile_wait: Duration::from_secs(30),
             compile_timeout: Duration::from_secs(60),

@@ -90,7 +90,9 @@ impl Sandbox {
             engine,
             linker,
             cache,
-            programs: Programs::default(),
+            programs: Programs::new(
+                usize::try_from(config.max_program_bytes).unwrap_or(usize::MAX),
+            ),
             watchdog: Watchdog::default(),
             users: Mutex::default(),
             compiles: Arc::new(Semaphore::new(config.max_concurrent_compiles.max(1))),
@@ -135,6 +137,7 @@ impl Sandbox {
             instances_in_use,
             instances_max: u64::from(self.inner.config.max_instances),
             programs_in_memory: self.inner.programs.count() as u64,
+            program_bytes: self.inner.programs.code_bytes() as u64,
         }
     }
 
@@ -161,6 +164,8 @@ pub struct SandboxStats {
     pub instances_max: u64,
     /// Programs (native code ready to instantiate) kept in memory.
     pub programs_in_memory: u64,
+    /// Bytes of native code those programs hold.
+    pub program_bytes: u64,
 }
 
 /// What one user's functions may hold at once.

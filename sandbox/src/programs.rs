@@ -22,6 +22,8 @@ pub struct Program {
     pub sha256: String,
     /// How it was made ready.
     pub source: LoadSource,
+    /// Bytes of native code it holds in memory.
+    pub code_bytes: usize,
     pub(crate) pre: ProxyPre<Host>,
     /// The environment variables its guests see (`wasi:cli/environment`).
     pub(crate) env: Arc<[(String, String)]>,
@@ -37,6 +39,7 @@ impl Program {
         Arc::new(Program {
             sha256: self.sha256.clone(),
             source: self.source,
+            code_bytes: self.code_bytes,
             pre: self.pre.clone(),
             env,
         })
@@ -90,26 +93,78 @@ pub enum LoadError {
     TooSlow(std::time::Duration),
 }
 
-/// The programs in memory, by SHA-256, with when each was last used.
-#[derive(Default)]
+/// The programs in memory, by SHA-256, with when each was last used,
+/// within a budget of native code: past it the least recently used go
+/// first (requests in flight keep theirs), so ten thousand functions
+/// called now and then cost the memory of the busiest only.
 pub(crate) struct Programs {
-    ready: Mutex<HashMap<String, (Arc<Program>, Instant)>>,
+    ready: Mutex<Ready>,
     /// One lock per component being loaded, so that a burst of first
     /// requests compiles it once.
     loading: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
+/// The programs in memory and the bytes of native code they hold.
+struct Ready {
+    programs: HashMap<String, (Arc<Program>, Instant)>,
+    code_bytes: usize,
+    max_code_bytes: usize,
+}
+
+impl Ready {
+    fn remove(&mut self, sha256: &str) {
+        if let Some((program, _)) = self.programs.remove(sha256) {
+            self.code_bytes -= program.code_bytes;
+            tracing::debug!(sha256, "program evicted from memory");
+        }
+    }
+}
+
 impl Programs {
+    /// Keeps at most `max_code_bytes` of native code (and always the
+    /// program loaded last).
+    pub(crate) fn new(max_code_bytes: usize) -> Self {
+        Self {
+            ready: Mutex::new(Ready {
+                programs: HashMap::new(),
+                code_bytes: 0,
+                max_code_bytes,
+            }),
+            loading: Mutex::default(),
+        }
+    }
+
+    fn ready(&self) -> std::sync::MutexGuard<'_, Ready> {
+        self.ready.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn get(&self, sha256: &str) -> Option<Arc<Program>> {
-        let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
-        let (program, used) = ready.get_mut(sha256)?;
+        let mut ready = self.ready();
+        let (program, used) = ready.programs.get_mut(sha256)?;
         *used = Instant::now();
         Some(program.clone())
     }
 
+    /// Keeps `program`, then drops the least recently used others while
+    /// the native code is over budget.
     fn insert(&self, program: Arc<Program>) {
-        let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
-        ready.insert(program.sha256.clone(), (program, Instant::now()));
+        let mut ready = self.ready();
+        let sha256 = program.sha256.clone();
+        ready.remove(&sha256);
+        ready.code_bytes += program.code_bytes;
+        ready
+            .programs
+            .insert(sha256.clone(), (program, Instant::now()));
+        while ready.code_bytes > ready.max_code_bytes {
+            let oldest = ready
+                .programs
+                .iter()
+                .filter(|(other, _)| **other != sha256)
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(other, _)| other.clone());
+            let Some(oldest) = oldest else { break };
+            ready.remove(&oldest);
+        }
     }
 
     fn loading_lock(&self, sha256: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -126,25 +181,31 @@ impl Programs {
 
     /// The SHA-256 of every program in memory.
     fn in_memory(&self) -> HashSet<String> {
-        let ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
-        ready.keys().cloned().collect()
+        self.ready().programs.keys().cloned().collect()
     }
 
     /// How many programs are in memory.
     pub(crate) fn count(&self) -> usize {
-        self.ready.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.ready().programs.len()
+    }
+
+    /// Bytes of native code the programs in memory hold.
+    pub(crate) fn code_bytes(&self) -> usize {
+        self.ready().code_bytes
     }
 
     /// Drops programs unused for `idle` (requests in flight keep theirs).
     pub(crate) fn evict_idle(&self, idle: Duration) {
-        let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
-        ready.retain(|sha256, (_, used)| {
-            let keep = used.elapsed() < idle;
-            if !keep {
-                tracing::debug!(sha256, "program evicted from memory");
-            }
-            keep
-        });
+        let mut ready = self.ready();
+        let idle: Vec<String> = ready
+            .programs
+            .iter()
+            .filter(|(_, (_, used))| used.elapsed() >= idle)
+            .map(|(sha256, _)| sha256.clone())
+            .collect();
+        for sha256 in idle {
+            ready.remove(&sha256);
+        }
     }
 }
 
@@ -177,6 +238,7 @@ impl Sandbox {
             return Ok(Arc::new(Program {
                 sha256: program.sha256.clone(),
                 source: LoadSource::Memory,
+                code_bytes: program.code_bytes,
                 pre: program.pre.clone(),
                 env: program.env.clone(),
             }));
@@ -274,9 +336,11 @@ impl Sandbox {
         if source == LoadSource::Compiled {
             inner.cache.store(sha256, &component);
         }
+        let code = component.image_range();
         Ok(Program {
             sha256: sha256.to_owned(),
             source,
+            code_bytes: (code.end as usize).saturating_sub(code.start as usize),
             pre,
             env: Arc::new([]),
         })

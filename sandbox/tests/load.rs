@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{probe, probe_sha, sandbox};
+use common::{call, probe, probe_sha, sandbox, sandbox_with};
 use fnlab_sandbox::{LoadError, LoadSource};
 
 #[tokio::test]
@@ -99,4 +99,65 @@ async fn compiled_code_is_reused_from_memory_and_from_disk_and_a_damaged_file_is
             .source,
         LoadSource::DiskCache
     );
+}
+
+/// The probe with a custom section named `fnlab-variant` holding `n`:
+/// another component (another SHA-256) with the same code.
+fn probe_variant(n: u8) -> Vec<u8> {
+    let name = b"fnlab-variant";
+    let mut component = probe().to_vec();
+    // Section id 0 (custom), its size, then the name's length, the name
+    // and the payload; every size here fits one LEB128 byte.
+    let size = u8::try_from(1 + name.len() + 1).unwrap();
+    component.extend([0, size, u8::try_from(name.len()).unwrap()]);
+    component.extend(name);
+    component.push(n);
+    component
+}
+
+#[tokio::test]
+async fn past_its_budget_of_native_code_the_least_recently_used_program_goes() {
+    let cache = tempfile::tempdir().unwrap();
+    let variants: Vec<Vec<u8>> = (0..3).map(probe_variant).collect();
+    let one = sandbox(cache.path())
+        .load("v0", &variants[0])
+        .await
+        .unwrap()
+        .code_bytes;
+    assert!(one > 0, "a program holds native code");
+
+    // Room for two programs, not three.
+    let budget = 2 * one + one / 2;
+    let sandbox = sandbox_with(cache.path(), |config| {
+        config.max_program_bytes = budget as u64;
+    });
+    let first = sandbox.load("v0", &variants[0]).await.unwrap();
+    sandbox.load("v1", &variants[1]).await.unwrap();
+    assert_eq!(sandbox.stats().programs_in_memory, 2);
+    // v0 is called again: v1 is now the least recently used.
+    assert!(sandbox.ready("v0").is_some());
+    sandbox.load("v2", &variants[2]).await.unwrap();
+    let stats = sandbox.stats();
+    assert_eq!(stats.programs_in_memory, 2);
+    assert!(stats.program_bytes <= budget as u64, "{stats:?}");
+    assert!(
+        sandbox.ready("v1").is_none(),
+        "the least recently used went"
+    );
+    assert!(sandbox.ready("v0").is_some() && sandbox.ready("v2").is_some());
+
+    // A program in use keeps working after it was dropped from memory…
+    let evicted = sandbox.load("v1", &variants[1]).await.unwrap();
+    assert_eq!(
+        evicted.source,
+        LoadSource::DiskCache,
+        "reloaded, not compiled"
+    );
+    assert!(sandbox.ready("v0").is_none(), "v0 went for v1");
+    assert_eq!(
+        call(&sandbox, &first, 1, "GET", "/hello", "").await.status,
+        200
+    );
+    // …and the budget still holds.
+    assert!(sandbox.stats().program_bytes <= budget as u64);
 }

@@ -144,6 +144,12 @@ pub struct Config {
     #[arg(long, env = "FNLAB_CODE_CACHE_MB", default_value_t = 2048)]
     pub code_cache_mb: u64,
 
+    /// Most native code kept in memory, in MiB: past it the least
+    /// recently called programs are dropped (their next call reloads
+    /// them from the code cache: a cold start).
+    #[arg(long, env = "FNLAB_PROGRAMS_MB", default_value_t = 256)]
+    pub programs_mb: u64,
+
     /// Longest one build may run, in seconds.
     #[arg(long, env = "FNLAB_BUILD_TIMEOUT_SECS", default_value_t = 60)]
     pub build_timeout_secs: u64,

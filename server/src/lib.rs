@@ -30,6 +30,7 @@ pub mod builder;
 pub mod clients;
 pub mod config;
 pub mod gateway;
+pub mod memory;
 pub mod observe;
 pub mod origin;
 pub mod pages;
@@ -118,6 +119,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         state.fnlab.start_triggers();
     }
     retention::spawn(state.clone());
+    memory::spawn_trimmer();
     Ok(state)
 }
 
@@ -146,6 +148,7 @@ fn sandbox_config(config: &Config) -> Result<SandboxConfig, StartError> {
     let mut sandbox = SandboxConfig::new(config.code_cache());
     sandbox.outbound = config.outbound_policy().map_err(StartError::Config)?;
     sandbox.cache_max_bytes = config.code_cache_mb << 20;
+    sandbox.max_program_bytes = config.programs_mb << 20;
     sandbox.max_memory_bytes = config.memory_mb << 20;
     sandbox.max_request_bytes = config.max_request_bytes;
     sandbox.max_response_bytes = config.max_response_bytes;

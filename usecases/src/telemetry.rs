@@ -36,6 +36,7 @@ struct Levels {
     instances_in_use: Gauge,
     instances_max: Gauge,
     programs_in_memory: Gauge,
+    program_bytes: Gauge,
     builds_queued: Gauge,
     writer_records: Counter,
     writer_batches: Counter,
@@ -114,6 +115,7 @@ impl Default for Telemetry {
             instances_in_use: Gauge::default(),
             instances_max: Gauge::default(),
             programs_in_memory: Gauge::default(),
+            program_bytes: Gauge::default(),
             builds_queued: Gauge::default(),
             writer_records: Counter::default(),
             writer_batches: Counter::default(),
@@ -138,6 +140,12 @@ impl Default for Telemetry {
             "programs_in_memory",
             "Programs whose native code is in memory",
             l.programs_in_memory.clone(),
+        );
+        registry.register_with_unit(
+            "program_code",
+            "Native code the programs in memory hold (bounded by FNLAB_PROGRAMS_MB)",
+            Unit::Bytes,
+            l.program_bytes.clone(),
         );
         registry.register(
             "builds_queued",
@@ -250,6 +258,7 @@ impl Fnlab {
         levels
             .programs_in_memory
             .set(int(sandbox.programs_in_memory));
+        levels.program_bytes.set(int(sandbox.program_bytes));
         levels.builds_queued.set(queued);
         if let Some((recorder, _)) = &self.inner.runs.metering {
             let writer = Recorder::stats(recorder);

@@ -23,13 +23,18 @@ pub fn sandbox(cache: &std::path::Path) -> Sandbox {
 
 /// The same, with outbound HTTP as `outbound` allows.
 pub fn sandbox_calling_out(cache: &std::path::Path, outbound: OutboundPolicy) -> Sandbox {
+    sandbox_with(cache, |config| config.outbound = outbound)
+}
+
+/// The test sandbox with `change` made to its configuration.
+pub fn sandbox_with(cache: &std::path::Path, change: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
     let mut config = SandboxConfig::new(cache.to_owned());
-    config.outbound = outbound;
     config.max_instances = 32;
     config.max_request_bytes = 64 * 1024;
     config.max_response_bytes = 256 * 1024;
     config.max_concurrency_per_user = 4;
     config.max_log_bytes = 4096;
+    change(&mut config);
     Sandbox::new(config).expect("sandbox")
 }
 

@@ -1,0 +1,59 @@
+// Cold starts in the browser. The test server keeps no program in memory
+// but the one loaded last (.ci/test sets FNLAB_PROGRAMS_MB=0), so
+// deploying another component pushes the probe's out, and the probe's next
+// call is a cold start: its log line says so, and the metrics page counts
+// it beside the warm call before it.
+import { readFileSync } from "node:fs";
+import { expect, signUp, test, uniqueName } from "./fixtures";
+
+const probe = process.env.PROBE_WASM;
+
+/** The probe with a custom section more: another component, same code. */
+function probeVariant(): Buffer {
+  const name = Buffer.from("fnlab-variant");
+  const payload = Buffer.concat([Buffer.from([name.length]), name, Buffer.from([1])]);
+  return Buffer.concat([readFileSync(probe!), Buffer.from([0, payload.length]), payload]);
+}
+
+test("a cold start is marked in the log and counted beside warm ones", async ({ page, request }) => {
+  test.skip(!probe, "PROBE_WASM names the probe component (.ci/test sets it)");
+  await signUp(page, uniqueName("cold"));
+  await page.getByLabel("Function name", { exact: true }).fill("probe");
+  await page.getByLabel("Component file").setInputFiles(probe!);
+  await page.getByRole("button", { name: "Upload" }).click();
+  await expect(page).toHaveURL(/\/functions\/probe$/);
+  const url = (await page.getByTestId("function-url").textContent())!.trim();
+
+  // Warm: the upload made the program ready.
+  expect((await request.get(`${url}hello`)).status()).toBe(200);
+  const log = page.getByTestId("invocations");
+  await expect(log).toContainText("GET /hello");
+  await expect(log.locator('[data-role="cold-start"]')).toHaveCount(0);
+
+  await page.goto("/dashboard");
+  await page.getByLabel("Function name", { exact: true }).fill("other");
+  await page.getByLabel("Component file").setInputFiles({
+    name: "other.wasm",
+    mimeType: "application/wasm",
+    buffer: probeVariant(),
+  });
+  await page.getByRole("button", { name: "Upload" }).click();
+  await expect(page).toHaveURL(/\/functions\/other$/);
+
+  // Cold: the probe's program was pushed out by the other one.
+  await page.goto("/functions/probe");
+  expect((await request.get(`${url}hello?again`)).status()).toBe(200);
+  const cold = log.locator('[data-role="cold-start"]');
+  await expect(cold).toHaveCount(1);
+  await expect(cold).toHaveText(/^cold \+[\d.]+ (µs|ms|s)$/);
+  await log.getByText("GET /hello?again").click();
+  await expect(log).toContainText("cold: the program was made ready in");
+
+  await page.goto("/functions/probe/metrics?window=24h");
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("starts-cold").locator("td.num")).toHaveText("1", { timeout: 500 });
+  }).toPass({ timeout: 10_000 });
+  await expect(page.getByTestId("starts-warm").locator("td.num")).toHaveText("1");
+  await expect(page.getByTestId("starts-cold")).toContainText("ms");
+});
