@@ -72,15 +72,10 @@ impl Toolchains {
         }
     }
 
-    /// Readies every usable toolchain (Rust's dependencies compiled, each
-    /// script runtime built) and answers the script runtimes, which the
-    /// caller compiles in its sandbox before the first deploy needs them.
-    pub async fn prepare(&self) -> Vec<Arc<Vec<u8>>> {
-        if let Ok(rust) = &self.rust
-            && let Err(e) = rust.prepare().await
-        {
-            tracing::error!(error = %e, "Rust builds will fail until this is fixed");
-        }
+    /// Each usable script runtime's component (built once per node, then
+    /// read from the build directory), which the caller makes ready in its
+    /// sandbox before a request or a deploy needs it.
+    pub async fn runtimes(&self) -> Vec<Arc<Vec<u8>>> {
         let mut runtimes = Vec::new();
         for script in [&self.javascript, &self.python].into_iter().flatten() {
             match script.runtime().await {
@@ -89,6 +84,16 @@ impl Toolchains {
             }
         }
         runtimes
+    }
+
+    /// Readies the Rust toolchain: the SDK's dependencies fetched and
+    /// compiled by a warm-up build.
+    pub async fn prepare_rust(&self) {
+        if let Ok(rust) = &self.rust
+            && let Err(e) = rust.prepare().await
+        {
+            tracing::error!(error = %e, "Rust builds will fail until this is fixed");
+        }
     }
 
     /// Builds `source` in `language`, handing each log line to `on_log`.

@@ -379,16 +379,22 @@ impl Fnlab {
         self.inner.progress.queued.notified().await;
     }
 
-    /// Readies every toolchain and compiles the script runtimes in the
-    /// sandbox, so that no deploy waits for wasmtime.
+    /// Makes the script runtimes ready in the sandbox while the Rust
+    /// toolchain is readied beside them, so that no deploy waits for
+    /// wasmtime, and after a restart the first request to a script waits
+    /// for no toolchain (its runtime comes from the code cache in
+    /// milliseconds, where the Rust warm-up takes seconds).
     pub async fn prepare_toolchains(&self, toolchains: &Toolchains) {
-        for runtime in toolchains.prepare().await {
-            let sha256 = fnlab_functions::sha256_hex(&runtime);
-            self.keep_runtime(sha256.clone());
-            if let Err(e) = self.inner.sandbox.load(&sha256, &runtime).await {
-                tracing::error!(error = %e, "a script runtime does not load");
+        let runtimes = async {
+            for runtime in toolchains.runtimes().await {
+                let sha256 = fnlab_functions::sha256_hex(&runtime);
+                self.keep_runtime(sha256.clone());
+                if let Err(e) = self.inner.sandbox.load(&sha256, &runtime).await {
+                    tracing::error!(error = %e, "a script runtime does not load");
+                }
             }
-        }
+        };
+        tokio::join!(runtimes, toolchains.prepare_rust());
     }
 
     /// Claims the next build, after returning abandoned ones to the queue.
