@@ -42,6 +42,7 @@ test("a cold start is marked in the log and counted beside warm ones", async ({ 
 
   // Cold: the probe's program was pushed out by the other one.
   await page.goto("/functions/probe");
+  await expect(page.getByTestId("log-state")).toHaveText("● live");
   expect((await request.get(`${url}hello?again`)).status()).toBe(200);
   const row = log.locator("tr.invocation", { hasText: "GET /hello?again" });
   const cold = row.locator('[data-role="cold-start"]');
