@@ -1,7 +1,7 @@
 // Billing and metrics in the browser: call a real function, then read its
 // requests and cost on the Billing page (the same numbers the REST API
 // computes from the records), its daily chart, and its metrics charts.
-import { expect, signUp, test, uniqueName } from "./fixtures";
+import { expect, signUp, test, uniqueName, uploadComponent } from "./fixtures";
 
 const probe = process.env.PROBE_WASM;
 
@@ -15,10 +15,7 @@ function dollars(micros: number): string {
 test("billing shows a function's requests and cost, with charts", async ({ page }) => {
   test.skip(!probe, "PROBE_WASM names the probe component (.ci/test sets it)");
   await signUp(page, uniqueName("bill"));
-  await page.getByLabel("Function name", { exact: true }).fill("probe");
-  await page.getByLabel("Component file").setInputFiles(probe!);
-  await page.getByRole("button", { name: "Upload" }).click();
-  await expect(page).toHaveURL(/\/functions\/probe$/);
+  await uploadComponent(page, "probe", probe!);
 
   const url = (await page.getByTestId("function-url").textContent())!.trim();
   for (let i = 0; i < 3; i++) {

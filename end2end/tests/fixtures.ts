@@ -68,6 +68,19 @@ export async function newFunction(page: Page, name: string, language: string, te
   await expect(page).toHaveURL(new RegExp(`/functions/${name}$`));
 }
 
+/** Uploads `file` (a path, or bytes) as function `name` from the
+ * dashboard and waits for the function's page. */
+export async function uploadComponent(
+  page: Page,
+  name: string,
+  file: string | { name: string; mimeType: string; buffer: Buffer },
+): Promise<void> {
+  await page.getByLabel("Function name", { exact: true }).fill(name);
+  await page.getByLabel("Component file").setInputFiles(file);
+  await page.getByRole("button", { name: "Upload" }).click();
+  await expect(page).toHaveURL(new RegExp(`/functions/${name}$`));
+}
+
 /** Deploys the editor's source with Ctrl/Cmd-Enter and waits until it is
  * live (a fresh node builds a language's runtime first: minutes). */
 export async function deployFromEditor(page: Page): Promise<void> {

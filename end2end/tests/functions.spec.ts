@@ -1,16 +1,13 @@
 // Functions in the browser: deploy a real wasm32-wasip2 component from the
 // dashboard, call its public URL, read its log, deploy again, roll back.
 import type { Page } from "@playwright/test";
-import { expect, signUp, test, uniqueName } from "./fixtures";
+import { expect, signUp, test, uniqueName, uploadComponent } from "./fixtures";
 
 const probe = process.env.PROBE_WASM;
 
 /** Deploys the probe component as "probe" from the dashboard and opens its page. */
 async function deployProbe(page: Page): Promise<void> {
-  await page.getByLabel("Function name", { exact: true }).fill("probe");
-  await page.getByLabel("Component file").setInputFiles(probe!);
-  await page.getByRole("button", { name: "Upload" }).click();
-  await expect(page).toHaveURL(/\/functions\/probe$/);
+  await uploadComponent(page, "probe", probe!);
 }
 
 test("deploy a component, call it, see its log and roll back", async ({ page, request }) => {

@@ -4,7 +4,7 @@
 // call is a cold start: its log line says so, and the metrics page counts
 // it beside the warm call before it.
 import { readFileSync } from "node:fs";
-import { expect, signUp, test, uniqueName } from "./fixtures";
+import { expect, signUp, test, uniqueName, uploadComponent } from "./fixtures";
 
 const probe = process.env.PROBE_WASM;
 
@@ -18,10 +18,7 @@ function probeVariant(): Buffer {
 test("a cold start is marked in the log and counted beside warm ones", async ({ page, request }) => {
   test.skip(!probe, "PROBE_WASM names the probe component (.ci/test sets it)");
   await signUp(page, uniqueName("cold"));
-  await page.getByLabel("Function name", { exact: true }).fill("probe");
-  await page.getByLabel("Component file").setInputFiles(probe!);
-  await page.getByRole("button", { name: "Upload" }).click();
-  await expect(page).toHaveURL(/\/functions\/probe$/);
+  await uploadComponent(page, "probe", probe!);
   const url = (await page.getByTestId("function-url").textContent())!.trim();
 
   // Warm, unless something else ran meanwhile: the upload made the
@@ -31,14 +28,11 @@ test("a cold start is marked in the log and counted beside warm ones", async ({ 
   await expect(log).toContainText("GET /hello");
 
   await page.goto("/dashboard");
-  await page.getByLabel("Function name", { exact: true }).fill("other");
-  await page.getByLabel("Component file").setInputFiles({
+  await uploadComponent(page, "other", {
     name: "other.wasm",
     mimeType: "application/wasm",
     buffer: probeVariant(),
   });
-  await page.getByRole("button", { name: "Upload" }).click();
-  await expect(page).toHaveURL(/\/functions\/other$/);
 
   // Cold: the probe's program was pushed out by the other one.
   await page.goto("/functions/probe");
