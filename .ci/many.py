@@ -188,10 +188,12 @@ def run(base, pid, components, work):
                 say(f"{done} functions deployed, {time.time() - started:.0f} s")
     deployed_in = time.time() - started
 
-    # The mix: random calls to CALLED functions, every variant among them.
+    # The mix: random calls to CALLED functions spread over the users,
+    # one in each run of `step`, shifted by one each time so that every
+    # component is among them.
     script = f"{work}/mix.lua"
     step = max(1, FUNCTIONS // CALLED)
-    paths = [url(i)[len(base):] for i in range(0, FUNCTIONS, step)][:CALLED]
+    paths = [url(k * step + k % step)[len(base):] for k in range(min(CALLED, FUNCTIONS))]
     with open(script, "w") as lua:
         lua.write("paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n")
         lua.write("request = function() return wrk.format(nil, paths[math.random(#paths)]) end\n")
