@@ -59,8 +59,14 @@ test("sign-up explains a weak password and a taken username", async ({ page }) =
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
-  test("the forms still sign up, log out and log in", async ({ page }) => {
+  test("the forms still sign up, log out and log in, and explain an error", async ({ page }) => {
     const username = uniqueName("dan");
+    await page.goto("/signup");
+    await page.getByLabel("Username").fill(username);
+    await page.getByLabel("Password").fill("short-pw");
+    await page.getByRole("button", { name: "Sign up" }).click();
+    await expect(page.getByRole("alert")).toContainText("at least 10 characters");
+
     await signUp(page, username);
     await logOut(page);
     await page.goto("/login");

@@ -1,16 +1,31 @@
 //! The sign-up and log-in pages.
 
 use leptos::prelude::*;
+use leptos::server::ServerActionError;
+use leptos::server_fn::ServerFn;
+use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 
 use crate::auth::Auth;
 use crate::error::AppError;
 
-/// The last error of a form's action, as text to show under the form.
-fn action_error<T>(
-    last_result: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
-) -> Signal<Option<String>> {
-    Signal::derive(move || last_result().and_then(Result::err).map(|e| e.to_string()))
+/// The last error of the form's action `S`, as text to show under the form.
+/// Posted without JavaScript, the form comes back to this page with its
+/// error in the URL (`?__path=&__err=`), which shows until the next try.
+fn action_error<S>(action: ServerAction<S>) -> Signal<Option<String>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    let returned = use_context::<ServerActionError>()
+        .filter(|returned| returned.path() == S::PATH)
+        .map(|returned| ServerFnUrlError::<AppError>::decode_err(returned.err()).to_string());
+    Signal::derive(move || {
+        action.value().with(|last| match last {
+            Some(result) => result.as_ref().err().map(ToString::to_string),
+            None => returned.clone(),
+        })
+    })
 }
 
 /// Username and password inputs with the form's error and submit button.
@@ -70,7 +85,7 @@ pub fn SignUpPage() -> impl IntoView {
                     <CredentialsFields
                         password_autocomplete="new-password"
                         submit="Sign up"
-                        error=action_error(move || action.value().get())
+                        error=action_error(action)
                         pending=action.pending().into()
                     />
                     <p class="muted small">"Passwords need at least 10 characters."</p>
@@ -94,7 +109,7 @@ pub fn LogInPage() -> impl IntoView {
                     <CredentialsFields
                         password_autocomplete="current-password"
                         submit="Log in"
-                        error=action_error(move || action.value().get())
+                        error=action_error(action)
                         pending=action.pending().into()
                     />
                 </div>
