@@ -304,10 +304,13 @@ impl Sandbox {
     /// Validates, compiles (or reloads) and pre-links one component.
     fn prepare(&self, sha256: &str, bytes: &[u8]) -> Result<Program, LoadError> {
         let inner = &self.inner;
+        let started = Instant::now();
         let (component, source) = match inner.cache.load(&inner.engine, sha256) {
-            Some(component) => (component, LoadSource::DiskCache),
+            Some(component) => {
+                tracing::debug!(sha256, elapsed = ?started.elapsed(), "component reloaded from the disk cache");
+                (component, LoadSource::DiskCache)
+            }
             None => {
-                let started = Instant::now();
                 let component = Component::new(&inner.engine, bytes)
                     .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
                 tracing::info!(sha256, elapsed = ?started.elapsed(), "component compiled");
@@ -333,6 +336,11 @@ impl Sandbox {
             .map_err(|e| LoadError::Imports(format!("{e:#}")))?;
         let pre =
             ProxyPre::new(instance_pre).map_err(|e| LoadError::NoHandler(format!("{e:#}")))?;
+        // The images its instances' memories start from (copy-on-write)
+        // are made now, so that the first request does not wait for them.
+        if let Err(e) = component.initialize_copy_on_write_image() {
+            tracing::warn!(sha256, error = %format!("{e:#}"), "no memory image made in advance");
+        }
         if source == LoadSource::Compiled {
             inner.cache.store(sha256, &component);
         }

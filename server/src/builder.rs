@@ -2,10 +2,12 @@
 //! time and runs each through [`Fnlab::run_build`], which compiles it in
 //! the build sandbox and makes it live through the same path an uploaded
 //! component takes. The toolchains are prepared beside it (a build that
-//! needs one still being prepared waits for it, saying so in its log).
+//! needs one still being prepared waits for it, saying so in its log):
+//! the script runtimes first, which a restarted node has ready before it
+//! serves, then the Rust toolchain.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fnlab_builds::Toolchains;
 use fnlab_usecases::Fnlab;
@@ -16,9 +18,16 @@ use crate::AppState;
 /// node wakes it at once).
 const POLL_EVERY: Duration = Duration::from_millis(500);
 
-/// Starts this node's build worker and the preparation of its toolchains
-/// in the background.
-pub fn spawn(state: &AppState) {
+/// How long the node waits for its script runtimes before it serves.
+/// Reloaded from the code cache they take a fraction of a second, and the
+/// first request to a script then waits for nothing; a runtime still to be
+/// built or compiled (the first run, a new wasmtime) goes on in the
+/// background instead.
+const RUNTIMES_WAIT: Duration = Duration::from_secs(3);
+
+/// Starts this node's build worker and the preparation of its toolchains:
+/// returns once the script runtimes are ready, or after [`RUNTIMES_WAIT`].
+pub async fn start(state: &AppState) {
     let config = &state.config;
     let toolchains = Arc::new(Toolchains::detect(
         &config.build_dir(),
@@ -26,9 +35,18 @@ pub fn spawn(state: &AppState) {
         config.build_limits(),
     ));
     let fnlab = state.fnlab.clone();
-    tokio::spawn({
+    let started = Instant::now();
+    let mut runtimes = tokio::spawn({
         let (fnlab, toolchains) = (fnlab.clone(), toolchains.clone());
-        async move { fnlab.prepare_toolchains(&toolchains).await }
+        async move { fnlab.load_runtimes(&toolchains).await }
+    });
+    match tokio::time::timeout(RUNTIMES_WAIT, &mut runtimes).await {
+        Ok(_) => tracing::info!(elapsed = ?started.elapsed(), "script runtimes ready"),
+        Err(_) => tracing::info!("script runtimes still being prepared; serving meanwhile"),
+    }
+    tokio::spawn({
+        let toolchains = toolchains.clone();
+        async move { toolchains.prepare_rust().await }
     });
     tokio::spawn(work(fnlab, toolchains));
 }

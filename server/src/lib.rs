@@ -113,7 +113,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         leptos,
     };
     if state.config.builds {
-        builder::spawn(&state);
+        builder::start(&state).await;
     }
     if state.config.triggers {
         state.fnlab.start_triggers();

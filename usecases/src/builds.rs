@@ -379,22 +379,17 @@ impl Fnlab {
         self.inner.progress.queued.notified().await;
     }
 
-    /// Makes the script runtimes ready in the sandbox while the Rust
-    /// toolchain is readied beside them, so that no deploy waits for
-    /// wasmtime, and after a restart the first request to a script waits
-    /// for no toolchain (its runtime comes from the code cache in
-    /// milliseconds, where the Rust warm-up takes seconds).
-    pub async fn prepare_toolchains(&self, toolchains: &Toolchains) {
-        let runtimes = async {
-            for runtime in toolchains.runtimes().await {
-                let sha256 = fnlab_functions::sha256_hex(&runtime);
-                self.keep_runtime(sha256.clone());
-                if let Err(e) = self.inner.sandbox.load(&sha256, &runtime).await {
-                    tracing::error!(error = %e, "a script runtime does not load");
-                }
+    /// Makes the script runtimes ready in the sandbox (built first when
+    /// their toolchain has none yet), so that no deploy waits for wasmtime
+    /// and no request to a script waits for its runtime.
+    pub async fn load_runtimes(&self, toolchains: &Toolchains) {
+        for runtime in toolchains.runtimes().await {
+            let sha256 = fnlab_functions::sha256_hex(&runtime);
+            self.keep_runtime(sha256.clone());
+            if let Err(e) = self.inner.sandbox.load(&sha256, &runtime).await {
+                tracing::error!(error = %e, "a script runtime does not load");
             }
-        };
-        tokio::join!(runtimes, toolchains.prepare_rust());
+        }
     }
 
     /// Claims the next build, after returning abandoned ones to the queue.
