@@ -25,8 +25,10 @@ pub struct SandboxConfig {
     /// Most instances one user may run at once.
     pub max_concurrency_per_user: u32,
     /// Most of one user's instances that execute on a core at the same
-    /// moment; the others wait their turn (an instance waiting on I/O
-    /// holds none), so one user's busy functions leave cores to others.
+    /// moment while other users have instances alive; the others wait
+    /// their turn (an instance waiting on I/O holds none), so one user's
+    /// busy functions leave cores to others. A user alone on the node
+    /// uses every core.
     pub max_running_per_user: usize,
     /// Most bytes of stdout, and of stderr, kept per invocation.
     pub max_log_bytes: usize,

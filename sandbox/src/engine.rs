@@ -1,7 +1,7 @@
 //! The one engine every function runs in, its linker, and the ticker.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,8 @@ pub(crate) struct Inner {
     pub(crate) programs: Programs,
     pub(crate) watchdog: Watchdog,
     users: Mutex<HashMap<i64, UserSlots>>,
+    /// How many users have instances alive right now.
+    pub(crate) active_users: Arc<AtomicUsize>,
     /// One permit per component that may compile at once.
     pub(crate) compiles: Arc<Semaphore>,
     /// The outbound policy and the TLS settings of outbound HTTPS.
@@ -95,6 +97,7 @@ impl Sandbox {
             ),
             watchdog: Watchdog::default(),
             users: Mutex::default(),
+            active_users: Arc::default(),
             compiles: Arc::new(Semaphore::new(config.max_concurrent_compiles.max(1))),
             outbound: (
                 Arc::new(config.outbound.clone()),
@@ -150,6 +153,7 @@ impl Sandbox {
             .or_insert_with(|| UserSlots {
                 instances: Arc::new(Semaphore::new(config.max_concurrency_per_user as usize)),
                 running: Arc::new(Semaphore::new(config.max_running_per_user.max(1))),
+                alive: Arc::default(),
             })
             .clone()
     }
@@ -173,8 +177,47 @@ pub struct SandboxStats {
 pub(crate) struct UserSlots {
     /// A permit per live instance.
     pub(crate) instances: Arc<Semaphore>,
-    /// A permit per instance executing on a core right now.
+    /// A permit per instance executing on a core right now, taken only
+    /// while other users have instances alive too.
     pub(crate) running: Arc<Semaphore>,
+    /// This user's instances alive now.
+    alive: Arc<AtomicUsize>,
+}
+
+impl UserSlots {
+    /// Counts one more of this user's instances alive until the returned
+    /// guard drops, and the user among `active_users` while any is.
+    pub(crate) fn alive(&self, active_users: &Arc<AtomicUsize>) -> Alive {
+        if self.alive.fetch_add(1, Ordering::SeqCst) == 0 {
+            active_users.fetch_add(1, Ordering::SeqCst);
+        }
+        Alive {
+            user: self.alive.clone(),
+            active_users: active_users.clone(),
+        }
+    }
+}
+
+/// One of a user's instances, alive until dropped.
+pub(crate) struct Alive {
+    user: Arc<AtomicUsize>,
+    active_users: Arc<AtomicUsize>,
+}
+
+impl Alive {
+    /// Whether users other than this one have instances alive: only then
+    /// do this user's instances take turns.
+    pub(crate) fn shared(&self) -> bool {
+        self.active_users.load(Ordering::Relaxed) > 1
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        if self.user.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.active_users.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
 }
 
 /// Bytes of each linear memory slot kept mapped between instances: a

@@ -23,7 +23,7 @@ use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 
 use crate::config::FunctionLimits;
-use crate::engine::Sandbox;
+use crate::engine::{Alive, Sandbox};
 use crate::host::{CappedLog, Host, MemoryLimiter, MemoryUsage};
 use crate::keyvalue::{KeyValue, KvUsage};
 use crate::outbound::{Outbound, OutboundUsage};
@@ -263,7 +263,7 @@ impl Sandbox {
         let tally = Arc::new(Tally::new(limits, config.max_log_bytes, done));
 
         let slots = self.user_slots(invocation.user_id);
-        let Ok(permit) = slots.instances.try_acquire_owned() else {
+        let Ok(permit) = slots.instances.clone().try_acquire_owned() else {
             tally.fail(Outcome::TooManyRequests);
             return (tally.error_response(), report);
         };
@@ -355,6 +355,7 @@ impl Sandbox {
                 }
             }),
             tally: tally.clone(),
+            alive: slots.alive(&self.inner.active_users),
             turns: slots.running,
             waiting: None,
         };
@@ -418,11 +419,16 @@ fn classify(error: &wasmtime::Error, memory: &MemoryUsage) -> Outcome {
 }
 
 /// The guest's future, with the CPU time of every poll added to the tally.
-/// Each poll first takes a turn from its owner's `turns`, so that only so
-/// many of one user's guests execute at once.
+/// While other users have instances alive, each poll first takes a turn
+/// from its owner's `turns`, so that only so many of one user's guests
+/// execute at once and the other cores are left to the others. A user
+/// alone on the node takes no turns: its guests may use every core. A
+/// guest yields at every epoch tick, so a user who arrives waits at most
+/// a tick for the turns to apply.
 struct CpuTimed<F> {
     inner: Pin<Box<F>>,
     tally: Arc<Tally>,
+    alive: Alive,
     turns: Arc<Semaphore>,
     waiting: Option<Pin<Box<TurnFuture>>>,
 }
@@ -435,14 +441,19 @@ impl<F: Future<Output = ()>> Future for CpuTimed<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        let turns = &this.turns;
-        let waiting = this
-            .waiting
-            .get_or_insert_with(|| Box::pin(turns.clone().acquire_owned()));
-        let Poll::Ready(turn) = waiting.as_mut().poll(cx) else {
-            return Poll::Pending;
+        let turn = if this.waiting.is_some() || this.alive.shared() {
+            let turns = &this.turns;
+            let waiting = this
+                .waiting
+                .get_or_insert_with(|| Box::pin(turns.clone().acquire_owned()));
+            let Poll::Ready(turn) = waiting.as_mut().poll(cx) else {
+                return Poll::Pending;
+            };
+            this.waiting = None;
+            Some(turn)
+        } else {
+            None
         };
-        this.waiting = None;
         let started = cpu_time::ThreadTime::try_now().ok();
         let result = this.inner.as_mut().poll(cx);
         if let Some(elapsed) = started.map(|t| t.elapsed()) {
