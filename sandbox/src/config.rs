@@ -28,7 +28,7 @@ pub struct SandboxConfig {
     /// moment while other users have instances alive; the others wait
     /// their turn (an instance waiting on I/O holds none), so one user's
     /// busy functions leave cores to others. A user alone on the node
-    /// uses every core.
+    /// uses every core with guests of small memory.
     pub max_running_per_user: usize,
     /// Most bytes of stdout, and of stderr, kept per invocation.
     pub max_log_bytes: usize,

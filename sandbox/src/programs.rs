@@ -3,6 +3,7 @@
 //! memory while they are used.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,6 +28,9 @@ pub struct Program {
     pub(crate) pre: ProxyPre<Host>,
     /// The environment variables its guests see (`wasi:cli/environment`).
     pub(crate) env: Arc<[(String, String)]>,
+    /// The peak memory of its last instance, bytes (0 before the first):
+    /// whether its guests are light enough to run side by side.
+    pub(crate) footprint: Arc<AtomicU64>,
 }
 
 impl Program {
@@ -42,6 +46,7 @@ impl Program {
             code_bytes: self.code_bytes,
             pre: self.pre.clone(),
             env,
+            footprint: self.footprint.clone(),
         })
     }
 }
@@ -241,6 +246,7 @@ impl Sandbox {
                 code_bytes: program.code_bytes,
                 pre: program.pre.clone(),
                 env: program.env.clone(),
+                footprint: program.footprint.clone(),
             }));
         }
         let loaded = self.load_uncached(sha256, component).await;
@@ -351,6 +357,7 @@ impl Sandbox {
             code_bytes: (code.end as usize).saturating_sub(code.start as usize),
             pre,
             env: Arc::new([]),
+            footprint: Arc::default(),
         })
     }
 }
