@@ -3,8 +3,8 @@
 //! the build sandbox and makes it live through the same path an uploaded
 //! component takes. The toolchains are prepared beside it (a build that
 //! needs one still being prepared waits for it, saying so in its log):
-//! the script runtimes first, which a restarted node has ready before it
-//! serves, then the Rust toolchain.
+//! the script runtimes, which a restarted node has ready before it
+//! serves, beside the Rust toolchain.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,6 +36,12 @@ pub async fn start(state: &AppState) {
     ));
     let fnlab = state.fnlab.clone();
     let started = Instant::now();
+    // The Rust warm-up (a fraction of a second once its dependencies are
+    // built) runs beside, so that it is mostly done before the first request.
+    tokio::spawn({
+        let toolchains = toolchains.clone();
+        async move { toolchains.prepare_rust().await }
+    });
     let mut runtimes = tokio::spawn({
         let (fnlab, toolchains) = (fnlab.clone(), toolchains.clone());
         async move { fnlab.load_runtimes(&toolchains).await }
@@ -44,10 +50,6 @@ pub async fn start(state: &AppState) {
         Ok(_) => tracing::info!(elapsed = ?started.elapsed(), "script runtimes ready"),
         Err(_) => tracing::info!("script runtimes still being prepared; serving meanwhile"),
     }
-    tokio::spawn({
-        let toolchains = toolchains.clone();
-        async move { toolchains.prepare_rust().await }
-    });
     tokio::spawn(work(fnlab, toolchains));
 }
 
