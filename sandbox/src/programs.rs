@@ -233,23 +233,54 @@ impl Sandbox {
         self.inner.programs.get(sha256)
     }
 
-    /// Makes `component` (whose SHA-256 is `sha256`) ready to run:
-    /// from memory, else from the disk cache, else by validating and
-    /// compiling it (on a blocking thread) and caching the native code.
-    pub async fn load(&self, sha256: &str, component: &[u8]) -> Result<Arc<Program>, LoadError> {
-        let lock = self.inner.programs.loading_lock(sha256);
-        let _loading = lock.lock().await;
-        if let Some(program) = self.ready(sha256) {
-            return Ok(Arc::new(Program {
+    /// The program for `sha256` if another load made it ready while this
+    /// one waited for its turn, marked as found in memory.
+    fn loaded_meanwhile(&self, sha256: &str) -> Option<Arc<Program>> {
+        self.ready(sha256).map(|program| {
+            Arc::new(Program {
                 sha256: program.sha256.clone(),
                 source: LoadSource::Memory,
                 code_bytes: program.code_bytes,
                 pre: program.pre.clone(),
                 env: program.env.clone(),
                 footprint: program.footprint.clone(),
-            }));
+            })
+        })
+    }
+
+    /// Makes `component` (whose SHA-256 is `sha256`) ready to run:
+    /// from memory, else from the disk cache, else by validating and
+    /// compiling it (on a blocking thread) and caching the native code.
+    pub async fn load(&self, sha256: &str, component: &[u8]) -> Result<Arc<Program>, LoadError> {
+        let lock = self.inner.programs.loading_lock(sha256);
+        let _loading = lock.lock().await;
+        if let Some(program) = self.loaded_meanwhile(sha256) {
+            return Ok(program);
         }
         let loaded = self.load_uncached(sha256, component).await;
+        self.inner.programs.done_loading(sha256);
+        loaded
+    }
+
+    /// Makes the program for `sha256` ready from memory or the disk cache
+    /// alone, without its component: `None` when its native code is not
+    /// cached (then [`Sandbox::load`] compiles the component).
+    pub async fn load_cached(&self, sha256: &str) -> Option<Arc<Program>> {
+        let lock = self.inner.programs.loading_lock(sha256);
+        let _loading = lock.lock().await;
+        if let Some(program) = self.loaded_meanwhile(sha256) {
+            return Some(program);
+        }
+        let sandbox = self.clone();
+        let owned = sha256.to_owned();
+        let loaded = tokio::task::spawn_blocking(move || sandbox.prepare_from_cache(&owned))
+            .await
+            .ok()
+            .flatten()
+            .map(Arc::new);
+        if let Some(program) = &loaded {
+            self.inner.programs.insert(program.clone());
+        }
         self.inner.programs.done_loading(sha256);
         loaded
     }
@@ -309,20 +340,35 @@ impl Sandbox {
 
     /// Validates, compiles (or reloads) and pre-links one component.
     fn prepare(&self, sha256: &str, bytes: &[u8]) -> Result<Program, LoadError> {
+        if let Some(program) = self.prepare_from_cache(sha256) {
+            return Ok(program);
+        }
+        let started = Instant::now();
+        let component = Component::new(&self.inner.engine, bytes)
+            .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+        tracing::info!(sha256, elapsed = ?started.elapsed(), "component compiled");
+        self.link(sha256, component, LoadSource::Compiled)
+    }
+
+    /// Reloads and pre-links the native code of `sha256` from the disk
+    /// cache; `None` when it is not there (or no longer links).
+    fn prepare_from_cache(&self, sha256: &str) -> Option<Program> {
         let inner = &self.inner;
         let started = Instant::now();
-        let (component, source) = match inner.cache.load(&inner.engine, sha256) {
-            Some(component) => {
-                tracing::debug!(sha256, elapsed = ?started.elapsed(), "component reloaded from the disk cache");
-                (component, LoadSource::DiskCache)
-            }
-            None => {
-                let component = Component::new(&inner.engine, bytes)
-                    .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
-                tracing::info!(sha256, elapsed = ?started.elapsed(), "component compiled");
-                (component, LoadSource::Compiled)
-            }
-        };
+        let component = inner.cache.load(&inner.engine, sha256)?;
+        tracing::debug!(sha256, elapsed = ?started.elapsed(), "component reloaded from the disk cache");
+        self.link(sha256, component, LoadSource::DiskCache).ok()
+    }
+
+    /// Checks that `component` is a handler, pre-links it and makes its
+    /// memory images; caches its native code when it was just compiled.
+    fn link(
+        &self,
+        sha256: &str,
+        component: Component,
+        source: LoadSource,
+    ) -> Result<Program, LoadError> {
+        let inner = &self.inner;
         let exports: Vec<String> = component
             .component_type()
             .exports(&inner.engine)

@@ -54,6 +54,8 @@ async fn compiled_code_is_reused_from_memory_and_from_disk_and_a_damaged_file_is
     let sha = probe_sha();
     {
         let sandbox = sandbox(cache.path());
+        // Nothing cached yet: only the component can make it ready.
+        assert!(sandbox.load_cached(&sha).await.is_none());
         assert_eq!(
             sandbox.load(&sha, probe()).await.unwrap().source,
             LoadSource::Compiled
@@ -63,7 +65,16 @@ async fn compiled_code_is_reused_from_memory_and_from_disk_and_a_damaged_file_is
             LoadSource::Memory
         );
     }
-    // A new sandbox (a restart) reloads the native code from disk.
+    // A new sandbox (a restart) reloads the native code from disk, with
+    // or without the component at hand.
+    assert_eq!(
+        sandbox(cache.path())
+            .load_cached(&sha)
+            .await
+            .expect("reloaded without its component")
+            .source,
+        LoadSource::DiskCache
+    );
     assert_eq!(
         sandbox(cache.path())
             .load(&sha, probe())
@@ -83,6 +94,7 @@ async fn compiled_code_is_reused_from_memory_and_from_disk_and_a_damaged_file_is
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xff;
     std::fs::write(&file, bytes).unwrap();
+    assert!(sandbox(cache.path()).load_cached(&sha).await.is_none());
     assert_eq!(
         sandbox(cache.path())
             .load(&sha, probe())

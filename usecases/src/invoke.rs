@@ -406,6 +406,11 @@ impl Fnlab {
             telemetry.program(LoadSource::Memory);
             return Ok((program, false));
         }
+        // Its native code cached on disk, the component is not needed.
+        if let Some(program) = sandbox.load_cached(&function.sha256).await {
+            telemetry.program(program.source);
+            return Ok((program, true));
+        }
         let bytes = self
             .inner
             .functions
