@@ -101,6 +101,9 @@ pub struct FunctionView {
     pub timeout_ms: i64,
     /// Memory limit, MiB.
     pub memory_mb: i64,
+    /// Whether every request gets a fresh instance (else warm ones serve
+    /// the function's next requests).
+    pub fresh_instances: bool,
     /// Versions, newest first.
     pub versions: Vec<VersionRow>,
     /// Last change (deploy, rollback, limits), ms since the Unix epoch:
@@ -176,6 +179,7 @@ async fn function_view(
         live_version: f.live_version,
         timeout_ms: f.limits.timeout_ms,
         memory_mb: f.limits.memory_mb,
+        fresh_instances: f.fresh_instances,
         updated_at: f.updated_at,
         versions: detailed
             .detail
@@ -224,6 +228,19 @@ pub async fn rollback_function(name: String, version: i64) -> Result<(), AppErro
     let ctx = ServerCtx::get().await?;
     let actor = ctx.require_actor().await?;
     ctx.fnlab.rollback(&actor, &name, version).await?;
+    Ok(())
+}
+
+/// Gives every request of `name` a fresh instance (`fresh`), or lets an
+/// instance serve its next requests.
+#[allow(missing_docs)] // the arguments struct that #[server] generates
+#[server(prefix = "/_app", endpoint = "set_fresh_instances")]
+pub async fn set_fresh_instances(name: String, fresh: bool) -> Result<(), AppError> {
+    let ctx = ServerCtx::get().await?;
+    let actor = ctx.require_actor().await?;
+    ctx.fnlab
+        .set_limits(&actor, &name, None, None, Some(fresh))
+        .await?;
     Ok(())
 }
 

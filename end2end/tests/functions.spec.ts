@@ -39,6 +39,25 @@ test("deploy a component, call it, see its log and roll back", async ({ page, re
   await expect(row).toContainText(url);
 });
 
+test("a warm instance remembers until the page asks for a fresh one per request", async ({ page, request }) => {
+  test.skip(!probe, "PROBE_WASM names the probe component (.ci/test sets it)");
+  await signUp(page, uniqueName("warm"));
+  await deployProbe(page);
+  const url = (await page.getByTestId("function-url").textContent())!.trim();
+  // `/remember?v=N` keeps N in a static and answers what it held before.
+  const remember = async (n: number) => (await (await request.get(`${url}remember?v=${n}`)).text()).trim();
+
+  await expect(page.getByTestId("instances")).toContainText("Instances: warm");
+  expect(await remember(1)).toBe("0 0");
+  expect(await remember(2)).toBe("1 0");
+
+  await page.getByRole("button", { name: "Use a fresh instance per request" }).click();
+  await expect(page.getByTestId("instances")).toContainText("a fresh one for every request");
+  expect(await remember(3)).toBe("0 0");
+  expect(await remember(4)).toBe("0 0");
+  await expect(page.getByRole("button", { name: "Reuse warm instances" })).toBeVisible();
+});
+
 test("a file that is not a component gets the server's reason", async ({ page }) => {
   await signUp(page, uniqueName("bad"));
   await page.getByLabel("Function name", { exact: true }).fill("broken");

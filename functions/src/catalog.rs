@@ -41,8 +41,7 @@ impl<'a> NewVersion<'a> {
 }
 
 /// Columns of [`FunctionSummary`], in [`summary_from_row`]'s order.
-const SUMMARY_COLUMNS: &str =
-    "function_id, name, live_version, timeout_ms, memory_mb, created_at, updated_at";
+const SUMMARY_COLUMNS: &str = "function_id, name, live_version, timeout_ms, memory_mb, created_at, updated_at, fresh_instances";
 
 fn summary_from_row(row: &AnyRow) -> Result<FunctionSummary, sqlx::Error> {
     Ok(FunctionSummary {
@@ -55,6 +54,7 @@ fn summary_from_row(row: &AnyRow) -> Result<FunctionSummary, sqlx::Error> {
         },
         created_at: row.try_get(5)?,
         updated_at: row.try_get(6)?,
+        fresh_instances: row.try_get::<i64, _>(7)? != 0,
     })
 }
 
@@ -256,23 +256,26 @@ impl Functions {
         })
     }
 
-    /// Changes the limits of `name`. The caller checks them against the
-    /// server's ceilings.
+    /// Changes the limits of `name`, and whether each of its requests gets
+    /// a fresh instance. The caller checks the limits against the server's
+    /// ceilings.
     pub async fn set_limits(
         &self,
         user_id: i64,
         name: &str,
         limits: Limits,
+        fresh_instances: bool,
     ) -> Result<FunctionSummary, FunctionError> {
         let updated = sqlx::query(
-            "update functions set timeout_ms = $3, memory_mb = $4, updated_at = $5 \
-             where user_id = $1 and name = $2",
+            "update functions set timeout_ms = $3, memory_mb = $4, updated_at = $5, \
+             fresh_instances = $6 where user_id = $1 and name = $2",
         )
         .bind(user_id)
         .bind(name)
         .bind(limits.timeout_ms)
         .bind(limits.memory_mb)
         .bind(fnlab_db::now_ms())
+        .bind(i64::from(fresh_instances))
         .execute(&self.pool)
         .await?;
         if updated.rows_affected() == 0 {
@@ -321,7 +324,7 @@ impl Functions {
     ) -> Result<Option<LiveFunction>, FunctionError> {
         let row = sqlx::query(
             "select f.function_id, f.user_id, f.name, v.version, v.sha256, f.timeout_ms, f.memory_mb, \
-             v.language, v.source, c.course_id, c.ends_on \
+             v.language, v.source, c.course_id, c.ends_on, f.fresh_instances \
              from users u \
              join functions f on f.user_id = u.user_id and f.name = $2 \
              join versions v on v.function_id = f.function_id \
@@ -355,6 +358,7 @@ impl Functions {
                 (Some(course_id), Some(ends_on)) => Some(CourseTie { course_id, ends_on }),
                 _ => None,
             },
+            fresh_instances: row.try_get::<i64, _>(11)? != 0,
         }))
     }
 

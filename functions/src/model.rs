@@ -30,6 +30,10 @@ pub struct FunctionSummary {
     pub created_at: i64,
     /// Last change (deploy, rollback, limits), ms since the Unix epoch.
     pub updated_at: i64,
+    /// Whether every request gets a fresh instance; `false` (the default):
+    /// an instance may serve the function's next requests, one at a time
+    /// (see the README's "What survives between two requests").
+    pub fresh_instances: bool,
 }
 
 /// One immutable version.
@@ -182,6 +186,8 @@ pub struct LiveFunction {
     /// For a student's assignment function: its course, whose end and
     /// caps it answers within.
     pub course: Option<CourseTie>,
+    /// Whether every request gets a fresh instance.
+    pub fresh_instances: bool,
 }
 
 /// The course a student's assignment function belongs to.
@@ -199,18 +205,46 @@ pub struct CourseTie {
 /// Shared, so that each request costs a reference count, not a copy. Its
 /// `Debug` shows the names only, so that no log line can carry a secret.
 #[derive(Clone, PartialEq, Eq)]
-pub struct GuestEnv(pub std::sync::Arc<[(String, String)]>);
+pub struct GuestEnv {
+    vars: std::sync::Arc<[(String, String)]>,
+    digest: u64,
+}
+
+impl GuestEnv {
+    /// The environment made of `vars`, in this order.
+    pub fn new(vars: Vec<(String, String)>) -> Self {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        vars.hash(&mut hasher);
+        Self {
+            vars: vars.into(),
+            digest: hasher.finish(),
+        }
+    }
+
+    /// The variables, shared.
+    pub fn vars(&self) -> &std::sync::Arc<[(String, String)]> {
+        &self.vars
+    }
+
+    /// A digest of every name and value, the same within one process for
+    /// the same variables: which warm instances may serve (an instance
+    /// made with other variables, secrets or source may not).
+    pub fn digest(&self) -> u64 {
+        self.digest
+    }
+}
 
 impl Default for GuestEnv {
     fn default() -> Self {
-        Self(std::sync::Arc::new([]))
+        Self::new(Vec::new())
     }
 }
 
 impl std::fmt::Debug for GuestEnv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list()
-            .entries(self.0.iter().map(|(name, _)| name))
+            .entries(self.vars.iter().map(|(name, _)| name))
             .finish()
     }
 }

@@ -169,7 +169,11 @@ async fn names_follow_the_url_rule_and_limits_can_change() {
         memory_mb: 16,
     };
     assert_eq!(
-        functions.set_limits(ann, "f", tight).await.unwrap().limits,
+        functions
+            .set_limits(ann, "f", tight, false)
+            .await
+            .unwrap()
+            .limits,
         tight
     );
     assert_eq!(

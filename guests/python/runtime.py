@@ -413,6 +413,20 @@ PRELOADED_SOURCE = None
 PRELOADED = None if PRELOADED_SOURCE is None else load(PRELOADED_SOURCE)
 
 
+# The function this instance ran last, (source, scope): a warm instance
+# serves its function's next request without running the source again, so
+# the module's globals live as long as the instance (as in Lambda).
+LOADED = (None, None)
+
+
+def loaded_once(source):
+    """The module scope of `source`, run once per instance."""
+    global LOADED
+    if LOADED[0] != source:
+        LOADED = (source, load(source))
+    return LOADED[1]
+
+
 def run(method, path, query, headers, body):
     variables = dict(environment.get_environment())
     source = variables.pop("FNLAB_SOURCE", "")
@@ -423,7 +437,7 @@ def run(method, path, query, headers, body):
     if PRELOADED is not None and source in ("", PRELOADED_SOURCE):
         scope = PRELOADED
     else:
-        scope = load(source)
+        scope = loaded_once(source)
     trigger = headers.get("fnlab-trigger")
     for name in LAMBDA_NAMES:
         if callable(scope.get(name)):

@@ -125,6 +125,7 @@ async fn hello(sandbox: &Sandbox, program: &Arc<Program>) {
             Invocation {
                 user_id: 1,
                 limits: LIMITS,
+                warm: None,
             },
             request,
         )

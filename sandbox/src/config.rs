@@ -24,6 +24,11 @@ pub struct SandboxConfig {
     pub max_response_bytes: u64,
     /// Most instances one user may run at once.
     pub max_concurrency_per_user: u32,
+    /// Most instances kept idle between two requests of their function
+    /// (see [`warm`](crate::warm)), node-wide; 0 makes every instance
+    /// fresh. They hold pool slots and memory, so keep it well below
+    /// `max_instances`.
+    pub max_warm_instances: usize,
     /// Most of one user's instances that execute on a core at the same
     /// moment while other users have instances alive; the others wait
     /// their turn (an instance waiting on I/O holds none), so one user's
@@ -66,6 +71,7 @@ impl SandboxConfig {
             max_request_bytes: 6 << 20,
             max_response_bytes: 6 << 20,
             max_concurrency_per_user: 16,
+            max_warm_instances: 32,
             max_running_per_user: half_the_cores(),
             max_log_bytes: 64 << 10,
             tick: Duration::from_millis(10),

@@ -17,6 +17,7 @@ use crate::invoke::Tally;
 use crate::keyvalue::KeyValueBackend;
 use crate::outbound::OutboundPolicy;
 use crate::programs::Programs;
+use crate::warm::WarmInstances;
 
 /// The sandbox: one engine, one linker, one ticker, the ready programs and
 /// the per-user concurrency limits. Cheap to clone.
@@ -32,6 +33,8 @@ pub(crate) struct Inner {
     pub(crate) config: SandboxConfig,
     pub(crate) cache: DiskCache,
     pub(crate) programs: Programs,
+    /// Idle instances that may serve their function again.
+    pub(crate) warm: Arc<WarmInstances>,
     pub(crate) watchdog: Watchdog,
     users: Mutex<HashMap<i64, UserSlots>>,
     /// How many users have instances alive right now.
@@ -95,6 +98,7 @@ impl Sandbox {
             programs: Programs::new(
                 usize::try_from(config.max_program_bytes).unwrap_or(usize::MAX),
             ),
+            warm: Arc::new(WarmInstances::new(config.max_warm_instances)),
             watchdog: Watchdog::default(),
             users: Mutex::default(),
             active_users: Arc::default(),
@@ -139,6 +143,7 @@ impl Sandbox {
         SandboxStats {
             instances_in_use,
             instances_max: u64::from(self.inner.config.max_instances),
+            warm_instances: self.inner.warm.count() as u64,
             programs_in_memory: self.inner.programs.count() as u64,
             program_bytes: self.inner.programs.code_bytes() as u64,
         }
@@ -166,6 +171,9 @@ pub struct SandboxStats {
     pub instances_in_use: u64,
     /// The most that can be alive at once (the pool's size).
     pub instances_max: u64,
+    /// Of the instances alive, those idle between two requests of their
+    /// function (warm).
+    pub warm_instances: u64,
     /// Programs (native code ready to instantiate) kept in memory.
     pub programs_in_memory: u64,
     /// Bytes of native code those programs hold.
@@ -286,6 +294,7 @@ fn spawn_ticker(inner: Weak<Inner>, stop: Arc<AtomicBool>) -> Result<(), Sandbox
                 if ticks.is_multiple_of(SCAN_EVERY_TICKS) {
                     inner.watchdog.stop_overdue(Instant::now());
                     inner.programs.evict_idle(inner.config.idle_eviction);
+                    inner.warm.expire(Instant::now());
                 }
             }
         })

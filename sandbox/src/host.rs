@@ -1,4 +1,4 @@
-//! What a guest can reach: the WASI context of one request. No files, no
+//! What a guest can reach: the WASI context of one instance. No files, no
 //! environment of the host (only its program's own variables, also
 //! readable through `wasi:config/store`), no sockets; outgoing HTTP only
 //! as the operator's policy allows (`outbound`), and its owner's
@@ -23,9 +23,12 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use crate::keyvalue::{KeyValue, KvView};
 use crate::outbound::Outbound;
 
-/// The state of one request's `Store`.
+/// The state of one instance's `Store`: what its guest reaches, pointed
+/// at the request it serves (see [`Host::serve_next`]).
 pub struct Host {
     wasi: WasiCtx,
+    /// Where its stdout and stderr go.
+    logs: (LogPipe, LogPipe),
     /// The program's variables, for `wasi:config/store`.
     env: Arc<[(String, String)]>,
     /// The same as a config store, made on the guest's first call.
@@ -42,17 +45,17 @@ impl Host {
     /// A context with nothing of the host in it, the given log buffers
     /// and the program's environment variables.
     pub(crate) fn new(
-        stdout: CappedLog,
-        stderr: CappedLog,
+        (stdout, stderr): (CappedLog, CappedLog),
         limiter: MemoryLimiter,
         env: &Arc<[(String, String)]>,
         outbound: Outbound,
         kv: KeyValue,
     ) -> Self {
+        let logs = (LogPipe::new(stdout), LogPipe::new(stderr));
         let wasi = WasiCtx::builder()
             .envs(env)
-            .stdout(stdout)
-            .stderr(stderr)
+            .stdout(logs.0.clone())
+            .stderr(logs.1.clone())
             .allow_ip_name_lookup(false)
             .allow_tcp(false)
             .allow_udp(false)
@@ -60,6 +63,7 @@ impl Host {
             .build();
         Self {
             wasi,
+            logs,
             env: env.clone(),
             config: OnceLock::new(),
             http: WasiHttpCtx::new(),
@@ -72,6 +76,54 @@ impl Host {
 }
 
 impl Host {
+    /// Whether the guest holds nothing but what may outlive its request:
+    /// requests that came in (componentize-py keeps the last one), input
+    /// streams, output streams such as its stdout and stderr, and
+    /// pollables (Rust's standard library keeps one on stdout; one of an
+    /// outgoing call comes with that call, which is refused). Anything
+    /// else (a response slot it did not fill, a response or body it did
+    /// not finish, as componentize-js's runtime leaves it, an outgoing call
+    /// in flight, whatever this check does not know) means the instance
+    /// must not serve another request: that response would end only with
+    /// the instance, and the guest may expect a state it is not in.
+    pub(crate) fn holds_only_what_may_outlive_a_request(&mut self) -> bool {
+        use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable};
+        use wasmtime_wasi_http::p2::body::HostIncomingBody;
+        use wasmtime_wasi_http::p2::types::HostIncomingRequest;
+        self.table.iter_mut().all(|entry| {
+            let entry: &dyn std::any::Any = entry;
+            entry.is::<HostIncomingRequest>()
+                || entry.is::<HostIncomingBody>()
+                || entry.is::<DynInputStream>()
+                || entry.is::<DynOutputStream>()
+                || entry.is::<DynPollable>()
+        })
+    }
+
+    /// Whether the instance's memories and tables take at most `limit`
+    /// bytes.
+    pub(crate) fn holds_at_most(&self, limit: u64) -> bool {
+        self.limiter.total as u64 <= limit
+    }
+
+    /// Points a warm instance at its next request: that request's logs,
+    /// outbound calls, key-value access and memory measurement under
+    /// `memory_limit`.
+    pub(crate) fn serve_next(
+        &mut self,
+        (stdout, stderr): (CappedLog, CappedLog),
+        memory_limit: u64,
+        memory: Arc<MemoryUsage>,
+        outbound: Outbound,
+        kv: KeyValue,
+    ) {
+        self.logs.0.point_at(stdout);
+        self.logs.1.point_at(stderr);
+        self.hooks = outbound;
+        self.kv = kv;
+        self.limiter.carry_on(memory_limit, memory);
+    }
+
     /// The invocation's key-value access, for `wasi:keyvalue`.
     pub(crate) fn kv(&mut self) -> KvView<'_> {
         KvView {
@@ -156,6 +208,14 @@ impl MemoryLimiter {
             total: 0,
             usage,
         }
+    }
+
+    /// Measures the next request of the same instance into `usage`, under
+    /// `limit`: its peak starts at what the instance holds already.
+    fn carry_on(&mut self, limit: u64, usage: Arc<MemoryUsage>) {
+        self.limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        usage.peak.store(self.total as u64, Ordering::Relaxed);
+        self.usage = usage;
     }
 
     /// Adds `bytes` to the total if it stays within the limit; otherwise
@@ -262,25 +322,41 @@ impl CappedLog {
     }
 }
 
-impl IsTerminal for CappedLog {
+/// Where a guest's stdout or stderr goes: the log of the request its
+/// instance serves now (a warm instance serves several, one after another).
+#[derive(Clone)]
+struct LogPipe(Arc<Mutex<CappedLog>>);
+
+impl LogPipe {
+    fn new(log: CappedLog) -> Self {
+        Self(Arc::new(Mutex::new(log)))
+    }
+
+    fn point_at(&self, log: CappedLog) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = log;
+    }
+}
+
+impl IsTerminal for LogPipe {
     fn is_terminal(&self) -> bool {
         false
     }
 }
 
-impl StdoutStream for CappedLog {
+impl StdoutStream for LogPipe {
     fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
         Box::new(self.clone())
     }
 }
 
-impl AsyncWrite for CappedLog {
+impl AsyncWrite for LogPipe {
     fn poll_write(
         self: Pin<&mut Self>,
         _: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        self.append(buf);
+        let log = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        log.append(buf);
         Poll::Ready(Ok(buf.len()))
     }
 

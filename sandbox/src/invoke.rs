@@ -1,4 +1,5 @@
-//! Running one request: a fresh `Store`, the guest's `handle` call in its
+//! Running one request: a fresh `Store` (or a warm one of the same
+//! function, see [`warm`](crate::warm)), the guest's `handle` call in its
 //! own task (watched by the ticker), the response streamed back through a
 //! counting, size-limited body, and an [`InvocationReport`] delivered once
 //! both the guest and the response body are done, or at the function's
@@ -29,6 +30,7 @@ use crate::keyvalue::{KeyValue, KvUsage};
 use crate::outbound::{Outbound, OutboundUsage};
 use crate::programs::Program;
 use crate::report::{InvocationReport, Outcome};
+use crate::warm::{WarmInstance, WarmKey};
 
 /// Who runs, under which limits.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +39,9 @@ pub struct Invocation {
     pub user_id: i64,
     /// The function's limits (capped by the sandbox's ceilings).
     pub limits: FunctionLimits,
+    /// Which requests its instance may serve after this one (see
+    /// [`warm`](crate::warm)); `None`: a fresh instance, discarded after.
+    pub warm: Option<WarmKey>,
 }
 
 /// Error type of response bodies.
@@ -276,32 +281,47 @@ impl Sandbox {
             return (tally.error_response(), report);
         }
 
-        let limiter = MemoryLimiter::new(limits.memory_bytes, tally.memory.clone());
         let deadline = Instant::now() + limits.timeout;
-        let mut store = Store::new(
-            &self.inner.engine,
-            Host::new(
-                tally.stdout.clone(),
-                tally.stderr.clone(),
-                limiter,
-                &program.env,
-                Outbound::new(
-                    self.inner.outbound.0.clone(),
-                    self.inner.outbound.1.clone(),
-                    deadline,
-                    tally.stderr.clone(),
-                    tally.outbound.clone(),
-                    (self.inner.platform.get().cloned(), invocation.user_id),
-                ),
-                KeyValue::new(
-                    self.inner.key_value.get().cloned(),
-                    invocation.user_id,
-                    config.max_kv_ops,
-                    tally.kv.clone(),
-                ),
-            ),
+        let outbound = Outbound::new(
+            self.inner.outbound.0.clone(),
+            self.inner.outbound.1.clone(),
+            deadline,
+            tally.stderr.clone(),
+            tally.outbound.clone(),
+            (self.inner.platform.get().cloned(), invocation.user_id),
         );
-        store.limiter(|host| &mut host.limiter);
+        let kv = KeyValue::new(
+            self.inner.key_value.get().cloned(),
+            invocation.user_id,
+            config.max_kv_ops,
+            tally.kv.clone(),
+        );
+        let logs = (tally.stdout.clone(), tally.stderr.clone());
+        // A warm instance already over a lowered memory limit is discarded.
+        let warm = invocation
+            .warm
+            .and_then(|key| self.inner.warm.take(invocation.user_id, key))
+            .filter(|warm| warm.store.data().holds_at_most(limits.memory_bytes));
+        let (mut store, reused) = match warm {
+            Some(mut warm) => {
+                let host = warm.store.data_mut();
+                host.serve_next(
+                    logs,
+                    limits.memory_bytes,
+                    tally.memory.clone(),
+                    outbound,
+                    kv,
+                );
+                (warm.store, Some((warm.proxy, warm.born, warm.served)))
+            }
+            None => {
+                let limiter = MemoryLimiter::new(limits.memory_bytes, tally.memory.clone());
+                let host = Host::new(logs, limiter, &program.env, outbound, kv);
+                let mut store = Store::new(&self.inner.engine, host);
+                store.limiter(|host| &mut host.limiter);
+                (store, None)
+            }
+        };
         store.set_epoch_deadline(1);
         // Checked at every tick while wasm runs: past the deadline the guest
         // traps; before it, it yields so other requests get the thread.
@@ -339,16 +359,22 @@ impl Sandbox {
         let light = footprint.load(Ordering::Relaxed) <= LIGHT_FOOTPRINT;
         let guest_tally = tally.clone();
         let guest_run = GuestRun(tally.clone());
+        let (warm_key, user_id) = (invocation.warm, invocation.user_id);
+        let warm_instances = self.inner.warm.clone();
         let guest = CpuTimed {
             inner: Box::pin(async move {
                 let _permit = permit;
                 let run = guest_run;
                 let result = async {
-                    let proxy = pre.instantiate_async(&mut store).await?;
+                    let (proxy, born, served) = match reused {
+                        Some(reused) => reused,
+                        None => (pre.instantiate_async(&mut store).await?, Instant::now(), 0),
+                    };
                     proxy
                         .wasi_http_incoming_handler()
                         .call_handle(&mut store, req, out)
-                        .await
+                        .await?;
+                    Ok::<_, wasmtime::Error>((proxy, born, served))
                 }
                 .await;
                 footprint.store(
@@ -356,8 +382,25 @@ impl Sandbox {
                     Ordering::Relaxed,
                 );
                 drop(run);
-                if let Err(e) = result {
-                    guest_tally.fail(classify(&e, &guest_tally.memory));
+                match result {
+                    // Only an instance whose guest returned and whose
+                    // request went well may serve again.
+                    Ok((proxy, born, served)) => {
+                        if let Some(key) = warm_key
+                            && guest_tally.outcome() == Outcome::Ok
+                            && store.data_mut().holds_only_what_may_outlive_a_request()
+                        {
+                            let served = served + 1;
+                            let instance = WarmInstance {
+                                store,
+                                proxy,
+                                born,
+                                served,
+                            };
+                            warm_instances.put(user_id, key, instance);
+                        }
+                    }
+                    Err(e) => guest_tally.fail(classify(&e, &guest_tally.memory)),
                 }
             }),
             tally: tally.clone(),

@@ -1,6 +1,6 @@
 //! Fnlab's sandbox: runs WebAssembly components that export
-//! `wasi:http/incoming-handler` (the `wasi:http/proxy` world), one fresh
-//! `Store` per request, with limits, captured logs and a report per
+//! `wasi:http/incoming-handler` (the `wasi:http/proxy` world), one `Store`
+//! per request (fresh, or warm from the same function's last request), with limits, captured logs and a report per
 //! invocation. No web framework here: requests and responses are plain
 //! `http` types, so the server's gateway only routes and records.
 //!
@@ -23,6 +23,8 @@
 //! - [`platform`]: calls to Fnlab itself (`http://fnlab.internal/`),
 //!   answered in the host, such as sending an event to another function.
 //! - [`report`]: what one invocation measured and how it ended.
+//! - [`warm`]: instances kept between two requests of their function, and
+//!   the policy that bounds them.
 
 #![deny(missing_docs)]
 
@@ -35,6 +37,7 @@ pub mod outbound;
 pub mod platform;
 pub mod programs;
 pub mod report;
+pub mod warm;
 
 mod cache;
 
@@ -47,3 +50,4 @@ pub use outbound::{AllowedHost, OutboundMode, OutboundPolicy};
 pub use platform::Platform;
 pub use programs::{LoadError, LoadSource, Program};
 pub use report::{InvocationReport, Outcome};
+pub use warm::WarmKey;

@@ -225,6 +225,12 @@ pub struct Config {
     #[arg(long, env = "FNLAB_ADMIN", value_delimiter = ',', hide = true)]
     pub admin: Vec<String>,
 
+    /// Most instances kept warm between two requests of their function,
+    /// node-wide (the least recently used go first); `0`: every request
+    /// gets a fresh instance.
+    #[arg(long, env = "FNLAB_WARM_INSTANCES", default_value_t = 32)]
+    pub warm_instances: usize,
+
     /// Most of one user's instances that execute on a core at the same
     /// moment (the rest wait their turn, those waiting on I/O hold none).
     /// Default: half the cores.

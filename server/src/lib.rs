@@ -153,6 +153,7 @@ fn sandbox_config(config: &Config) -> Result<SandboxConfig, StartError> {
     sandbox.max_request_bytes = config.max_request_bytes;
     sandbox.max_response_bytes = config.max_response_bytes;
     sandbox.max_concurrency_per_user = config.max_concurrency;
+    sandbox.max_warm_instances = config.warm_instances;
     if let Some(running) = config.running_per_user {
         sandbox.max_running_per_user = running;
     }

@@ -2,7 +2,8 @@
 //! template deploys (a syntax check in the bubblewrap sandbox, then the
 //! language's shared componentize-js / componentize-py runtime in wasmtime)
 //! and answers at its URL; syntax errors are 422 on the right line; an
-//! exception is a 500 with its traceback in the log; a loop is stopped.
+//! exception is a 500 with its traceback in the log; a loop is stopped; a
+//! warm instance keeps module state for its own function only.
 //!
 //! The first run on a machine builds both runtimes (about a minute); later
 //! ones reuse them and their compiled code (`common::code_cache`).
@@ -252,4 +253,54 @@ async fn bad_scripts_get_clear_errors() {
     .expect(200);
     let (status, body) = call(&ann, Method::GET, "/fn/ann/forever/", "").await;
     assert_eq!(status, 504, "{body}");
+}
+
+/// Calls `name` `times` times, one after another, and returns the bodies.
+async fn answers(client: &Client, name: &str, times: usize) -> Vec<String> {
+    let mut bodies = Vec::new();
+    for _ in 0..times {
+        let (status, body) = call(client, Method::GET, &format!("/fn/ann/{name}/"), "").await;
+        assert_eq!(status, 200, "{name}: {body}");
+        bodies.push(body.trim().to_owned());
+    }
+    bodies
+}
+
+#[tokio::test]
+async fn a_warm_instance_keeps_module_state_for_its_own_function_only() {
+    let server = building_server(&[]).await;
+    let ann = server.client();
+    ann.sign_up_and_log_in("ann").await;
+    let counter =
+        "n = 0\n\ndef hello_world(request):\n    global n\n    n += 1\n    return str(n)\n";
+    for name in ["counter", "twin"] {
+        deploy_source(&ann, name, "python", counter)
+            .await
+            .expect(201);
+    }
+    // One after another, the same warm instance: the module ran once.
+    assert_eq!(answers(&ann, "counter", 3).await, ["1", "2", "3"]);
+    // Another function with the same source has instances of its own.
+    assert_eq!(answers(&ann, "twin", 1).await, ["1"]);
+    // New variables: new instances.
+    let env = json!({ "vars": { "MODE": "x" }, "secrets": {} });
+    let put = ann.send(Method::PUT, "/api/v1/functions/counter/env", Some(env));
+    put.await.expect(200);
+    assert_eq!(answers(&ann, "counter", 2).await, ["1", "2"]);
+
+    // Asked for, a fresh instance for every request.
+    let fresh = json!({ "fresh_instances": true });
+    let set = ann.send(Method::PATCH, "/api/v1/functions/counter", Some(fresh));
+    assert_eq!(set.await.expect(200)["fresh_instances"], true);
+    assert_eq!(answers(&ann, "counter", 3).await, ["1", "1", "1"]);
+    let shown = ann.get("/api/v1/functions/counter").await.expect(200);
+    assert_eq!(shown["fresh_instances"], true, "{shown}");
+
+    // componentize-js's runtime returns with its response open, so its
+    // instances are never kept: every request is fresh.
+    let javascript = "let n = 0;\nexport default {\n  fetch() {\n    n += 1;\n    return new Response(String(n));\n  },\n};\n";
+    deploy_source(&ann, "js", "javascript", javascript)
+        .await
+        .expect(201);
+    assert_eq!(answers(&ann, "js", 3).await, ["1", "1", "1"]);
 }

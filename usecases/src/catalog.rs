@@ -251,14 +251,16 @@ impl Fnlab {
             })
     }
 
-    /// Changes the limits of `name` (each one left out stays); invalid
-    /// above the server's ceilings.
+    /// Changes the limits of `name` and whether each of its requests gets
+    /// a fresh instance (each one left out stays); invalid above the
+    /// server's ceilings.
     pub async fn set_limits(
         &self,
         actor: &Actor,
         name: &str,
         timeout_ms: Option<i64>,
         memory_mb: Option<i64>,
+        fresh_instances: Option<bool>,
     ) -> Result<FunctionSummary, Error> {
         let current = self.inner.functions.summary(actor.id, name).await?;
         let limits = Limits {
@@ -269,7 +271,12 @@ impl Fnlab {
         let summary = self
             .inner
             .functions
-            .set_limits(actor.id, name, limits)
+            .set_limits(
+                actor.id,
+                name,
+                limits,
+                fresh_instances.unwrap_or(current.fresh_instances),
+            )
             .await?;
         self.inner.live.forget(summary.id);
         Ok(summary)

@@ -5,8 +5,9 @@
 //! with from the test console. Finds the live version (from
 //! the bounded [`LiveCache`](crate::live)), checks its owner's monthly
 //! quotas from memory, loads its program (from memory, else the local
-//! code cache, else the component in the database), runs it in a fresh
-//! sandbox instance, and records one usage record once the invocation is
+//! code cache, else the component in the database), runs it in a sandbox
+//! instance (fresh, or warm from the function's last request unless the
+//! function asks for fresh ones), and records one usage record once the invocation is
 //! completely over, off the request path.
 
 use std::sync::{Arc, Mutex};
@@ -22,6 +23,7 @@ use fnlab_metering::recorder::RecorderTask;
 use fnlab_metering::{LiveUsage, Recorder, RecorderOptions, Tails, UsageRecord};
 use fnlab_sandbox::{
     FunctionLimits, Invocation, InvocationReport, LoadError, LoadSource, Program, ResponseBody,
+    WarmKey,
 };
 use http_body::Body;
 use tokio_util::sync::CancellationToken;
@@ -361,7 +363,7 @@ impl Fnlab {
             let runtime = fnlab_builds::script::runtime_env(source.language, &source.source);
             env.extend(runtime.into_iter().flatten());
         }
-        function.env = GuestEnv(env.into());
+        function.env = GuestEnv::new(env);
         Ok(Some(function))
     }
 
@@ -378,11 +380,17 @@ impl Fnlab {
         } else {
             0
         };
-        if !function.env.0.is_empty() {
-            program = program.with_env(function.env.0.clone());
+        if !function.env.vars().is_empty() {
+            program = program.with_env(function.env.vars().clone());
         }
+        let warm = WarmKey {
+            function_id: function.function_id,
+            version: function.version,
+            env_digest: function.env.digest(),
+        };
         let invocation = Invocation {
             user_id: function.user_id,
+            warm: (!function.fresh_instances).then_some(warm),
             limits: FunctionLimits {
                 timeout: Duration::from_millis(
                     u64::try_from(function.limits.timeout_ms).unwrap_or(0),

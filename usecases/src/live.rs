@@ -34,7 +34,7 @@ impl Default for LiveCache {
                 .max_capacity(CAPACITY)
                 .weigher(|(username, name): &(String, String), live: &LiveFunction| {
                     let source = live.source.as_ref().map_or(0, |s| s.source.len());
-                    let env: usize = live.env.0.iter().map(|(k, v)| k.len() + v.len()).sum();
+                    let env: usize = live.env.vars().iter().map(|(k, v)| k.len() + v.len()).sum();
                     let bytes = ENTRY_OVERHEAD
                         + env
                         + username.len()
@@ -111,6 +111,7 @@ mod tests {
             }),
             env: fnlab_functions::GuestEnv::default(),
             course: None,
+            fresh_instances: false,
         }
     }
 

@@ -35,6 +35,7 @@ pub(crate) struct Telemetry {
 struct Levels {
     instances_in_use: Gauge,
     instances_max: Gauge,
+    instances_warm: Gauge,
     programs_in_memory: Gauge,
     program_bytes: Gauge,
     builds_queued: Gauge,
@@ -114,6 +115,7 @@ impl Default for Telemetry {
         let levels = Levels {
             instances_in_use: Gauge::default(),
             instances_max: Gauge::default(),
+            instances_warm: Gauge::default(),
             programs_in_memory: Gauge::default(),
             program_bytes: Gauge::default(),
             builds_queued: Gauge::default(),
@@ -135,6 +137,11 @@ impl Default for Telemetry {
             "instances_max",
             "Most sandbox instances alive at once (the pool)",
             l.instances_max.clone(),
+        );
+        registry.register(
+            "instances_warm",
+            "Of the instances alive, those idle between two requests of their function",
+            l.instances_warm.clone(),
         );
         registry.register(
             "programs_in_memory",
@@ -255,6 +262,7 @@ impl Fnlab {
         let int = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         levels.instances_in_use.set(int(sandbox.instances_in_use));
         levels.instances_max.set(int(sandbox.instances_max));
+        levels.instances_warm.set(int(sandbox.warm_instances));
         levels
             .programs_in_memory
             .set(int(sandbox.programs_in_memory));

@@ -136,7 +136,7 @@ async fn a_function_is_its_owners_alone() {
     assert!(is_not_found(f.version_source(bob, "echo", 1).await));
 
     assert!(is_not_found(
-        f.set_limits(bob, "echo", Some(10), None).await
+        f.set_limits(bob, "echo", Some(10), None, None).await
     ));
     assert!(is_not_found(f.rollback(bob, "echo", 1).await));
     assert!(is_not_found(
@@ -200,7 +200,10 @@ async fn a_function_is_its_owners_alone() {
         invalid(f.change_environment(ann, "echo", &reserved).await),
         "invalid_environment"
     );
-    let limits = f.set_limits(ann, "echo", Some(500), None).await.unwrap();
+    let limits = f
+        .set_limits(ann, "echo", Some(500), None, None)
+        .await
+        .unwrap();
     assert_eq!(limits.limits.timeout_ms, 500);
     assert!(
         f.invocations(ann, "echo", &Default::default(), Some(10))
@@ -287,11 +290,11 @@ async fn every_door_enforces_the_same_input_rules() {
         Err(Error::Conflict { .. })
     ));
     assert_eq!(
-        invalid(f.set_limits(ann, "echo", Some(0), None).await),
+        invalid(f.set_limits(ann, "echo", Some(0), None, None).await),
         "invalid_limits"
     );
     assert_eq!(
-        invalid(f.set_limits(ann, "echo", None, Some(65)).await),
+        invalid(f.set_limits(ann, "echo", None, Some(65), None).await),
         "invalid_limits"
     );
     assert_eq!(

@@ -26,8 +26,8 @@ use super::upload::UploadComponent;
 use super::{RequireUser, Table, ticker};
 use crate::format::{bytes, micros, utc_time};
 use crate::functions::{
-    DeleteFunction, FunctionView, InvocationRow, PAGE_INVOCATIONS, RollbackFunction, VersionRow,
-    function_changes, get_function,
+    DeleteFunction, FunctionView, InvocationRow, PAGE_INVOCATIONS, RollbackFunction,
+    SetFreshInstances, VersionRow, function_changes, get_function,
 };
 use fnlab_billing::money::format_picos;
 use std::collections::HashSet;
@@ -233,7 +233,7 @@ fn LiveDetails(function: FunctionView, rollback: ServerAction<RollbackFunction>)
     }
 }
 
-/// Limits, versions and the upload.
+/// Limits, instances, versions and the upload.
 #[component]
 fn Details(function: FunctionView, rollback: ServerAction<RollbackFunction>) -> impl IntoView {
     let FunctionView {
@@ -241,6 +241,7 @@ fn Details(function: FunctionView, rollback: ServerAction<RollbackFunction>) -> 
         live_version,
         timeout_ms,
         memory_mb,
+        fresh_instances,
         versions,
         ..
     } = function;
@@ -251,10 +252,45 @@ fn Details(function: FunctionView, rollback: ServerAction<RollbackFunction>) -> 
                 live_version.map(|v| format!("v{v}")).unwrap_or_else(|| "none".into()),
             )}
         </p>
+        <Instances name=name.clone() fresh=fresh_instances />
         <div class="function-details">
             <UploadComponent name=name.clone() />
             <h2>"Versions"</h2>
             <Versions name live_version versions rollback />
+        </div>
+    }
+}
+
+/// Whether warm instances serve the function's next requests, and the
+/// switch to a fresh instance per request.
+#[component]
+fn Instances(name: String, fresh: bool) -> impl IntoView {
+    let set = ServerAction::<SetFreshInstances>::new();
+    let (said, button) = if fresh {
+        (
+            "Instances: a fresh one for every request.",
+            "Reuse warm instances",
+        )
+    } else {
+        (
+            "Instances: warm. One serves this function's next requests, one at a time, for up to 1,000 requests or 60 s, so module-level state can outlive a request.",
+            "Use a fresh instance per request",
+        )
+    };
+    view! {
+        <div class="instances" data-testid="instances">
+            <p class="muted small">{said}</p>
+            <ActionForm action=set>
+                <input type="hidden" name="name" value=name />
+                <input type="hidden" name="fresh" value=(!fresh).to_string() />
+                <button type="submit" class="secondary">{button}</button>
+            </ActionForm>
+            {move || {
+                set.value()
+                    .get()
+                    .and_then(Result::err)
+                    .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+            }}
         </div>
     }
 }

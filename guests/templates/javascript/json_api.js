@@ -5,7 +5,8 @@
 //   GET  /time          the current time (UTC)
 //   POST /sum           {"numbers": [1, 2, 3]} → {"sum": 6}
 //
-// Each request runs in a fresh sandbox: nothing is remembered between them.
+// Globals are no place for data: each request runs in a fresh instance
+// (a key-value store keeps data).
 
 const json = (value, status = 200) =>
   new Response(JSON.stringify(value), {

@@ -1,6 +1,6 @@
 // A visit counter: every request adds one to the number kept under
 // "visits" in your default key-value store, which outlives the request
-// (each request still runs in a fresh sandbox). The global `kv` reaches
+// (a global would not: instances come and go). The global `kv` reaches
 // your stores: kv.get(key), kv.set(key, value), kv.delete(key),
 // kv.list(prefix), kv.increment(key, by), and kv.store("name") for
 // another store. Browse them under Key-value stores in the menu.

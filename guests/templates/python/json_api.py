@@ -8,7 +8,8 @@
 # Fnlab's wrapper turns each request into a Flask-like `request` (method,
 # path, args, headers, get_json()) and your return value into the response:
 # a dict or list is sent as JSON; (body, status) sets the status.
-# Each request runs in a fresh sandbox: nothing is remembered between them.
+# Globals are no place for data: a warm instance keeps them until its next
+# request, a fresh one starts without them (a key-value store keeps data).
 from datetime import datetime, timezone
 
 

@@ -1,6 +1,6 @@
 # A visit counter: every request adds one to the number kept under
 # "visits" in your default key-value store, which outlives the request
-# (each request still runs in a fresh sandbox). fnlab.kv reaches your
+# (a global would not: instances come and go). fnlab.kv reaches your
 # stores: get(key), set(key, value), delete(key), list(prefix),
 # increment(key, by), and fnlab.kv.store("name") for another store.
 # Browse them under Key-value stores in the menu.

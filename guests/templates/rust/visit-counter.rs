@@ -1,6 +1,6 @@
 // A visit counter: every request adds one to the number kept under
 // "visits" in your default key-value store, which outlives the request
-// (each request still runs in a fresh sandbox). `fnlab::kv::open(name)`
+// (a global would not: instances come and go). `fnlab::kv::open(name)`
 // gives a store with get, set, delete, exists, keys and increment.
 // Browse your stores under Key-value stores in the menu.
 //

@@ -52,11 +52,30 @@ pub struct Called {
     pub report: InvocationReport,
 }
 
-/// Sends one request through `program` as user `user_id` and reads it all.
+/// Sends one request through `program` as user `user_id` (in a fresh
+/// instance) and reads it all.
 pub async fn call(
     sandbox: &Sandbox,
     program: &Program,
     user_id: i64,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> Called {
+    let invocation = Invocation {
+        user_id,
+        limits: LIMITS,
+        warm: None,
+    };
+    call_as(sandbox, program, invocation, method, path, body).await
+}
+
+/// Sends one request through `program` as `invocation` says and reads it
+/// all.
+pub async fn call_as(
+    sandbox: &Sandbox,
+    program: &Program,
+    invocation: Invocation,
     method: &str,
     path: &str,
     body: &str,
@@ -68,16 +87,7 @@ pub async fn call(
         .header("x-probe", "abc")
         .body(Full::new(Bytes::from(body.to_owned())))
         .unwrap();
-    let (response, report) = sandbox
-        .invoke(
-            program,
-            Invocation {
-                user_id,
-                limits: LIMITS,
-            },
-            request,
-        )
-        .await;
+    let (response, report) = sandbox.invoke(program, invocation, request).await;
     let status = response.status().as_u16();
     let (body, body_error) = match response.into_body().collect().await {
         Ok(collected) => (

@@ -147,16 +147,20 @@ async fn rollback(
     ))
 }
 
-/// New limits; a limit left out stays as it is.
+/// New limits and instance policy; what is left out stays as it is.
 #[derive(Deserialize, ToSchema)]
 struct LimitsRequest {
     /// Wall-clock time one request may take, in milliseconds.
     timeout_ms: Option<i64>,
     /// Memory one instance may grow to, in MiB (what GB-seconds bill on).
     memory_mb: Option<i64>,
+    /// `true`: every request gets a fresh instance; `false`: an instance
+    /// may serve the function's next requests, one at a time.
+    fresh_instances: Option<bool>,
 }
 
-/// Changes a function's limits.
+/// Changes a function's limits, or whether each request gets a fresh
+/// instance.
 #[utoipa::path(
     patch,
     path = "/functions/{name}",
@@ -177,9 +181,13 @@ async fn set_limits(
     Path(name): Path<String>,
     ApiJson(body): ApiJson<LimitsRequest>,
 ) -> Result<ApiJson<FunctionSummary>, ApiError> {
-    let limits = state
-        .fnlab
-        .set_limits(&actor, &name, body.timeout_ms, body.memory_mb);
+    let limits = state.fnlab.set_limits(
+        &actor,
+        &name,
+        body.timeout_ms,
+        body.memory_mb,
+        body.fresh_instances,
+    );
     Ok(ApiJson(limits.await?))
 }
 

@@ -179,6 +179,19 @@ impl Guest for Probe {
                 respond(out, 200, &[answer.as_bytes()]);
             }
             "/silent" => drop(out),
+            "/unfinished" => {
+                // Answers "partial" and returns with its response body
+                // still open, kept in a static, as componentize-js's
+                // runtime leaves it.
+                static OPEN: std::sync::Mutex<Vec<OutgoingBody>> = std::sync::Mutex::new(Vec::new());
+                let response = OutgoingResponse::new(Fields::new());
+                let body = response.body().expect("body taken once");
+                ResponseOutparam::set(out, Ok(response));
+                let stream = body.write().expect("stream taken once");
+                let _ = stream.blocking_write_and_flush(b"partial");
+                drop(stream);
+                OPEN.lock().unwrap().push(body);
+            }
             "/headers" => {
                 // Answers with every `x-respond-NAME: VALUE` request header
                 // as a `NAME: VALUE` response header.
