@@ -39,7 +39,7 @@ pub async fn set_sharing(
 }
 
 /// Forks `user`'s public function `name` into the signed-in user's
-/// account as `new_name` (empty: the same name).
+/// account as `new_name` (empty: the same name), and goes to its page.
 #[allow(missing_docs)] // the arguments struct that #[server] generates
 #[server(prefix = "/_app", endpoint = "fork_function")]
 pub async fn fork_function(
@@ -49,10 +49,13 @@ pub async fn fork_function(
 ) -> Result<Forked, AppError> {
     let ctx = ServerCtx::get().await?;
     let actor = ctx.require_actor().await?;
-    Ok(ctx
+    let forked = ctx
         .fnlab
         .fork(&actor, &user, &name, Some(&new_name))
-        .await?)
+        .await?;
+    // Also where a form posted before the page ran its script lands.
+    leptos_axum::redirect(&format!("/functions/{}", forked.name));
+    Ok(forked)
 }
 
 /// The signed-in user's function `name` as its public page shows it.

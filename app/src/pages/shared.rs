@@ -11,7 +11,7 @@
 use fnlab_functions::Shared;
 use leptos::prelude::*;
 use leptos_meta::{Script, Title};
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 use super::function::TestConsole;
 use super::not_found::NotFound;
@@ -115,12 +115,8 @@ fn SharedView(shared: Shared) -> impl IntoView {
 #[component]
 fn ForkForm(user: String, name: String) -> impl IntoView {
     let auth = Auth::get();
+    // The server sends the browser to the fork's page.
     let fork = ServerAction::<ForkFunction>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(forked)) = fork.value().get() {
-            use_navigate()(&format!("/functions/{}", forked.name), Default::default());
-        }
-    });
     let failed = move || fork.value().get().and_then(Result::err);
     view! {
         <Transition fallback=|| ()>
