@@ -53,6 +53,10 @@ export async function logIn(page: Page, username: string): Promise<void> {
 
 /** Opens the user menu and logs out. */
 export async function logOut(page: Page): Promise<void> {
+  // From the home page: a function page's own requests (its log, its
+  // assignment) still in flight when the session ends would get a 401,
+  // which the browser reports as a console error.
+  await page.goto("/");
   await page.getByTestId("user-menu").click();
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();

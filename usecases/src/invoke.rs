@@ -273,9 +273,18 @@ impl Fnlab {
                 "there is no function {username}/{name} (or it has no live version)"
             ))
         })?;
-        self.check_course(&function).await?;
-        self.check_quota(&function).await?;
-        let prepared = self.prepared(&function).await?;
+        // The course and quotas are checked while the program is made
+        // ready: on a node's first request for a function, the checks read
+        // the database and the program comes from the disk cache.
+        let (allowed, prepared) = tokio::join!(
+            async {
+                self.check_course(&function).await?;
+                self.check_quota(&function).await
+            },
+            self.prepared(&function),
+        );
+        allowed?;
+        let prepared = prepared?;
         let asked = Asked {
             method: request.method().to_string(),
             path: capped_path(

@@ -72,12 +72,11 @@ impl Quotas {
 
     /// Reads the user's month and plan again.
     async fn refresh(&self, user_id: i64, now: i64) -> Option<Usage> {
-        let plan = self.inner.accounts.plan(user_id).await;
-        let usage = self
-            .inner
-            .live
-            .refresh(&self.inner.pool, user_id, now)
-            .await;
+        // Two reads side by side: a user's first request waits for both.
+        let (plan, usage) = tokio::join!(
+            self.inner.accounts.plan(user_id),
+            self.inner.live.refresh(&self.inner.pool, user_id, now),
+        );
         match (plan, usage) {
             (Ok(plan), Ok(usage)) => {
                 let mut plans = self.inner.plans.lock().unwrap_or_else(|e| e.into_inner());
