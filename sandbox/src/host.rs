@@ -355,8 +355,7 @@ impl AsyncWrite for LogPipe {
         _: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        let log = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        log.append(buf);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).append(buf);
         Poll::Ready(Ok(buf.len()))
     }
 

@@ -273,7 +273,7 @@ fn Instances(name: String, fresh: bool) -> impl IntoView {
         )
     } else {
         (
-            "Instances: warm. One serves this function's next requests, one at a time, for up to 1,000 requests or 60 s, so module-level state can outlive a request.",
+            "Instances: warm. One serves this function's next requests, one at a time, for up to 1,000 requests or 60 s, so module-level state can outlive a request (JavaScript functions still get a fresh one every time: their runtime cannot answer twice).",
             "Use a fresh instance per request",
         )
     };
