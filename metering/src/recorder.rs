@@ -289,9 +289,9 @@ async fn insert(
     records: &[UsageRecord],
 ) -> Result<(), sqlx::Error> {
     let batch = batch_json(records);
-    let unpacked = json_rows::unpacked(conn);
+    let rows = json_rows::rows(conn);
     let mut tx = conn.begin().await?;
-    let stored: Vec<(String, i64, i64)> = sqlx::query_as(&insert_sql(unpacked))
+    let stored: Vec<(String, i64, i64)> = sqlx::query_as(&insert_sql(rows))
         .bind(&batch)
         .fetch_all(&mut *tx)
         .await?;
@@ -317,9 +317,9 @@ async fn insert(
 }
 
 /// The statement that inserts a batch of records, passed as [`json_rows`]
-/// ([`batch_json`]) unpacked by `unpacked`, and returns the request id,
+/// ([`batch_json`]) unpacked by the `with` clause `rows`, and returns the request id,
 /// invocation id and function id of each record it stored.
-fn insert_sql(unpacked: &str) -> String {
+fn insert_sql(rows: &str) -> String {
     let values: Vec<String> = COLUMNS
         .iter()
         .enumerate()
@@ -334,7 +334,7 @@ fn insert_sql(unpacked: &str) -> String {
     // `where true` tells SQLite's parser that `on conflict` is the
     // upsert's, not a join's.
     format!(
-        "insert into invocations ({}) select {} from {unpacked} where true \
+        "{rows} insert into invocations ({}) select {} from r where true \
          on conflict (request_id) do nothing returning request_id, invocation_id, function_id",
         COLUMNS.join(", "),
         values.join(", "),

@@ -109,7 +109,7 @@ pub(crate) async fn add(conn: &mut AnyConnection, hours: Hours) -> Result<(), sq
             ])
         })
         .collect();
-    let unpacked = json_rows::unpacked(conn);
+    let rows = json_rows::rows(conn);
     let values: Vec<String> = (0..12)
         .map(|i| {
             if i == 3 {
@@ -122,9 +122,9 @@ pub(crate) async fn add(conn: &mut AnyConnection, hours: Hours) -> Result<(), sq
     // `where true` tells SQLite's parser that `on conflict` is the
     // upsert's, not a join's.
     let stored: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
-        "insert into usage_hourly (function_id, hour, user_id, function_name, requests, \
+        "{rows} insert into usage_hourly (function_id, hour, user_id, function_name, requests, \
              errors, mb_ms, cpu_ms, bytes_in, bytes_out, kv_reads, kv_writes, latency) \
-         select {}, '' from {unpacked} where true \
+         select {}, '' from r where true \
          on conflict (function_id, hour) do update set \
              function_name = excluded.function_name, \
              requests = usage_hourly.requests + excluded.requests, \
@@ -153,7 +153,7 @@ pub(crate) async fn add(conn: &mut AnyConnection, hours: Hours) -> Result<(), sq
         })
         .collect();
     sqlx::query(&format!(
-        "update usage_hourly set latency = {} from {unpacked} \
+        "{rows} update usage_hourly set latency = {} from r \
          where usage_hourly.function_id = {} and usage_hourly.hour = {}",
         json_rows::text(2),
         json_rows::bigint(0),

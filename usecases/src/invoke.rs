@@ -340,13 +340,14 @@ impl Fnlab {
         &self,
         username: &str,
         name: &str,
-    ) -> Result<Option<LiveFunction>, Error> {
+    ) -> Result<Option<Arc<LiveFunction>>, Error> {
         if let Some(found) = self.inner.live.get(username, name) {
             return Ok(Some(found));
         }
         let Some(function) = self.function_at(username, name, None).await? else {
             return Ok(None);
         };
+        let function = Arc::new(function);
         self.inner.live.insert(username, function.clone());
         Ok(Some(function))
     }
@@ -495,7 +496,7 @@ pub(crate) struct Completed {
 
 /// An invocation under way: its response, and its report to come.
 struct Run {
-    function: LiveFunction,
+    function: Arc<LiveFunction>,
     request_id: String,
     asked: Asked,
     response: http::Response<ResponseBody>,

@@ -8,6 +8,7 @@
 //! (username, function) and forgotten by function id, so whoever changes
 //! a function (a deploy, a build worker) needs no username to do it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use fnlab_functions::LiveFunction;
@@ -24,7 +25,7 @@ const ENTRY_OVERHEAD: usize = 256;
 
 /// The cache of live versions by (username, function name).
 pub(crate) struct LiveCache {
-    entries: Cache<(String, String), LiveFunction>,
+    entries: Cache<(String, String), Arc<LiveFunction>>,
 }
 
 impl Default for LiveCache {
@@ -32,7 +33,7 @@ impl Default for LiveCache {
         Self {
             entries: Cache::builder()
                 .max_capacity(CAPACITY)
-                .weigher(|(username, name): &(String, String), live: &LiveFunction| {
+                .weigher(|(username, name): &(String, String), live: &Arc<LiveFunction>| {
                     let source = live.source.as_ref().map_or(0, |s| s.source.len());
                     let env: usize = live.env.vars().iter().map(|(k, v)| k.len() + v.len()).sum();
                     let bytes = ENTRY_OVERHEAD
@@ -52,12 +53,12 @@ impl Default for LiveCache {
 
 impl LiveCache {
     /// The cached live version of `username`'s `name`, if fresh.
-    pub(crate) fn get(&self, username: &str, name: &str) -> Option<LiveFunction> {
+    pub(crate) fn get(&self, username: &str, name: &str) -> Option<Arc<LiveFunction>> {
         self.entries.get(&(username.to_owned(), name.to_owned()))
     }
 
     /// Remembers `function`, found as `username`'s.
-    pub(crate) fn insert(&self, username: &str, function: LiveFunction) {
+    pub(crate) fn insert(&self, username: &str, function: Arc<LiveFunction>) {
         self.entries
             .insert((username.to_owned(), function.name.clone()), function);
     }
@@ -89,13 +90,13 @@ mod tests {
 
     use super::*;
 
-    fn live(function_id: i64, name: &str) -> LiveFunction {
+    fn live(function_id: i64, name: &str) -> Arc<LiveFunction> {
         script(function_id, name, 0)
     }
 
     /// A script function whose source is `source_bytes` long.
-    fn script(function_id: i64, name: &str, source_bytes: usize) -> LiveFunction {
-        LiveFunction {
+    fn script(function_id: i64, name: &str, source_bytes: usize) -> Arc<LiveFunction> {
+        Arc::new(LiveFunction {
             function_id,
             user_id: 1,
             name: name.into(),
@@ -112,7 +113,7 @@ mod tests {
             env: fnlab_functions::GuestEnv::default(),
             course: None,
             fresh_instances: false,
-        }
+        })
     }
 
     #[test]
