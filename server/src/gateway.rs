@@ -22,7 +22,6 @@
 //! have only `FNLAB_MAX_FN_REQUESTS_PER_CLIENT` requests in flight (the
 //! rest wait their turn).
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::Router;
@@ -87,17 +86,25 @@ pub async fn by_host(State(state): State<AppState>, request: Request, next: Next
     next.run(request).await
 }
 
+/// The user and function a `/fn/…` path names (the rest is the guest's).
+#[derive(serde::Deserialize)]
+struct FunctionPath {
+    user: String,
+    function: String,
+}
+
 /// `ANY /fn/{user}/{function}/…`: runs the function, or moves the caller
 /// to the function's own origin when that is elsewhere.
 async fn serve_path(
     State(state): State<AppState>,
-    Path(params): Path<HashMap<String, String>>,
+    Path(FunctionPath {
+        user: username,
+        function: name,
+    }): Path<FunctionPath>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let (Some(username), Some(name)) = (params.get("user"), params.get("function")) else {
-        return Err(ApiError::NotFound);
-    };
-    let prefix_len = format!("/fn/{username}/{name}").len();
+    let (username, name) = (&username, &name);
+    let prefix_len = "/fn/".len() + username.len() + 1 + name.len();
     let origin = &state.fnlab.settings().functions_origin;
     let separate = state.config.functions_url.is_some();
     let host = request_host(&request).unwrap_or_default();

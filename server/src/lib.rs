@@ -163,17 +163,19 @@ fn sandbox_config(config: &Config) -> Result<SandboxConfig, StartError> {
 /// The whole HTTP application.
 pub async fn app(state: AppState) -> Result<Router, StartError> {
     let session_layer = sessions::layer(&state).await?;
+    // The function URLs have no session and are never cross-site writes,
+    // so they skip those two layers (and their cost per request).
     let router = Router::new()
         .route("/healthz", get(healthz))
         .merge(prometheus::router())
         .merge(api::router(&state.config))
-        .merge(gateway::router())
         .merge(pages::router(&state))
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             origin::same_origin_writes,
         ))
+        .merge(gateway::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             gateway::by_host,
