@@ -5,6 +5,12 @@ use clap::Parser;
 use fnlab_server::{Command, Config};
 use tracing_subscriber::EnvFilter;
 
+/// Every request allocates and frees many small objects on two or more
+/// threads; mimalloc does that in thread-local pages where glibc's malloc
+/// spent an eighth of the server's time (Rust hello 21.6k -> 24.0k req/s).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let config = Config::parse();
