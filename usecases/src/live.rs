@@ -33,17 +33,20 @@ impl Default for LiveCache {
         Self {
             entries: Cache::builder()
                 .max_capacity(CAPACITY)
-                .weigher(|(username, name): &(String, String), live: &Arc<LiveFunction>| {
-                    let source = live.source.as_ref().map_or(0, |s| s.source.len());
-                    let env: usize = live.env.vars().iter().map(|(k, v)| k.len() + v.len()).sum();
-                    let bytes = ENTRY_OVERHEAD
-                        + env
-                        + username.len()
-                        + 2 * name.len()
-                        + live.sha256.len()
-                        + source;
-                    u32::try_from(bytes).unwrap_or(u32::MAX)
-                })
+                .weigher(
+                    |(username, name): &(String, String), live: &Arc<LiveFunction>| {
+                        let source = live.source.as_ref().map_or(0, |s| s.source.len());
+                        let env: usize =
+                            live.env.vars().iter().map(|(k, v)| k.len() + v.len()).sum();
+                        let bytes = ENTRY_OVERHEAD
+                            + env
+                            + username.len()
+                            + 2 * name.len()
+                            + live.sha256.len()
+                            + source;
+                        u32::try_from(bytes).unwrap_or(u32::MAX)
+                    },
+                )
                 .time_to_live(LIVE_TTL)
                 .support_invalidation_closures()
                 .build(),
