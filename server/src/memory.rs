@@ -1,8 +1,11 @@
-//! Hands the heap memory the allocator keeps after a burst back to the
+//! Hands the heap memory glibc's malloc keeps after a burst back to the
 //! system. glibc holds freed pages (request and upload bodies, builds'
 //! output, program loads) in its arenas for reuse and returns only what
 //! sits at the top of a heap: after ten thousand deploys that was over a
-//! third of an idle node's resident memory (.ci/bench-many).
+//! third of an idle node's resident memory (.ci/bench-many). The `fnlab`
+//! binary allocates with mimalloc, which gives its pages back by itself;
+//! SQLite still allocates from glibc, and so does every other program
+//! built on this library unless it chooses another allocator.
 
 use std::time::Duration;
 
