@@ -97,13 +97,10 @@ struct FunctionPath {
 /// to the function's own origin when that is elsewhere.
 async fn serve_path(
     State(state): State<AppState>,
-    Path(FunctionPath {
-        user: username,
-        function: name,
-    }): Path<FunctionPath>,
+    Path(path): Path<FunctionPath>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let (username, name) = (&username, &name);
+    let (username, name) = (&path.user, &path.function);
     let prefix_len = "/fn/".len() + username.len() + 1 + name.len();
     let origin = &state.fnlab.settings().functions_origin;
     let separate = state.config.functions_url.is_some();

@@ -6,8 +6,8 @@ use fnlab_server::{Command, Config};
 use tracing_subscriber::EnvFilter;
 
 /// Every request allocates and frees many small objects on two or more
-/// threads; mimalloc does that in thread-local pages where glibc's malloc
-/// spent an eighth of the server's time (Rust hello 21.6k -> 24.0k req/s).
+/// threads; mimalloc does that in thread-local pages, where glibc's malloc
+/// took an eighth of the server's time under load (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
